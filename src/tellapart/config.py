@@ -1,0 +1,55 @@
+"""Settings, resolved once (defaults < config file < explicit arguments) and written into every report."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Settings:
+    """All knobs of a comparison. Every report carries the resolved values."""
+
+    alpha: float = 0.05  # FDR level (Benjamini-Hochberg) deciding `significant`
+    seed: int = 0  # seeds the proposal/held-out split and everything random
+    top: int = 10  # findings shown in the terminal table (JSON/HTML keep all tested)
+    min_images: int = 8  # fewer usable images in a set stops the run (exit code 2)
+    shortlist: int = 8  # hypotheses per proposer and fold sent to held-out testing
+    proposers: list[str] = field(default_factory=lambda: ["measurements"])
+    hypotheses: list[str] = field(default_factory=list)  # user-typed claims to test
+    group_threshold: float = 0.8  # |Spearman r| between per-image scores that groups findings
+    n_examples: int = 4  # example images per set and finding
+    jobs: int = 0  # worker processes for decoding/measuring; 0 = all cores
+    cache: str | None = None  # SQLite cache file; None = default location, "" = no cache
+    max_pixels: int = 100_000_000  # larger images are refused as decompression bombs
+    group_a: str | None = None  # manifest group for set A
+    group_b: str | None = None
+    progress: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Defaults, then a TOML config file (top-level keys or a ``[tellapart]`` table), then overrides.
+
+    ``None`` overrides are ignored, so CLI flags that were not given keep lower layers.
+    Unknown keys are an error: a misspelt setting must not be silently ignored.
+    """
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        with open(config_file, "rb") as fh:
+            data = tomllib.load(fh)
+        data = data.get("tellapart", data)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s) in {config_file}: {', '.join(sorted(unknown))}")
+        values.update(data)
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,66 @@
+"""The measurement plug-in kind: one interpretable number per image, with words for each direction.
+
+Adding a measurement is one class::
+
+    @register_measurement
+    class MeanBrightness(Measurement):
+        name = "brightness_mean"
+        more = "are brighter"          # Set X images <more> than set Y images
+        less = "are darker"
+        keywords = ("bright", "dark", "light", "dim")
+        def compute(self, image: DecodedImage) -> float:
+            return float(image.gray.mean())
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from ..registry import Registry
+from ..types import DecodedImage
+
+
+class Measurement(ABC):
+    """Base class of measurements.
+
+    Class attributes
+    ----------------
+    name : str
+        Unique registry name, also the feature column name.
+    version : int
+        Bump when ``compute`` changes: cached values of older versions are not reused.
+    more, less : str
+        Predicate phrases completing "Set A images ___ than set B images" when set A's
+        values are higher (``more``) or lower (``less``).
+    keywords : tuple of str
+        Words that let a typed hypothesis be matched to this measurement.
+    family : str
+        Grouping for display ("brightness", "color", "sharpness", "file", ...).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    more: ClassVar[str]
+    less: ClassVar[str]
+    keywords: ClassVar[tuple[str, ...]] = ()
+    family: ClassVar[str] = "other"
+
+    @abstractmethod
+    def compute(self, image: DecodedImage) -> float:
+        """The measurement of one decoded image (NaN if undefined for it)."""
+
+    def phrase(self, higher_in_first: bool) -> str:
+        return self.more if higher_in_first else self.less
+
+
+MEASUREMENTS: Registry[Measurement] = Registry("measurement")
+register_measurement = MEASUREMENTS.register
+
+
+def list_measurements() -> list[str]:
+    return MEASUREMENTS.list()
+
+
+def create_measurement(name: str) -> Measurement:
+    return MEASUREMENTS.create(name)

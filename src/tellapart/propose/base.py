@@ -1,0 +1,49 @@
+"""The proposer plug-in kind: hypotheses in words from the proposal part only."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..config import Settings
+from ..registry import Registry
+from ..types import DecodedImage, FeatureTable, Hypothesis, ImageRecord
+
+
+@dataclass
+class DataContext:
+    """What proposers and scorers may look at.
+
+    ``table`` holds every usable image of both sets; a proposer is handed the row
+    indices of the proposal part and must not look at other rows.
+    """
+
+    table: FeatureTable
+    load: Callable[[ImageRecord], DecodedImage]
+    settings: Settings
+
+
+class Proposer(ABC):
+    """Base class of proposers."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def propose(self, ctx: DataContext, rows: np.ndarray, k: int) -> list[Hypothesis]:
+        """Up to ``k`` hypotheses, most promising first, from ``ctx.table`` rows ``rows`` only."""
+
+
+PROPOSERS: Registry[Proposer] = Registry("proposer")
+register_proposer = PROPOSERS.register
+
+
+def list_proposers() -> list[str]:
+    return PROPOSERS.list()
+
+
+def create_proposer(name: str, **kwargs: object) -> Proposer:
+    return PROPOSERS.create(name, **kwargs)

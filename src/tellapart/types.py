@@ -1,0 +1,223 @@
+"""Plain typed dataclasses passed between the stages of the pipeline.
+
+loading (:class:`ImageSet` of :class:`ImageRecord`) -> features (:class:`FeatureTable`)
+-> proposers (:class:`Hypothesis`) -> verifier (:class:`Finding`) -> report (:class:`Report`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+SetName = Literal["A", "B"]
+
+
+def other_set(name: str) -> str:
+    """The other set's name: "A" -> "B", "B" -> "A"."""
+    return "B" if name == "A" else "A"
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One usable image: where it is and what its file says about itself.
+
+    Pixels are not kept here: memory grows with the number of images, not their size.
+    """
+
+    path: str
+    set_name: str  # "A" or "B"
+    content_hash: str  # sha256 of the file bytes (hex)
+    file_size: int  # bytes
+    width: int
+    height: int
+    format: str  # PIL format name: "JPEG", "PNG", ...
+    mode: str  # PIL mode of the file before conversion: "RGB", "L", "I;16", "P", "CMYK", ...
+    bit_depth: int  # bits per channel in the file (8 or 16; 1 for bilevel)
+    n_frames: int = 1
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was found but not used, and why."""
+
+    path: str
+    set_name: str
+    reason: str
+
+
+@dataclass
+class ImageSet:
+    """The usable images of one side of a comparison, plus the files that were skipped."""
+
+    name: str  # "A" or "B"
+    source: str  # what the user gave: folder, glob, list file, "manifest.csv[group=x]"
+    images: list[ImageRecord] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+@dataclass
+class DecodedImage:
+    """An image decoded for measurement.
+
+    Attributes
+    ----------
+    record : ImageRecord
+        The file it came from.
+    rgb : np.ndarray
+        (H, W, 3) float32 in [0, 1]. 16-bit files keep their precision. Very large
+        images are reduced (box filter) so the longest side is at most
+        ``tellapart.io.MAX_WORKING_SIDE``; ``scale`` says by how much.
+    alpha : np.ndarray or None
+        (H, W) float32 in [0, 1] when the file had transparency (already composited
+        over white into ``rgb``), else None.
+    scale : float
+        working size / file size (1.0 when not reduced).
+    """
+
+    record: ImageRecord
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+    scale: float = 1.0
+
+    @cached_property
+    def gray(self) -> np.ndarray:
+        """(H, W) float32 luma (Rec. 601) in [0, 1], computed once and shared by measurements."""
+        r, g, b = self.rgb[..., 0], self.rgb[..., 1], self.rgb[..., 2]
+        return (0.299 * r + 0.587 * g + 0.114 * b).astype(np.float32)
+
+
+@dataclass
+class FeatureTable:
+    """Per-image measurement values for every usable image of both sets.
+
+    Attributes
+    ----------
+    records : list of ImageRecord
+        Row order; set A rows first, then set B.
+    names : list of str
+        Column order (measurement names).
+    values : np.ndarray
+        (N, M) float64; NaN where a measurement is undefined for an image.
+    """
+
+    records: list[ImageRecord]
+    names: list[str]
+    values: np.ndarray
+
+    @property
+    def is_a(self) -> np.ndarray:
+        """(N,) bool, True for rows of set A."""
+        return np.array([r.set_name == "A" for r in self.records], dtype=bool)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.names.index(name)]
+
+
+@dataclass
+class Hypothesis:
+    """A claim in words about how set A and set B differ, and how to score it per image.
+
+    Attributes
+    ----------
+    description : str
+        Full sentence naming the set: "Set A images are darker than set B images".
+    concept : str
+        Short stable key of what is claimed, shared by equivalent hypotheses
+        ("brightness_mean:lower"); findings with one concept are one test.
+    more_in : str or None
+        "A" or "B": the set where the claim is predicted to be more true; None when
+        the claim names no direction (user text such as "images are darker").
+    proposer : str
+        Name of the proposer (or "user").
+    scorer : str or None
+        Name of the scorer that can score it per image; None if none can.
+    params : dict
+        Scorer-specific parameters, e.g. {"measurement": "brightness_mean", "sign": -1}.
+    proposal_score : float
+        The proposer's own ranking score on the proposal part (higher = more promising).
+    """
+
+    description: str
+    concept: str
+    more_in: str | None
+    proposer: str
+    scorer: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    proposal_score: float = 0.0
+    user: bool = False
+
+
+@dataclass
+class Finding:
+    """A hypothesis after held-out verification. Field names follow the JSON contract."""
+
+    rank: int
+    description: str
+    concept: str
+    more_in: str
+    auroc: float  # >= 0.5, oriented toward more_in
+    auroc_ci: tuple[float, float]
+    p_value: float
+    q_value: float
+    significant: bool
+    effect_size: float  # Cliff's delta oriented toward more_in, in [0, 1]
+    proposer: str
+    scorer: str
+    related: list[dict[str, Any]] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=lambda: {"A": [], "B": []})
+    # Not in the JSON findings contract as such; kept for the report's plots and examples.
+    n_test: dict[str, int] = field(default_factory=lambda: {"A": 0, "B": 0})
+    scores: dict[str, list[float]] = field(default_factory=lambda: {"A": [], "B": []})
+    counter_examples: dict[str, list[str]] = field(default_factory=lambda: {"A": [], "B": []})
+    user: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["auroc_ci"] = list(self.auroc_ci)
+        del d["scores"]  # raw score lists belong to the plots, not the contract
+        return d
+
+
+@dataclass
+class SetSummary:
+    source: str
+    n_images: int
+    n_skipped: int
+
+
+@dataclass
+class Report:
+    """Everything a comparison produced; ``to_json()`` is the JSON contract."""
+
+    tellapart_version: str
+    set_a: SetSummary
+    set_b: SetSummary
+    settings: dict[str, Any]
+    findings: list[Finding]
+    skipped: list[SkippedFile]
+    warnings: list[str]
+    timing_s: dict[str, float]
+    untestable_hypotheses: list[str] = field(default_factory=list)
+
+    @property
+    def significant(self) -> list[Finding]:
+        return [f for f in self.findings if f.significant]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tellapart_version": self.tellapart_version,
+            "set_a": asdict(self.set_a),
+            "set_b": asdict(self.set_b),
+            "settings": self.settings,
+            "findings": [f.to_json() for f in self.findings],
+            "skipped": [{"path": s.path, "set": s.set_name, "reason": s.reason} for s in self.skipped],
+            "warnings": list(self.warnings),
+            "untestable_hypotheses": list(self.untestable_hypotheses),
+            "timing_s": {k: round(v, 4) for k, v in self.timing_s.items()},
+        }

@@ -1,0 +1,46 @@
+"""The scorer plug-in kind: how much one image shows a hypothesis."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from ..propose.base import DataContext
+from ..registry import Registry
+from ..types import Hypothesis
+
+
+class Scorer(ABC):
+    """Base class of scorers. A scorer only scores; the verifier computes every statistic."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def can_score(self, hypothesis: Hypothesis) -> bool:
+        """Whether this scorer can score ``hypothesis`` per image."""
+
+    @abstractmethod
+    def score(self, hypothesis: Hypothesis, ctx: DataContext, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) float: how much each image shows the claim (higher = more).
+
+        The score is oriented to the claim's wording, not to a set: for
+        "Set A images are darker ..." it is darkness.
+        """
+
+    def interpret(self, text: str) -> Hypothesis | None:
+        """A scorable hypothesis for free text typed by a user, or None if this scorer cannot."""
+        return None
+
+
+SCORERS: Registry[Scorer] = Registry("scorer")
+register_scorer = SCORERS.register
+
+
+def list_scorers() -> list[str]:
+    return SCORERS.list()
+
+
+def create_scorer(name: str, **kwargs: object) -> Scorer:
+    return SCORERS.create(name, **kwargs)
