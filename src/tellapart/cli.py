@@ -1,0 +1,176 @@
+"""Command line: ``tellapart compare A B``, ``tellapart demo``, ``tellapart synth``, ``tellapart bench``.
+
+Every entry point is ``main(argv) -> exit code``: 0 done, 2 bad input or usage, 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT = 0, 1, 2
+
+
+def _add_compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="folder for report.json and report.html (default: tellapart_report)")
+    p.add_argument("--json", dest="json_path", default=None, help="write the JSON report here")
+    p.add_argument("--html", dest="html_path", default=None, help="write the HTML report here")
+    p.add_argument("--alpha", type=float, default=None, help="false discovery rate level (default 0.05)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the proposal/held-out split (default 0)")
+    p.add_argument("--top", type=int, default=None, help="findings shown in the terminal table (default 10)")
+    p.add_argument(
+        "--hypothesis", action="append", dest="hypotheses", default=None, metavar="TEXT",
+        help="a claim of your own to test, e.g. 'set A images are darker' (repeatable)",
+    )
+    p.add_argument("--group-a", default=None, help="manifest group that forms set A")
+    p.add_argument("--group-b", default=None, help="manifest group that forms set B")
+    p.add_argument("--min-images", type=int, default=None, help="fewest usable images per set (default 8)")
+    p.add_argument("--shortlist", type=int, default=None, help="hypotheses per proposer and fold to test")
+    p.add_argument("--proposers", nargs="+", default=None, help="proposers to run (default: measurements)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--cache", default=None, help="feature cache file (SQLite); '' disables caching")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "alpha": args.alpha,
+        "seed": args.seed,
+        "top": args.top,
+        "hypotheses": args.hypotheses,
+        "group_a": args.group_a,
+        "group_b": args.group_b,
+        "min_images": args.min_images,
+        "shortlist": args.shortlist,
+        "proposers": args.proposers,
+        "jobs": args.jobs,
+        "cache": "" if args.no_cache else args.cache,
+        "progress": False if args.quiet else None,
+    }
+
+
+def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .config import resolve_settings
+    from .io import InputError
+    from .pipeline import compare
+    from .report import print_table, write_html, write_json
+
+    console = Console(stderr=False)
+    try:
+        settings = resolve_settings(args.config, **_settings_overrides(args))
+        report = compare(set_a, set_b, settings=settings)
+    except (InputError, ValueError, FileNotFoundError) as exc:
+        print(f"tellapart: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print_table(report, console, top=settings.top)
+    json_path, html_path = args.json_path, args.html_path
+    if args.out is not None or (json_path is None and html_path is None):
+        out = Path(args.out or "tellapart_report")
+        out.mkdir(parents=True, exist_ok=True)
+        json_path = json_path or str(out / "report.json")
+        html_path = html_path or str(out / "report.html")
+    written = []
+    if json_path:
+        written.append(str(write_json(report, json_path)))
+    if html_path:
+        written.append(str(write_html(report, html_path)))
+    console.print("Wrote " + " and ".join(written))
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    return _run_compare(args.set_a, args.set_b, args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .synth import DiffSpec, make_task, write_task
+
+    out = Path(args.out)
+    example = out / "example"
+    # A known, checkable difference: set A's photos are vignetted (dark corners) in 60% of images.
+    task = make_task(
+        [DiffSpec("vignette", s=0.9, prevalence=0.6)],
+        n_per_side=40, size=128, base="photos", seed=args.seed or 0, task_id="demo",
+    )
+    task_dir = write_task(task, example)
+    print(f"Generated two example sets in {task_dir}/a and {task_dir}/b "
+          f"(truth: {task.truth['differences'][0]['sentence']}, 60% of set A)")
+    args.out = str(out)
+    args.json_path = args.html_path = None
+    return _run_compare(str(task_dir / "a"), str(task_dir / "b"), args)
+
+
+def _cmd_synth(rest: list[str]) -> int:
+    from .synth import main as synth_main
+
+    return synth_main(rest)
+
+
+def _cmd_bench(rest: list[str]) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(rest)
+
+
+def _cmd_measurements(args: argparse.Namespace) -> int:
+    from .measure import MEASUREMENTS
+
+    for name, cls in MEASUREMENTS.items():
+        print(f"{name:28s} {cls.family:12s} more: {cls.more} / less: {cls.less}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tellapart",
+        description="Tell, in plain language, how two image sets differ; every claim is verified on held-out images.",
+    )
+    parser.add_argument("--version", action="version", version=f"tellapart {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("compare", help="compare two image sets")
+    p.add_argument("set_a", help="set A: folder, glob, list file or CSV manifest")
+    p.add_argument("set_b", nargs="?", default=None, help="set B (omit with a manifest and --group-a/--group-b)")
+    _add_compare_options(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("demo", help="generate two example sets with a known difference and compare them")
+    _add_compare_options(p)
+    p.set_defaults(func=_cmd_demo)
+    p.set_defaults(out="demo_out")
+
+    p = sub.add_parser("measurements", help="list the per-image measurements")
+    p.set_defaults(func=_cmd_measurements)
+
+    sub.add_parser("synth", help="write synthetic difference tasks (see `tellapart synth --help`)", add_help=False)
+    sub.add_parser("bench", help="benchmark proposers on a synthetic suite (see `tellapart bench --help`)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``tellapart`` command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # synth and bench own their flags: hand everything after the word over untouched.
+    if argv and argv[0] == "synth":
+        return _cmd_synth(argv[1:])
+    if argv and argv[0] == "bench":
+        return _cmd_bench(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("tellapart: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

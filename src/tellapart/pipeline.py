@@ -1,0 +1,153 @@
+"""The main job: two image sets in, verified plain-language differences out.
+
+Usage::
+
+    import tellapart
+    report = tellapart.compare("photos/with_watermark", "photos/without", alpha=0.05)
+    for f in report.significant:
+        print(f.description, f.auroc, f.q_value)
+
+Stages: loading (:mod:`tellapart.io`) -> per-image features (:mod:`tellapart.measure`)
+-> proposers (:mod:`tellapart.propose`) -> held-out verification (:mod:`tellapart.verify`)
+-> :class:`~tellapart.types.Report` (written by :mod:`tellapart.report`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Settings, resolve_settings
+from .io import InputError, discover, load_image
+from .measure import compute_features
+from .propose import create_proposer
+from .propose.base import DataContext
+from .types import ImageSet, Report, SetSummary
+from .verify import create_scorer, list_scorers, verify
+
+
+def _source_label(source: str, group: str | None) -> str:
+    return f"{source}[group={group}]" if group is not None else source
+
+
+def compare(
+    set_a: str | Path,
+    set_b: str | Path | None = None,
+    *,
+    config: str | Path | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """Compare two image sets and return the verified differences.
+
+    Parameters
+    ----------
+    set_a, set_b : str or Path
+        Each a folder (searched recursively), a glob, a text file of paths, or a CSV
+        manifest with ``path`` and ``group`` columns. With a manifest, ``set_b`` may be
+        omitted and ``group_a``/``group_b`` pick the two sets from the one file.
+    config : str or Path, optional
+        TOML settings file; explicit ``options`` override it.
+    settings : Settings, optional
+        Already resolved settings (then ``config`` and ``options`` must be empty).
+    **options
+        Any field of :class:`tellapart.config.Settings` (alpha, seed, shortlist,
+        hypotheses, proposers, jobs, cache, progress, ...).
+
+    Returns
+    -------
+    Report
+        Findings in rank order (significant first), skipped files, warnings, the
+        resolved settings and timings.
+
+    Raises
+    ------
+    tellapart.io.InputError
+        A source cannot be read, or a set has fewer usable images than ``min_images``.
+    """
+    if settings is None:
+        settings = resolve_settings(config, **options)
+    elif config is not None or options:
+        raise ValueError("pass either settings or config/options, not both")
+    timing: dict[str, float] = {}
+    t_start = time.perf_counter()
+
+    source_a = str(set_a)
+    source_b = str(set_b) if set_b is not None else source_a
+    if set_b is None and (settings.group_a is None or settings.group_b is None):
+        raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
+
+    t = time.perf_counter()
+    paths_a, skipped_a = discover(source_a, "A", group=settings.group_a)
+    paths_b, skipped_b = discover(source_b, "B", group=settings.group_b)
+    timing["discover"] = time.perf_counter() - t
+
+    label_a = _source_label(source_a, settings.group_a)
+    label_b = _source_label(source_b, settings.group_b)
+    for name, label, paths, skipped in (("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)):
+        if not paths and not skipped:
+            raise InputError(f"set {name} ({label}) is empty: no files found")
+
+    t = time.perf_counter()
+    sets, table, info = compute_features(
+        [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
+        settings=settings,
+        progress=settings.progress,
+    )
+    timing["features"] = time.perf_counter() - t
+    set_by_name = {s.name: s for s in sets}
+    image_set_a, image_set_b = set_by_name["A"], set_by_name["B"]
+    for image_set in (image_set_a, image_set_b):
+        if len(image_set) < settings.min_images:
+            raise InputError(
+                f"set {image_set.name} ({image_set.source}) has {len(image_set)} usable image(s), "
+                f"fewer than --min-images={settings.min_images}"
+                + (f" ({len(image_set.skipped)} file(s) skipped)" if image_set.skipped else "")
+            )
+
+    warnings = [str(w) for w in info.get("warnings", [])]
+    warnings += _leakage_warnings(image_set_a, image_set_b)
+
+    t = time.perf_counter()
+    ctx = DataContext(table=table, load=load_image, settings=settings)
+    proposers = [create_proposer(name) for name in settings.proposers]
+    scorers = [create_scorer(name) for name in list_scorers()]
+    result = verify(ctx, proposers=proposers, scorers=scorers, settings=settings)
+    timing["propose_verify"] = time.perf_counter() - t
+    timing["total"] = time.perf_counter() - t_start
+    for key, value in info.items():
+        if key.endswith("_s") and isinstance(value, (int, float)):
+            timing[f"features.{key[:-2]}"] = float(value)
+
+    settings_out = settings.to_dict()
+    settings_out["n_tested_hypotheses"] = result.n_tested
+    return Report(
+        tellapart_version=__version__,
+        set_a=SetSummary(image_set_a.source, len(image_set_a), len(image_set_a.skipped)),
+        set_b=SetSummary(image_set_b.source, len(image_set_b), len(image_set_b.skipped)),
+        settings=settings_out,
+        findings=result.findings,
+        skipped=image_set_a.skipped + image_set_b.skipped,
+        warnings=warnings,
+        timing_s=timing,
+        untestable_hypotheses=result.untestable,
+    )
+
+
+def _leakage_warnings(set_a: ImageSet, set_b: ImageSet, max_listed: int = 5) -> list[str]:
+    """Files with identical content in both sets: a likely leak or labelling error."""
+    paths_by_hash: dict[str, list[str]] = defaultdict(list)
+    for record in set_a.images:
+        paths_by_hash[record.content_hash].append(record.path)
+    shared = [(h, r.path) for r in set_b.images if (h := r.content_hash) in paths_by_hash]
+    if not shared:
+        return []
+    examples = "; ".join(f"{paths_by_hash[h][0]} = {p}" for h, p in shared[:max_listed])
+    more = f" (and {len(shared) - max_listed} more)" if len(shared) > max_listed else ""
+    return [
+        f"{len(shared)} image(s) of set B have identical content to an image of set A "
+        f"(possible leakage or duplicate labelling): {examples}{more}"
+    ]
