@@ -114,7 +114,9 @@ def compare(
     t = time.perf_counter()
     ctx = DataContext(table=table, load=load_image, settings=settings)
     proposers = [create_proposer(name) for name in settings.proposers]
-    scorers = [create_scorer(name) for name in list_scorers()]
+    # The first scorer that can read a typed claim gets it: the measurement scorer is exact
+    # about what it measures, so it goes first and broader scorers take the rest.
+    scorers = [create_scorer(name) for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
     result = verify(ctx, proposers=proposers, scorers=scorers, settings=settings)
     timing["propose_verify"] = time.perf_counter() - t
     timing["total"] = time.perf_counter() - t_start

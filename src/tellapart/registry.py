@@ -18,6 +18,7 @@ each other would make results depend on import order.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -58,7 +59,7 @@ class Registry(Generic[T]):
         self._classes[name] = cls
         return cls
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         """Registered names, sorted."""
         return sorted(self._classes)
 
@@ -83,7 +84,7 @@ class Registry(Generic[T]):
     def __len__(self) -> int:
         return len(self._classes)
 
-    def items(self) -> list[tuple[str, type[T]]]:
+    def items(self) -> builtins.list[tuple[str, type[T]]]:
         return [(n, self._classes[n]) for n in self.list()]
 
 

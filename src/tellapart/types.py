@@ -176,6 +176,9 @@ class Finding:
     scores: dict[str, list[float]] = field(default_factory=lambda: {"A": [], "B": []})
     counter_examples: dict[str, list[str]] = field(default_factory=lambda: {"A": [], "B": []})
     user: bool = False
+    # True when the held-out images lean the other way from the claim as proposed or typed:
+    # the finding is then stated in the direction they show, and is never significant.
+    contradicted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

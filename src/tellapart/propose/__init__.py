@@ -1,1 +1,26 @@
+"""Proposers: hypotheses in words from the proposal part of the images only.
 
+Importing this package registers the built-in proposers.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    PROPOSERS,
+    DataContext,
+    Proposer,
+    create_proposer,
+    list_proposers,
+    register_proposer,
+)
+from .measurement import MeasurementProposer
+
+__all__ = [
+    "PROPOSERS",
+    "DataContext",
+    "MeasurementProposer",
+    "Proposer",
+    "create_proposer",
+    "list_proposers",
+    "register_proposer",
+]

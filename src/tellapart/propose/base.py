@@ -31,6 +31,9 @@ class Proposer(ABC):
     """Base class of proposers."""
 
     name: ClassVar[str]
+    # Proposers that read pixels (through ctx.load) rather than the feature table; their
+    # contract tests build real images and a model of their own.
+    needs_images: ClassVar[bool] = False
 
     @abstractmethod
     def propose(self, ctx: DataContext, rows: np.ndarray, k: int) -> list[Hypothesis]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -32,6 +33,28 @@ class Scorer(ABC):
     def interpret(self, text: str) -> Hypothesis | None:
         """A scorable hypothesis for free text typed by a user, or None if this scorer cannot."""
         return None
+
+    def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:
+        """Whether ``hypothesis`` can be scored on the data of ``ctx`` (default: :meth:`can_score`).
+
+        Scorers whose ability depends on the data (a measurement column missing from
+        the feature table) override this, so the claim is reported untestable instead
+        of failing mid-run.
+        """
+        return self.can_score(hypothesis)
+
+    def orient(self, hypothesis: Hypothesis, more_in: str) -> Hypothesis:
+        """The direction-free ``hypothesis`` made directional toward ``more_in`` ("A" or "B").
+
+        Called for typed claims that name no set, once the test has found which set
+        scores higher. Scorers override it to reword the description as a full sentence.
+        """
+        return replace(
+            hypothesis,
+            more_in=more_in,
+            description=f"{hypothesis.description} (more true of set {more_in})",
+            concept=f"{hypothesis.concept}:{more_in}",
+        )
 
 
 SCORERS: Registry[Scorer] = Registry("scorer")

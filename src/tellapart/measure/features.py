@@ -1,0 +1,531 @@
+"""The features stage: every registered measurement on every usable image, cached by content.
+
+Flow: the parent reads and hashes each file (threads), looks every hash up in the
+:class:`~tellapart.io.store.FeatureStore` in batches, and sends only the misses to worker
+processes as (path, hash, measurements-to-compute). Workers read and decode the file
+themselves and send back a few numbers, never pixels. The parent alone writes the cache.
+A warm run therefore decodes nothing: it hashes files and reads the database.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..config import Settings
+from ..io.decode import DECODER_VERSION, content_hash, decode_image, read_file
+from ..io.errors import BadImageError
+from ..io.store import CachedRecord, FeatureStore
+from ..types import FeatureTable, ImageRecord, ImageSet, SkippedFile
+from .base import Measurement, create_measurement, list_measurements
+
+Source = tuple[str, str, list[str], list[SkippedFile]]
+"""(set name, source as the user gave it, candidate paths, entries already skipped)."""
+
+# Below this many images to decode, starting worker processes costs more than it saves.
+_MIN_TASKS_FOR_POOL = 16
+_MAX_CHUNK = 32
+_LOOKUP_BATCH = 2000
+_WRITE_BATCH = 256
+
+
+class MeasurementFailure(RuntimeError):
+    """A measurement failed on every image it was computed for: a bug, not bad data."""
+
+
+def value_version(measurement: Measurement) -> str:
+    """Cache version key of a measurement's values: its own version and the decoder's."""
+    return f"{measurement.version}/d{DECODER_VERSION}"
+
+
+def record_context() -> str:
+    """Cache context of image records: they depend only on the decoder."""
+    return f"d{DECODER_VERSION}"
+
+
+def bad_context(max_pixels: int) -> str:
+    """Cache context of bad-image verdicts: the decoder and the pixel limit decide them."""
+    return f"d{DECODER_VERSION}/px{max_pixels}"
+
+
+class _Result(NamedTuple):
+    """What a worker sends back for one file: small, picklable, no pixels."""
+
+    content_hash: str
+    status: str  # "ok", "bad" (cacheable verdict), "skip" (not cacheable), "error"
+    reason: str
+    record: CachedRecord | None
+    values: dict[str, float]
+    failures: dict[str, str]
+
+
+@dataclass
+class _Entry:
+    """One candidate file of one set."""
+
+    path: str
+    content_hash: str | None = None
+    skip_reason: str | None = None
+
+
+@dataclass
+class _Failures:
+    attempts: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    first_error: dict[str, str] = field(default_factory=dict)
+
+
+# Measurement instances of a worker process, made once per process.
+_WORKER_MEASUREMENTS: dict[str, Measurement] = {}
+
+
+def _measurement(name: str) -> Measurement:
+    if name not in _WORKER_MEASUREMENTS:
+        _WORKER_MEASUREMENTS[name] = create_measurement(name)
+    return _WORKER_MEASUREMENTS[name]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def measure_file(
+    path: str, expected_hash: str, names: Sequence[str], max_pixels: int
+) -> _Result:
+    """Read, decode and measure one file (runs in a worker process).
+
+    A measurement that raises gives NaN and is reported in ``failures``; the decoded
+    pixels are dropped before returning.
+    """
+    try:
+        data = read_file(path)
+    except BadImageError as exc:
+        return _Result(expected_hash, "skip", exc.reason, None, {}, {})
+    if content_hash(data) != expected_hash:
+        return _Result(expected_hash, "skip", "file changed while being read", None, {}, {})
+    try:
+        image = decode_image(data, path, "", max_pixels=max_pixels)
+    except BadImageError as exc:
+        return _Result(expected_hash, "bad", exc.reason, None, {}, {})
+    except Exception as exc:  # a decoder bug must cost one file, not the whole run
+        return _Result(expected_hash, "error", f"could not decode: {_describe(exc)}", None, {}, {})
+    del data
+    values: dict[str, float] = {}
+    failures: dict[str, str] = {}
+    for name in names:
+        try:
+            values[name] = float(_measurement(name).compute(image))
+        except Exception as exc:  # counted and reported by the parent, never silent
+            values[name] = math.nan
+            failures[name] = _describe(exc)
+    r = image.record
+    record = CachedRecord(r.file_size, r.width, r.height, r.format, r.mode, r.bit_depth, r.n_frames)
+    return _Result(expected_hash, "ok", "", record, values, failures)
+
+
+def _measure_chunk(
+    tasks: list[tuple[str, str, tuple[str, ...]]], max_pixels: int
+) -> list[_Result]:
+    return [measure_file(path, h, names, max_pixels) for path, h, names in tasks]
+
+
+def _read_and_hash(path: str) -> tuple[str | None, str | None]:
+    """(content hash, None) or (None, skip reason) for one path."""
+    try:
+        data = read_file(path)
+    except BadImageError as exc:
+        return None, exc.reason
+    if not data:
+        return None, "empty file (0 bytes)"
+    return content_hash(data), None
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def task(self, description: str, total: int) -> int | None:
+        return None if self._bar is None else int(self._bar.add_task(description, total=total))
+
+    def advance(self, task: int | None, n: int = 1) -> None:
+        if self._bar is not None and task is not None:
+            self._bar.advance(task, n)
+
+
+def compute_features(
+    sources: list[Source],
+    *,
+    settings: Settings,
+    progress: bool = True,
+    store: FeatureStore | None = None,
+) -> tuple[list[ImageSet], FeatureTable, dict[str, Any]]:
+    """Measure every usable image of every set with every registered measurement.
+
+    Parameters
+    ----------
+    sources : list of (set_name, source, paths, skipped)
+        Usually [("A", ...), ("B", ...)] as returned by :func:`tellapart.io.discover`
+        plus the source string.
+    settings : Settings
+        ``jobs`` (worker processes, 0 = all cores), ``cache`` (None = default cache,
+        "" = none) and ``max_pixels`` are used.
+    progress : bool
+        Show a progress bar on stderr.
+    store : FeatureStore, optional
+        An open cache to use instead of opening ``settings.cache`` (left open).
+
+    Returns
+    -------
+    sets : list of ImageSet
+        One per source, records in input order, skipped files with reasons.
+    table : FeatureTable
+        Rows: the images of the sets in ``sources`` order; columns: every registered
+        measurement, sorted by name. NaN where a measurement is undefined or failed.
+    info : dict
+        Timings in seconds (``read_hash_s``, ``cache_lookup_s``, ``decode_measure_s``,
+        ``cache_write_s``, ``features_s``) and counts (``cache_hits``, ``decoded``) as
+        floats, plus ``warnings``: a list of str (measurement failures, decoder errors).
+
+    Raises
+    ------
+    MeasurementFailure
+        A measurement failed on every image it was computed for.
+    RuntimeError
+        A worker process died (crash or out of memory in an image library).
+    tellapart.io.CacheError
+        The cache cannot be read or written.
+    """
+    started = time.perf_counter()
+    names = list_measurements()
+    measurements = {name: create_measurement(name) for name in names}
+    versions = {name: value_version(m) for name, m in measurements.items()}
+    jobs = settings.jobs if settings.jobs > 0 else (os.cpu_count() or 1)
+    own_store = store is None
+    cache = FeatureStore(settings.cache) if store is None else store
+    info: dict[str, Any] = {}
+    warnings: list[str] = []
+    try:
+        with _Progress(progress) as bar:
+            entries = _hash_all(sources, jobs, bar, info)
+            rows, have, records, bad = _lookup(
+                entries, cache, names, versions, settings.max_pixels, info
+            )
+            tasks = _tasks(entries, have, records, bad, names, info)
+            results = _run_tasks(tasks, jobs, settings.max_pixels, bar, info)
+            failures = _absorb(
+                results, cache, rows, records, bad, names, versions, settings.max_pixels,
+                warnings, info,
+            )
+        _check_failures(failures, warnings)
+    finally:
+        if own_store:
+            cache.close()
+    sets, table = _assemble(sources, entries, rows, records, bad, names)
+    info["features_s"] = time.perf_counter() - started
+    info["warnings"] = warnings
+    return sets, table, info
+
+
+def _hash_all(
+    sources: list[Source], jobs: int, bar: _Progress, info: dict[str, Any]
+) -> list[list[_Entry]]:
+    """Content hash of every candidate (threads: hashing and reading release the GIL)."""
+    t0 = time.perf_counter()
+    entries = [[_Entry(path) for path in paths] for _, _, paths, _ in sources]
+    flat = [entry for per_set in entries for entry in per_set]
+    task = bar.task("Reading files", len(flat))
+    with ThreadPoolExecutor(max_workers=max(1, min(8, jobs * 2))) as pool:
+        for entry, (digest, reason) in zip(
+            flat, pool.map(_read_and_hash, [e.path for e in flat]), strict=True
+        ):
+            entry.content_hash, entry.skip_reason = digest, reason
+            bar.advance(task)
+    info["read_hash_s"] = time.perf_counter() - t0
+    return entries
+
+
+def _lookup(
+    entries: list[list[_Entry]],
+    cache: FeatureStore,
+    names: list[str],
+    versions: dict[str, str],
+    max_pixels: int,
+    info: dict[str, Any],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, CachedRecord], dict[str, str]]:
+    """Cached value rows, which of their columns were cached, records and bad verdicts."""
+    t0 = time.perf_counter()
+    hashes = list(
+        dict.fromkeys(e.content_hash for per_set in entries for e in per_set if e.content_hash)
+    )
+    column = {name: i for i, name in enumerate(names)}
+    rows: dict[str, np.ndarray] = {}
+    have: dict[str, np.ndarray] = {}
+    records: dict[str, CachedRecord] = {}
+    bad: dict[str, str] = {}
+    for batch in _chunks(hashes, _LOOKUP_BATCH):
+        bad.update(cache.get_bad(batch, bad_context(max_pixels)))
+        records.update(cache.get_records(batch, record_context()))
+        for digest, values in cache.get_values(batch, versions).items():
+            row = np.full(len(names), np.nan)
+            cached = np.zeros(len(names), dtype=bool)
+            for name, value in values.items():
+                row[column[name]] = value
+                cached[column[name]] = True
+            rows[digest] = row
+            have[digest] = cached
+    info["cache_lookup_s"] = time.perf_counter() - t0
+    return rows, have, records, bad
+
+
+def _tasks(
+    entries: list[list[_Entry]],
+    have: dict[str, np.ndarray],
+    records: dict[str, CachedRecord],
+    bad: dict[str, str],
+    names: list[str],
+    info: dict[str, Any],
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(path, hash, measurements to compute) for each distinct hash that is not fully cached."""
+    tasks: list[tuple[str, str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for per_set in entries:
+        for entry in per_set:
+            digest = entry.content_hash
+            if digest is None or digest in seen or digest in bad:
+                continue
+            seen.add(digest)
+            cached = have.get(digest)
+            missing = tuple(names) if cached is None else tuple(
+                name for name, ok in zip(names, cached, strict=True) if not ok
+            )
+            if missing or digest not in records:
+                # A record without values (or the reverse) still needs one decode.
+                tasks.append((entry.path, digest, missing))
+    # Distinct contents answered without decoding (cached values or cached bad verdicts).
+    info["cache_hits"] = float(len(seen) + len(bad) - len(tasks))
+    return tasks
+
+
+def _run_tasks(
+    tasks: list[tuple[str, str, tuple[str, ...]]],
+    jobs: int,
+    max_pixels: int,
+    bar: _Progress,
+    info: dict[str, Any],
+) -> Iterable[list[_Result]]:
+    """Measured chunks, as they complete (a generator: the parent stores them as they come)."""
+    t0 = time.perf_counter()
+    info["decoded"] = float(len(tasks))
+    task = bar.task("Measuring images", len(tasks))
+    if not tasks:
+        info["decode_measure_s"] = 0.0
+        return []
+
+    def generate() -> Iterator[list[_Result]]:
+        try:
+            if jobs == 1 or len(tasks) < _MIN_TASKS_FOR_POOL:
+                for chunk in _chunks(tasks, _MAX_CHUNK):
+                    done = _measure_chunk(chunk, max_pixels)
+                    bar.advance(task, len(chunk))
+                    yield done
+                return
+            size = max(1, min(_MAX_CHUNK, math.ceil(len(tasks) / (jobs * 8))))
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            workers = min(jobs, math.ceil(len(tasks) / size))
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                # Finished futures are dropped as they are consumed, so results of a
+                # long run do not pile up in the parent.
+                pending: set[Future[list[_Result]]] = {
+                    pool.submit(_measure_chunk, chunk, max_pixels)
+                    for chunk in _chunks(tasks, size)
+                }
+                try:
+                    for future in as_completed(pending):
+                        pending.discard(future)
+                        done = future.result()
+                        bar.advance(task, len(done))
+                        yield done
+                except BrokenProcessPool as exc:
+                    raise RuntimeError(
+                        "a worker process died while decoding images (a crash or running out "
+                        "of memory in an image library); run with jobs=1 to find the file"
+                    ) from exc
+                finally:
+                    for future in pending:
+                        future.cancel()
+        finally:
+            info["decode_measure_s"] = time.perf_counter() - t0
+
+    return generate()
+
+
+def _absorb(
+    chunks: Iterable[list[_Result]],
+    cache: FeatureStore,
+    rows: dict[str, np.ndarray],
+    records: dict[str, CachedRecord],
+    bad: dict[str, str],
+    names: list[str],
+    versions: dict[str, str],
+    max_pixels: int,
+    warnings: list[str],
+    info: dict[str, Any],
+) -> _Failures:
+    """Fold worker results into the tables and write them to the cache in transactions."""
+    column = {name: i for i, name in enumerate(names)}
+    failures = _Failures()
+    write_s = 0.0
+    pending_values: list[tuple[str, str, str, float]] = []
+    pending_records: list[tuple[str, CachedRecord]] = []
+    pending_bad: list[tuple[str, str]] = []
+    pending = 0
+
+    def flush() -> None:
+        nonlocal write_s, pending
+        t0 = time.perf_counter()
+        transaction: AbstractContextManager[None] = (
+            cache.transaction() if cache.enabled else nullcontext()
+        )
+        with transaction:
+            cache.put_values(pending_values)
+            cache.put_records(pending_records, record_context())
+            cache.put_bad(pending_bad, bad_context(max_pixels))
+        pending_values.clear()
+        pending_records.clear()
+        pending_bad.clear()
+        pending = 0
+        write_s += time.perf_counter() - t0
+
+    for chunk in chunks:
+        for result in chunk:
+            digest = result.content_hash
+            if result.status == "bad":
+                bad[digest] = result.reason
+                pending_bad.append((digest, result.reason))
+            elif result.status in ("skip", "error"):
+                bad[digest] = result.reason  # for this run only: not a property of the content
+                if result.status == "error":
+                    warnings.append(f"decoder error ({result.reason}); the file was skipped")
+            else:
+                assert result.record is not None
+                records[digest] = result.record
+                pending_records.append((digest, result.record))
+                row = rows.setdefault(digest, np.full(len(names), np.nan))
+                for name, value in result.values.items():
+                    row[column[name]] = value
+                    failures.attempts[name] = failures.attempts.get(name, 0) + 1
+                    if name in result.failures:
+                        failures.failed[name] = failures.failed.get(name, 0) + 1
+                        failures.first_error.setdefault(name, result.failures[name])
+                    else:
+                        pending_values.append((digest, name, versions[name], value))
+            pending += 1
+        if pending >= _WRITE_BATCH:
+            flush()
+    flush()
+    info["cache_write_s"] = write_s
+    return failures
+
+
+def _check_failures(failures: _Failures, warnings: list[str]) -> None:
+    for name in sorted(failures.failed):
+        count, attempts = failures.failed[name], failures.attempts[name]
+        if count == attempts:
+            raise MeasurementFailure(
+                f"measurement {name!r} failed on all {attempts} image(s) it was computed for "
+                f"(first error: {failures.first_error[name]})"
+            )
+        warnings.append(
+            f"measurement {name!r} failed on {count} of {attempts} image(s) and is NaN there "
+            f"(first error: {failures.first_error[name]})"
+        )
+
+
+def _assemble(
+    sources: list[Source],
+    entries: list[list[_Entry]],
+    rows: dict[str, np.ndarray],
+    records: dict[str, CachedRecord],
+    bad: dict[str, str],
+    names: list[str],
+) -> tuple[list[ImageSet], FeatureTable]:
+    sets: list[ImageSet] = []
+    table_records: list[ImageRecord] = []
+    table_rows: list[np.ndarray] = []
+    for (set_name, source, _, skipped_before), per_set in zip(sources, entries, strict=True):
+        image_set = ImageSet(name=set_name, source=source, skipped=list(skipped_before))
+        for entry in per_set:
+            digest = entry.content_hash
+            reason = entry.skip_reason if digest is None else bad.get(digest)
+            if reason is not None or digest is None:
+                image_set.skipped.append(
+                    SkippedFile(entry.path, set_name, reason or "could not be read")
+                )
+                continue
+            cached = records[digest]
+            record = ImageRecord(
+                path=entry.path,
+                set_name=set_name,
+                content_hash=digest,
+                file_size=cached.file_size,
+                width=cached.width,
+                height=cached.height,
+                format=cached.format,
+                mode=cached.mode,
+                bit_depth=cached.bit_depth,
+                n_frames=cached.n_frames,
+            )
+            image_set.images.append(record)
+            table_records.append(record)
+            table_rows.append(rows[digest])
+        sets.append(image_set)
+    values = np.vstack(table_rows) if table_rows else np.empty((0, len(names)))
+    return sets, FeatureTable(records=table_records, names=list(names), values=values)

@@ -1,0 +1,126 @@
+"""Where light falls in the frame: borders, vignetting, top/bottom and left/right balance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..types import DecodedImage
+from .base import Measurement, register_measurement
+
+_NAN = float("nan")
+# A border line is a row/column whose pixels (95% of them, tolerating JPEG ringing) are
+# within this distance of the outermost line's median colour.
+_BORDER_TOLERANCE = 0.06
+_BORDER_COVERAGE = 0.95
+_BORDER_MAX_FRACTION = 0.35
+
+
+def _uniform_depth(lines: np.ndarray) -> int:
+    """How many leading lines of ``lines`` (L, N, 3) match the first line's median colour.
+
+    Lines are checked in growing blocks, so an image without a border costs one line.
+    """
+    reference = np.median(lines[0], axis=0)
+    depth, block = 0, 1
+    while depth < len(lines):
+        chunk = lines[depth : depth + block]
+        close = (np.abs(chunk - reference) <= _BORDER_TOLERANCE).all(axis=2)  # (b, N)
+        uniform = close.mean(axis=1) >= _BORDER_COVERAGE
+        if not uniform.all():
+            return depth + int(np.argmin(uniform))
+        depth += len(chunk)
+        block = min(2 * block, 64)
+    return depth
+
+
+@register_measurement
+class BorderWidth(Measurement):
+    """Mean width of uniform margins over the four sides, as a fraction of the image size.
+
+    Each side counts rows/columns from the edge inward while they stay one uniform
+    colour (up to 35% of the image); a letterbox, frame or padding raises it.
+    """
+
+    name = "border_width"
+    more = "have wider uniform borders or frames"
+    less = "have narrower uniform borders or frames (or none)"
+    keywords = ("border", "borders", "frame", "frames", "framed", "margin", "margins",
+                "padding", "letterbox", "letterboxed", "bars", "matte")
+    family = "layout"
+
+    def compute(self, image: DecodedImage) -> float:
+        rgb = image.rgb
+        height, width = rgb.shape[:2]
+        if height < 3 or width < 3:
+            return _NAN
+        max_rows = max(1, int(height * _BORDER_MAX_FRACTION))
+        max_cols = max(1, int(width * _BORDER_MAX_FRACTION))
+        top = _uniform_depth(rgb[:max_rows]) / height
+        bottom = _uniform_depth(rgb[::-1][:max_rows]) / height
+        left = _uniform_depth(np.swapaxes(rgb[:, :max_cols], 0, 1)) / width
+        right = _uniform_depth(np.swapaxes(rgb[:, ::-1][:, :max_cols], 0, 1)) / width
+        return float((top + bottom + left + right) / 4.0)
+
+
+@register_measurement
+class Vignetting(Measurement):
+    """Mean luma of the central region minus the mean luma of the four corners."""
+
+    name = "vignetting"
+    more = "have stronger vignetting (corners darker than the center)"
+    less = "have weaker vignetting (corners as bright as the center)"
+    keywords = ("vignette", "vignetting", "corners", "corner", "center", "centre", "falloff")
+    family = "layout"
+
+    def compute(self, image: DecodedImage) -> float:
+        g = image.gray
+        height, width = g.shape
+        if height < 5 or width < 5:
+            return _NAN
+        ch, cw = max(1, height // 5), max(1, width // 5)
+        corners = np.concatenate(
+            [
+                g[:ch, :cw].ravel(),
+                g[:ch, -cw:].ravel(),
+                g[-ch:, :cw].ravel(),
+                g[-ch:, -cw:].ravel(),
+            ]
+        )
+        centre = g[height // 3 : height - height // 3, width // 3 : width - width // 3]
+        return float(centre.mean(dtype=np.float64) - corners.mean(dtype=np.float64))
+
+
+@register_measurement
+class TopBottomBalance(Measurement):
+    """Mean luma of the top half minus the bottom half."""
+
+    name = "top_bottom_balance"
+    more = "are brighter at the top relative to the bottom"
+    less = "are brighter at the bottom relative to the top"
+    keywords = ("top", "bottom", "upper", "lower", "sky", "gradient", "half")
+    family = "layout"
+
+    def compute(self, image: DecodedImage) -> float:
+        g = image.gray
+        half = g.shape[0] // 2
+        if half == 0:
+            return _NAN
+        return float(g[:half].mean(dtype=np.float64) - g[-half:].mean(dtype=np.float64))
+
+
+@register_measurement
+class LeftRightBalance(Measurement):
+    """Mean luma of the left half minus the right half."""
+
+    name = "left_right_balance"
+    more = "are brighter on the left relative to the right"
+    less = "are brighter on the right relative to the left"
+    keywords = ("left", "right", "side", "sides", "half", "lit")
+    family = "layout"
+
+    def compute(self, image: DecodedImage) -> float:
+        g = image.gray
+        half = g.shape[1] // 2
+        if half == 0:
+            return _NAN
+        return float(g[:, :half].mean(dtype=np.float64) - g[:, -half:].mean(dtype=np.float64))

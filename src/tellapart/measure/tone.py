@@ -1,0 +1,146 @@
+"""Brightness and tone: how light, how contrasty, how clipped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..types import DecodedImage
+from .base import Measurement, register_measurement
+from .shared import HIST_BINS, channel_max, channel_min, gray_histogram, gray_quantile
+
+
+@register_measurement
+class BrightnessMean(Measurement):
+    """Mean luma (Rec. 601) in [0, 1]."""
+
+    name = "brightness_mean"
+    more = "are brighter"
+    less = "are darker"
+    keywords = ("bright", "brighter", "dark", "darker", "light", "lighter", "dim", "exposure")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return float(image.gray.mean(dtype=np.float64))
+
+
+@register_measurement
+class BrightnessShadows(Measurement):
+    """5th percentile of luma: how dark the darkest parts are."""
+
+    name = "brightness_p5"
+    more = "have lighter shadows (lifted blacks)"
+    less = "have darker shadows (deeper blacks)"
+    keywords = ("shadow", "shadows", "black", "blacks", "dark", "lifted", "faded")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return gray_quantile(image, 0.05)
+
+
+@register_measurement
+class BrightnessHighlights(Measurement):
+    """95th percentile of luma: how bright the brightest parts are."""
+
+    name = "brightness_p95"
+    more = "have brighter highlights"
+    less = "have dimmer highlights"
+    keywords = ("highlight", "highlights", "bright", "white", "whites")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return gray_quantile(image, 0.95)
+
+
+@register_measurement
+class BrightnessPeak(Measurement):
+    """99.9th percentile of the per-pixel brightest channel: the exposure ceiling.
+
+    Nearly every photograph has a few pixels close to full brightness; an image darkened
+    (under-exposed, multiplied down) loses them all, whatever its content. So this separates
+    darkened images from untouched ones far better than mean brightness, whose spread across
+    ordinary scenes is wide.
+    """
+
+    name = "brightness_peak"
+    more = "reach brighter peak whites (their brightest pixels are brighter)"
+    less = "never reach full brightness (even their brightest pixels are dim)"
+    keywords = ("peak", "ceiling", "white", "whites", "dark", "darker", "dim", "underexposed", "exposure")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return float(np.quantile(channel_max(image), 0.999))
+
+
+@register_measurement
+class ContrastStd(Measurement):
+    """Standard deviation of luma (global RMS contrast)."""
+
+    name = "contrast_std"
+    more = "have more contrast"
+    less = "have less contrast (flatter tones)"
+    keywords = ("contrast", "contrasty", "flat", "washed", "punchy")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return float(image.gray.std(dtype=np.float64))
+
+
+@register_measurement
+class DynamicRange(Measurement):
+    """Luma spread between the 1st and 99th percentiles."""
+
+    name = "dynamic_range"
+    more = "use a wider range of tones (from dark to light)"
+    less = "use a narrower range of tones"
+    keywords = ("dynamic", "range", "tonal", "tones", "contrast", "washed")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return gray_quantile(image, 0.99) - gray_quantile(image, 0.01)
+
+
+@register_measurement
+class NearWhiteFraction(Measurement):
+    """Fraction of pixels whose every channel is near white (blown-out or white background)."""
+
+    name = "near_white_fraction"
+    more = "have more near-white areas (white background or blown-out highlights)"
+    less = "have fewer near-white areas"
+    keywords = ("white", "overexposed", "blown", "clipped", "background", "washed")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return float(np.mean(channel_min(image) >= 0.92))
+
+
+@register_measurement
+class NearBlackFraction(Measurement):
+    """Fraction of pixels whose every channel is near black."""
+
+    name = "near_black_fraction"
+    more = "have more near-black areas (black background or crushed shadows)"
+    less = "have fewer near-black areas"
+    keywords = ("black", "underexposed", "crushed", "dark", "background")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        return float(np.mean(channel_max(image) <= 0.08))
+
+
+@register_measurement
+class TonalEntropy(Measurement):
+    """Shannon entropy (bits) of the 256-level luma histogram."""
+
+    name = "tonal_entropy"
+    more = "have more varied tones (higher luminance entropy)"
+    less = "have fewer distinct tones (lower luminance entropy, e.g. flat or posterized)"
+    keywords = ("entropy", "posterized", "posterised", "banding", "tones", "simple", "complex")
+    family = "brightness"
+
+    def compute(self, image: DecodedImage) -> float:
+        counts = gray_histogram(image).reshape(256, HIST_BINS // 256).sum(axis=1)
+        total = counts.sum()
+        if total == 0:
+            return float("nan")
+        p = counts[counts > 0] / total
+        return float(-(p * np.log2(p)).sum())

@@ -1,0 +1,567 @@
+"""The learned difference describer: a small vision-language model in one file.
+
+Usage::
+
+    from tellapart.models import Describer, DescriberConfig, WordTokenizer
+    tok = WordTokenizer.build(sentences)
+    model = Describer(DescriberConfig.small(vocab_size=len(tok)), tok).eval()
+    emb_a = model.embed(images_a)              # (Na, D) from uint8 (Na, H, W, 3)
+    emb_b = model.embed(images_b)              # (Nb, D)
+    model.describe(emb_a, emb_b, n=8)          # [("Set A images contain tiny rectangles", -0.4), ...]
+    model.score_texts(emb_a, ["tiny rectangles"])   # (Na, 1) logits: how much each image shows it
+
+Parts (each ``nn.Module`` below):
+
+- :class:`ImageEncoder`: a stride-2-stem residual CNN on ``image_size`` RGB input
+  (channels_last); global mean, global max and 2x2-tile max pooling keep small, local marks
+  (a 1 % rectangle) and where they are. One pass per image; embeddings are cached by callers.
+- :class:`SetComparator`: order-free summary of set A vs set B from per-image embeddings:
+  masked set statistics (mean, std, prevalence of learned detectors, and their A - B
+  differences) and a fixed number of learned queries cross-attending to all images of both
+  sets. Cost is linear in the number of images; the output is ``n_prefix`` tokens.
+- :class:`HypothesisDecoder`: a nanoGPT-style word-level decoder that reads the prefix tokens
+  and writes sentences naming the set ("Set B images are darker than set A images").
+- :class:`ImageTextScorer`: projects an image embedding into the frozen MiniLM sentence
+  space (:mod:`tellapart.models.text`); a logit of how much one image shows a phrase, for
+  any wording, which is how generated and user-typed hypotheses are verified per image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import text as text_side
+from .tokenizer import WordTokenizer, normalize_sentence
+
+
+@dataclass
+class DescriberConfig:
+    """Sizes of every part of the describer. ``vocab_size`` comes from the tokenizer."""
+
+    image_size: int = 128  # encoder input side; images are resized (antialiased) to this
+    enc_widths: tuple[int, ...] = (16, 32, 64, 128, 192)  # stem width, then one per stride-2 stage
+    enc_blocks: int = 1  # residual blocks per stage
+    embed_dim: int = 256  # D: per-image embedding width
+    text_dim: int = text_side.TEXT_DIM  # MiniLM sentence embedding width
+    d_model: int = 192  # comparator and decoder width
+    n_head: int = 4
+    n_queries: int = 8  # learned cross-set attention queries
+    n_detectors: int = 64  # learned per-image detectors whose prevalence per set is a statistic
+    n_stat_tokens: int = 2  # prefix tokens made from the set statistics
+    n_cmp_layer: int = 2  # cross-attention layers of the comparator
+    n_layer: int = 3  # decoder transformer blocks
+    block_size: int = 32  # longest sentence in tokens, <bos> and <eos> included
+    vocab_size: int = 0
+    dropout: float = 0.0
+
+    @property
+    def n_prefix(self) -> int:
+        return self.n_stat_tokens + self.n_queries
+
+    @classmethod
+    def tiny(cls, vocab_size: int) -> DescriberConfig:
+        """For tests and smoke runs: fast on a CPU, learns nothing deep."""
+        return cls(image_size=64, enc_widths=(8, 16, 32, 48), embed_dim=64, d_model=64,
+                   n_head=2, n_queries=4, n_detectors=16, n_stat_tokens=1, n_cmp_layer=1,
+                   n_layer=1, vocab_size=vocab_size)
+
+    @classmethod
+    def small(cls, vocab_size: int) -> DescriberConfig:
+        """The shipped size (about 4.5 M parameters, 128-px input)."""
+        return cls(vocab_size=vocab_size)
+
+    @classmethod
+    def named(cls, name: str, vocab_size: int) -> DescriberConfig:
+        if name == "tiny":
+            return cls.tiny(vocab_size)
+        if name == "small":
+            return cls.small(vocab_size)
+        raise ValueError(f"unknown describer config {name!r}; known: tiny, small")
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["enc_widths"] = list(self.enc_widths)
+        return d
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DescriberConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown describer config key(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "enc_widths" in values:
+            values["enc_widths"] = tuple(int(w) for w in values["enc_widths"])
+        return cls(**values)
+
+
+# -- image encoder ---------------------------------------------------------------------------------
+
+
+class ConvBNReLU(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+        )
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.conv1 = ConvBNReLU(c, c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        nn.init.zeros_(self.bn2.weight)  # start as identity: stable early training
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x + self.bn2(self.conv2(self.conv1(x))))
+
+
+class ImageEncoder(nn.Module):
+    """uint8 (N, H, W, 3) images -> (N, D) embeddings.
+
+    Global mean pooling tells what is everywhere (tone, blur); global max pooling and the
+    max of each 2x2 tile tell that a small thing is somewhere, and roughly where.
+    """
+
+    def __init__(self, config: DescriberConfig) -> None:
+        super().__init__()
+        self.image_size = config.image_size
+        w = config.enc_widths
+        layers: list[nn.Module] = [ConvBNReLU(3, w[0], stride=2)]
+        for c_in, c_out in zip(w[:-1], w[1:], strict=True):
+            layers.append(ConvBNReLU(c_in, c_out, stride=2))
+            layers.extend(ResidualBlock(c_out) for _ in range(config.enc_blocks))
+        self.features = nn.Sequential(*layers)
+        c = w[-1]
+        self.head = nn.Sequential(nn.Linear(6 * c, config.embed_dim), nn.LayerNorm(config.embed_dim))
+        self.pixel_mean = 0.45 * 255.0
+        self.pixel_std = 0.25 * 255.0
+
+    def prepare(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, H, W, 3) uint8/float 0..255 -> normalised (N, 3, S, S) float, channels_last."""
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"images must be (N, H, W, 3), got {tuple(images.shape)}")
+        x = images.permute(0, 3, 1, 2).float()  # (N, 3, H, W); NHWC memory = channels_last
+        s = self.image_size
+        if x.shape[-2:] != (s, s):
+            x = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
+        x = (x - self.pixel_mean) / self.pixel_std
+        return x.contiguous(memory_format=torch.channels_last)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        x = self.features(self.prepare(images))  # (N, C, h, w)
+        n, c = x.shape[:2]
+        g_mean = x.mean(dim=(2, 3))  # (N, C)
+        g_max = x.amax(dim=(2, 3))  # (N, C)
+        tiles = F.adaptive_max_pool2d(x, 2).reshape(n, 4 * c)  # (N, 4C)
+        return self.head(torch.cat([g_mean, g_max, tiles], dim=1))  # (N, D)
+
+
+# -- set comparator --------------------------------------------------------------------------------
+
+
+def masked_mean_std(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and std over dim 1 of (B, N, F) ``x`` where (B, N) ``mask`` is True."""
+    m = mask.unsqueeze(-1).to(x.dtype)  # (B, N, 1)
+    count = m.sum(dim=1).clamp_min(1.0)  # (B, 1)
+    mean = (x * m).sum(dim=1) / count  # (B, F)
+    var = (((x - mean.unsqueeze(1)) ** 2) * m).sum(dim=1) / count
+    return mean, torch.sqrt(var + 1e-6)
+
+
+class CrossAttentionBlock(nn.Module):
+    """Queries attend to a (masked) bag of tokens, then an MLP; pre-norm residual."""
+
+    def __init__(self, d: int, n_head: int, dropout: float) -> None:
+        super().__init__()
+        self.ln_q = nn.LayerNorm(d)
+        self.ln_kv = nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, n_head, dropout=dropout, batch_first=True)
+        self.ln_2 = nn.LayerNorm(d)
+        self.mlp = MLP(d, dropout)
+
+    def forward(self, q: torch.Tensor, kv: torch.Tensor, kv_mask: torch.Tensor) -> torch.Tensor:
+        kv_n = self.ln_kv(kv)
+        # key_padding_mask is True where a key must be ignored
+        a, _ = self.attn(self.ln_q(q), kv_n, kv_n, key_padding_mask=~kv_mask, need_weights=False)
+        q = q + a
+        return q + self.mlp(self.ln_2(q))
+
+
+class SetComparator(nn.Module):
+    """(B, Na, D) set A and (B, Nb, D) set B embeddings -> (B, n_prefix, d_model) tokens.
+
+    Invariant to the order of images within each set; linear in Na + Nb.
+    """
+
+    def __init__(self, config: DescriberConfig) -> None:
+        super().__init__()
+        d, e = config.d_model, config.embed_dim
+        self.detectors = nn.Linear(e, config.n_detectors)
+        n_stats = 6 * e + 3 * config.n_detectors
+        self.n_stat_tokens = config.n_stat_tokens
+        self.stats_mlp = nn.Sequential(
+            nn.LayerNorm(n_stats),
+            nn.Linear(n_stats, d),
+            nn.GELU(),
+            nn.Linear(d, config.n_stat_tokens * d),
+        )
+        self.in_proj = nn.Linear(e, d)
+        self.contrast_proj = nn.Linear(e, d)  # image minus the other set's mean
+        self.set_embed = nn.Parameter(torch.zeros(2, d))
+        self.queries = nn.Parameter(torch.randn(config.n_queries, d) * 0.02)
+        self.cross = nn.ModuleList(
+            CrossAttentionBlock(d, config.n_head, config.dropout) for _ in range(config.n_cmp_layer)
+        )
+        self.mix = Block(d, config.n_head, config.dropout, causal=False)
+        self.ln_out = nn.LayerNorm(d)
+        nn.init.normal_(self.set_embed, std=0.02)
+
+    def forward(
+        self,
+        emb_a: torch.Tensor,
+        emb_b: torch.Tensor,
+        mask_a: torch.Tensor | None = None,
+        mask_b: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        bsz = emb_a.shape[0]
+        if mask_a is None:
+            mask_a = torch.ones(emb_a.shape[:2], dtype=torch.bool, device=emb_a.device)
+        if mask_b is None:
+            mask_b = torch.ones(emb_b.shape[:2], dtype=torch.bool, device=emb_b.device)
+        mean_a, std_a = masked_mean_std(emb_a, mask_a)  # (B, D) each
+        mean_b, std_b = masked_mean_std(emb_b, mask_b)
+        prev_a, _ = masked_mean_std(torch.sigmoid(self.detectors(emb_a)), mask_a)  # (B, K)
+        prev_b, _ = masked_mean_std(torch.sigmoid(self.detectors(emb_b)), mask_b)
+        stats = torch.cat(
+            [mean_a, mean_b, mean_a - mean_b, std_a, std_b, std_a - std_b,
+             prev_a, prev_b, prev_a - prev_b], dim=1,
+        )  # (B, 6D + 3K)
+        stat_tokens = self.stats_mlp(stats).view(bsz, self.n_stat_tokens, -1)  # (B, S, d)
+
+        tok_a = self.in_proj(emb_a) + self.contrast_proj(emb_a - mean_b.unsqueeze(1)) + self.set_embed[0]
+        tok_b = self.in_proj(emb_b) + self.contrast_proj(emb_b - mean_a.unsqueeze(1)) + self.set_embed[1]
+        tokens = torch.cat([tok_a, tok_b], dim=1)  # (B, Na + Nb, d)
+        mask = torch.cat([mask_a, mask_b], dim=1)  # (B, Na + Nb)
+        q = self.queries.unsqueeze(0).expand(bsz, -1, -1) + stat_tokens.mean(dim=1, keepdim=True)
+        for block in self.cross:
+            q = block(q, tokens, mask)  # (B, Q, d)
+        prefix = self.mix(torch.cat([stat_tokens, q], dim=1))  # (B, S + Q, d)
+        return self.ln_out(prefix)
+
+
+# -- text decoder (nanoGPT-style) ------------------------------------------------------------------
+
+
+class MLP(nn.Module):
+    def __init__(self, d: int, dropout: float) -> None:
+        super().__init__()
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.c_proj = nn.Linear(4 * d, d)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.c_proj(F.gelu(self.c_fc(x))))
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, d: int, n_head: int, dropout: float, causal: bool) -> None:
+        super().__init__()
+        if d % n_head:
+            raise ValueError(f"d_model {d} is not divisible by n_head {n_head}")
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+        self.n_head = n_head
+        self.causal = causal
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, c = x.shape  # (B, T, d)
+        q, k, v = self.c_attn(x).split(c, dim=2)
+        q = q.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)  # (B, h, T, d/h)
+        k = k.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)
+        v = v.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)
+        y = F.scaled_dot_product_attention(
+            q, k, v, is_causal=self.causal, dropout_p=self.dropout if self.training else 0.0
+        )
+        y = y.transpose(1, 2).contiguous().view(b, t, c)  # (B, T, d)
+        return self.c_proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self, d: int, n_head: int, dropout: float, causal: bool = True) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d)
+        self.attn = SelfAttention(d, n_head, dropout, causal)
+        self.ln_2 = nn.LayerNorm(d)
+        self.mlp = MLP(d, dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class HypothesisDecoder(nn.Module):
+    """Prefix tokens (B, P, d) + token ids (B, T) -> next-token logits (B, T, V).
+
+    The prefix sits before the sentence under one causal mask, so every word sees the
+    whole comparison summary (the prefix-LM of small captioners).
+    """
+
+    def __init__(self, config: DescriberConfig) -> None:
+        super().__init__()
+        if config.vocab_size < 5:
+            raise ValueError(f"vocab_size must come from the tokenizer, got {config.vocab_size}")
+        d = config.d_model
+        self.n_prefix = config.n_prefix
+        self.block_size = config.block_size
+        self.wte = nn.Embedding(config.vocab_size, d)
+        self.wpe = nn.Embedding(config.n_prefix + config.block_size, d)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(d, config.n_head, config.dropout) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, config.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight  # weight tying, as in GPT-2
+
+    def forward(self, prefix: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        b, t = idx.shape
+        if t > self.block_size:
+            raise ValueError(f"sequence of {t} tokens exceeds block_size {self.block_size}")
+        p = prefix.shape[1]
+        pos = torch.arange(p + t, device=idx.device)
+        x = torch.cat([prefix, self.wte(idx)], dim=1) + self.wpe(pos)  # (B, P + T, d)
+        x = self.drop(x)
+        for block in self.blocks:
+            x = block(x)
+        x = self.ln_f(x[:, p:])  # (B, T, d): only sentence positions predict words
+        return self.lm_head(x)  # (B, T, V)
+
+
+# -- image-text scorer -----------------------------------------------------------------------------
+
+
+class ImageTextScorer(nn.Module):
+    """(N, D) image embeddings x (T, 384) MiniLM text embeddings -> (N, T) logits.
+
+    The text side is frozen MiniLM plus a residual linear map that starts at zero, so any
+    wording MiniLM places near a trained phrase scores like it.
+    """
+
+    def __init__(self, config: DescriberConfig) -> None:
+        super().__init__()
+        self.img_proj = nn.Sequential(
+            nn.Linear(config.embed_dim, config.embed_dim),
+            nn.GELU(),
+            nn.Linear(config.embed_dim, config.text_dim),
+        )
+        self.txt_adapter = nn.Linear(config.text_dim, config.text_dim)
+        nn.init.zeros_(self.txt_adapter.weight)
+        nn.init.zeros_(self.txt_adapter.bias)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        self.logit_bias = nn.Parameter(torch.tensor(-3.0))
+
+    def forward(self, img_emb: torch.Tensor, txt_emb: torch.Tensor) -> torch.Tensor:
+        i = F.normalize(self.img_proj(img_emb), dim=-1)  # (N, 384)
+        t = F.normalize(txt_emb + self.txt_adapter(txt_emb), dim=-1)  # (T, 384)
+        scale = self.logit_scale.clamp(max=math.log(100.0)).exp()
+        return scale * i @ t.T + self.logit_bias  # (N, T)
+
+
+# -- the whole model -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Beam:
+    ids: list[int]
+    logprob: float
+    done: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Describer(nn.Module):
+    """Image encoder + set comparator + hypothesis decoder + image-text scorer.
+
+    Parameters
+    ----------
+    config : DescriberConfig
+        Sizes; ``config.vocab_size`` must equal ``len(tokenizer)``.
+    tokenizer : WordTokenizer
+        The decoder's vocabulary.
+    known_sentences : dict of str -> str, optional
+        Normalised sentence -> difference id ("diff:tiny_rectangles") for sentences the
+        model was trained on, so callers can tell a known concept from free text.
+    """
+
+    def __init__(
+        self,
+        config: DescriberConfig,
+        tokenizer: WordTokenizer,
+        known_sentences: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        if config.vocab_size != len(tokenizer):
+            raise ValueError(
+                f"config.vocab_size={config.vocab_size} but the tokenizer has {len(tokenizer)} tokens"
+            )
+        self.config = config
+        self.tokenizer = tokenizer
+        self.known_sentences: dict[str, str] = dict(known_sentences or {})
+        self.encoder = ImageEncoder(config)
+        self.comparator = SetComparator(config)
+        self.decoder = HypothesisDecoder(config)
+        self.scorer = ImageTextScorer(config)
+        self.apply(self._init_weights)
+        # the text adapter starts as the identity map of frozen MiniLM space
+        nn.init.zeros_(self.scorer.txt_adapter.weight)
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # -- training-time forward passes ------------------------------------------------------------
+    def sentence_loss(
+        self,
+        prefix: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
+        """Mean next-token cross-entropy of (B, T) padded ``targets`` given (B, P, d) prefixes."""
+        logits = self.decoder(prefix, targets[:, :-1])  # (B, T-1, V)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]).float(),
+            targets[:, 1:].reshape(-1),
+            ignore_index=self.tokenizer.pad_id,
+        )
+
+    # -- inference -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def embed(self, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+        """(N, H, W, 3) uint8 images (any one size) -> (N, D) float32 embeddings."""
+        images = np.asarray(images)
+        if images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(f"images must be (N, H, W, 3), got {images.shape}")
+        if images.dtype != np.uint8:
+            raise TypeError(f"images must be uint8, got {images.dtype}")
+        was_training = self.training
+        self.eval()
+        out = []
+        for start in range(0, len(images), batch_size):
+            batch = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size]))
+            out.append(self.encoder(batch.to(self.device)).float().cpu().numpy())
+        self.train(was_training)
+        if not out:
+            return np.zeros((0, self.config.embed_dim), dtype=np.float32)
+        return np.concatenate(out).astype(np.float32)
+
+    @torch.no_grad()
+    def describe(
+        self,
+        emb_a: np.ndarray,
+        emb_b: np.ndarray,
+        n: int = 8,
+        beam_width: int | None = None,
+        max_len: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Up to ``n`` distinct sentences about how set A differs from set B, best first.
+
+        Beam search over the decoder; finished sentences are deduplicated on their
+        normalised text and ranked by total log-probability.
+
+        Parameters
+        ----------
+        emb_a, emb_b : np.ndarray
+            (Na, D) and (Nb, D) embeddings from :meth:`embed`; Na, Nb >= 1.
+        n : int
+            How many sentences to return.
+        beam_width : int, optional
+            Beams kept per step; default ``max(2 * n, 8)``.
+
+        Returns
+        -------
+        list of (str, float)
+            (sentence, log-probability) pairs.
+        """
+        ea, eb = self._as_set(emb_a, "emb_a"), self._as_set(emb_b, "emb_b")
+        was_training = self.training
+        self.eval()
+        prefix = self.comparator(ea, eb)  # (1, P, d)
+        width = beam_width or max(2 * n, 8)
+        max_len = min(max_len or self.config.block_size, self.config.block_size)
+        tok = self.tokenizer
+        beams = [_Beam([tok.bos_id], 0.0)]
+        finished: list[_Beam] = []
+        for _ in range(max_len - 1):
+            alive = [b for b in beams if not b.done]
+            if not alive:
+                break
+            idx = torch.tensor([b.ids for b in alive], device=self.device)  # (W, t)
+            logits = self.decoder(prefix.expand(len(alive), -1, -1), idx)[:, -1].float()
+            logp = F.log_softmax(logits, dim=-1)  # (W, V)
+            logp[:, tok.pad_id] = -math.inf
+            logp[:, tok.bos_id] = -math.inf
+            total = logp + torch.tensor([b.logprob for b in alive], device=self.device)[:, None]
+            top = torch.topk(total.flatten(), k=min(width, total.numel()))
+            beams = []
+            vocab = logp.shape[1]
+            for score, flat in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                if not math.isfinite(score):
+                    continue
+                parent, token = divmod(flat, vocab)
+                beam = _Beam(alive[parent].ids + [token], score, done=token == tok.eos_id)
+                (finished if beam.done else beams).append(beam)
+            if len(finished) >= 4 * width:
+                break
+        finished.extend(beams)  # unfinished at max_len still count, ranked by their logprob
+        self.train(was_training)
+        seen: dict[str, float] = {}
+        for beam in sorted(finished, key=lambda b: -b.logprob):
+            sentence = normalize_sentence(tok.decode(beam.ids))
+            if sentence and sentence not in seen:
+                seen[sentence] = beam.logprob
+            if len(seen) >= n:
+                break
+        return list(seen.items())
+
+    @torch.no_grad()
+    def score_texts(self, emb: np.ndarray, texts: list[str]) -> np.ndarray:
+        """(N, D) image embeddings x ``texts`` (per-image phrases) -> (N, T) float32 logits."""
+        e = self._as_set(emb, "emb")[0]  # (N, D)
+        txt = torch.from_numpy(text_side.encode(list(texts))).to(self.device)  # (T, 384)
+        was_training = self.training
+        self.eval()
+        out = self.scorer(e, txt).float().cpu().numpy()
+        self.train(was_training)
+        return out.astype(np.float32)
+
+    def concept_of(self, sentence: str) -> str | None:
+        """"diff:<id>" when ``sentence`` is one the model was trained on, else None."""
+        return self.known_sentences.get(normalize_sentence(sentence))
+
+    def _as_set(self, emb: np.ndarray, name: str) -> torch.Tensor:
+        arr = np.asarray(emb, dtype=np.float32)
+        if arr.ndim != 2 or arr.shape[1] != self.config.embed_dim or len(arr) == 0:
+            raise ValueError(
+                f"{name} must be (N >= 1, {self.config.embed_dim}) embeddings, got {arr.shape}"
+            )
+        return torch.from_numpy(arr).to(self.device).unsqueeze(0)  # (1, N, D)

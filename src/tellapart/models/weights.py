@@ -1,0 +1,152 @@
+"""Saving and loading a describer: safetensors weights + one JSON file (config, vocabulary, ...).
+
+Usage::
+
+    from tellapart.models.weights import save_describer, load_describer, load_default
+    save_describer(model, "out/describer")            # model.safetensors + describer.json
+    model = load_describer("out/describer")           # checks the content hash
+    model = load_default()                            # the weights shipped in the package
+
+A folder holds ``model.safetensors`` and ``describer.json``; the JSON records the format
+version, the config, the tokenizer, the known training sentences and the SHA-256 of the
+weights file, which is checked on load so a truncated or swapped file fails loudly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .describer import Describer, DescriberConfig
+from .tokenizer import WordTokenizer
+
+FORMAT_VERSION = "tellapart-describer/1"
+WEIGHTS_FILE = "model.safetensors"
+META_FILE = "describer.json"
+MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "describer"
+"""Where the shipped weights live (package data)."""
+
+
+class WeightsError(RuntimeError):
+    """Describer weights are missing, corrupt, or do not match their metadata."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _safetensors() -> Any:
+    try:
+        import safetensors.torch as st
+    except ImportError as exc:  # pragma: no cover - safetensors ships with transformers
+        raise WeightsError("saving/loading describer weights needs `pip install safetensors`") from exc
+    return st
+
+
+def save_describer(
+    model: Describer,
+    folder: str | Path,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` to ``folder`` (created if needed); returns the folder.
+
+    Parameters
+    ----------
+    model : Describer
+        The model; tied weights are stored once.
+    folder : str or Path
+        Destination folder.
+    extra : dict, optional
+        JSON-serialisable facts to keep beside the weights (training summary, metrics).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    # lm_head shares its tensor with the token embedding; safetensors refuses shared storage
+    state.pop("decoder.lm_head.weight", None)
+    weights_path = folder / WEIGHTS_FILE
+    _safetensors().save_file(state, str(weights_path), metadata={"format": FORMAT_VERSION})
+    size = weights_path.stat().st_size
+    if size > MAX_WEIGHTS_BYTES:
+        raise WeightsError(f"weights are {size / 2**20:.1f} MiB, over the {MAX_WEIGHTS_BYTES / 2**20:.0f} MiB budget")
+    meta = {
+        "format": FORMAT_VERSION,
+        "config": model.config.to_json(),
+        "tokenizer": model.tokenizer.to_json(),
+        "known_sentences": model.known_sentences,
+        "weights_sha256": _sha256(weights_path),
+        "n_params": model.n_params(),
+        "extra": extra or {},
+    }
+    (folder / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+    return folder
+
+
+def read_meta(folder: str | Path) -> dict[str, Any]:
+    """The JSON metadata of a saved describer."""
+    path = Path(folder) / META_FILE
+    if not path.is_file():
+        raise WeightsError(f"no describer at {folder}: {META_FILE} is missing")
+    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT_VERSION:
+        raise WeightsError(
+            f"{path} has format {meta.get('format')!r}; this tellapart reads {FORMAT_VERSION!r}"
+        )
+    return meta
+
+
+def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
+    """A describer from ``folder``, in eval mode, after checking the weights' SHA-256."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    weights_path = folder / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise WeightsError(f"no describer weights at {weights_path}")
+    digest = _sha256(weights_path)
+    if digest != meta.get("weights_sha256"):
+        raise WeightsError(
+            f"{weights_path} does not match {META_FILE} (sha256 {digest[:12]}..., expected "
+            f"{str(meta.get('weights_sha256'))[:12]}...): the files are from different saves"
+        )
+    config = DescriberConfig.from_json(meta["config"])
+    tokenizer = WordTokenizer.from_json(meta["tokenizer"])
+    model = Describer(config, tokenizer, known_sentences=meta.get("known_sentences", {}))
+    state = _safetensors().load_file(str(weights_path), device="cpu")
+    state["decoder.lm_head.weight"] = state["decoder.wte.weight"]
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise WeightsError(
+            f"weights at {weights_path} do not fit the config: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}"
+        )
+    return model.to(torch.device(device)).eval()
+
+
+def default_available() -> bool:
+    """Whether shipped weights exist in the package."""
+    return (DEFAULT_DIR / META_FILE).is_file() and (DEFAULT_DIR / WEIGHTS_FILE).is_file()
+
+
+_default: Describer | None = None
+
+
+def load_default() -> Describer:
+    """The shipped describer (loaded once per process)."""
+    global _default
+    if _default is None:
+        if not default_available():
+            raise WeightsError(
+                f"no shipped describer weights in {DEFAULT_DIR}; train some with "
+                "`tellapart train --out DIR` and copy DIR/final into that folder"
+            )
+        _default = load_describer(DEFAULT_DIR)
+    return _default

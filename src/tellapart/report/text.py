@@ -1,0 +1,152 @@
+"""Numbers and sentences shared by the HTML page and the terminal table.
+
+Both outputs must say the same thing in the same words, so the wording lives here once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..types import Finding, Report
+
+DEFAULT_ALPHA = 0.05
+
+
+def report_alpha(report: Report) -> float:
+    """The FDR level the report was made with (``settings["alpha"]``, else 0.05)."""
+    value = report.settings.get("alpha", DEFAULT_ALPHA)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"report setting alpha must be a number, got {value!r}") from None
+
+
+def _is_missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_num(value: float | None, digits: int = 2) -> str:
+    """A plain number with ``digits`` decimals; "n/a" for None/NaN."""
+    if _is_missing(value):
+        return "n/a"
+    assert value is not None
+    return f"{value:.{digits}f}"
+
+
+def fmt_p(value: float | None) -> str:
+    """A p- or q-value readable at a glance: 0.034, 0.0012, 3.1e-06; "n/a" when missing."""
+    if _is_missing(value):
+        return "n/a"
+    assert value is not None
+    if value == 0:
+        return "0"
+    if value >= 0.01:
+        return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
+    if value >= 0.001:
+        return f"{value:.4f}"
+    return f"{value:.1e}"
+
+
+def fmt_auroc(finding: Finding) -> str:
+    """ "0.83 [0.76, 0.89]": AUROC with its 95% confidence interval."""
+    ci = tuple(finding.auroc_ci or ())
+    lo, hi = ci if len(ci) == 2 else (None, None)
+    return f"{fmt_num(finding.auroc)} [{fmt_num(lo)}, {fmt_num(hi)}]"
+
+
+def fmt_seconds(seconds: float) -> str:
+    """ "0.42 s", "12.3 s", "3 min 05 s"."""
+    if _is_missing(seconds):
+        return "n/a"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def timing_summary(timing_s: Mapping[str, float], stages: bool = True) -> str:
+    """ "total 12.3 s (load 1.20 s, measure 8.0 s)"; the total is summed when not given.
+
+    Keys with a dot ("features.decode") are sub-steps of a stage; ``stages=False``
+    leaves them out so the line stays short.
+    """
+    if not timing_s:
+        return "not recorded"
+    top_level = {k: v for k, v in timing_s.items() if k != "total" and "." not in k}
+    total = timing_s.get("total")
+    if total is None:
+        total = sum(v for v in top_level.values() if not _is_missing(v))
+    shown = {k: v for k, v in timing_s.items() if k != "total"} if stages else top_level
+    parts = ", ".join(f"{k} {fmt_seconds(v)}" for k, v in shown.items())
+    return f"total {fmt_seconds(total)}" + (f" ({parts})" if parts else "")
+
+
+def fmt_setting(value: Any) -> str:
+    """One setting value as short text (lists joined by commas, None as "default")."""
+    if value is None:
+        return "default"
+    if value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt_setting(v) for v in value) if value else "none"
+    return str(value)
+
+
+def n_tested_text(n: int) -> str:
+    return f"{n} hypothes{'is' if n == 1 else 'es'} tested"
+
+
+def n_tested(report: Report) -> int:
+    """How many hypotheses were tested on held-out images, related (grouped) ones included."""
+    value = report.settings.get("n_tested_hypotheses")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return len(report.findings) + sum(len(f.related) for f in report.findings)
+
+
+def summary_sentence(report: Report) -> str:
+    """The one sentence that answers "do the sets differ?".
+
+    "3 significant differences found (12 hypotheses tested on held-out images, ...)." or
+    "No significant difference found at alpha=0.05: ...".
+    """
+    alpha = report_alpha(report)
+    n_sig = len(report.significant)
+    n_all = n_tested(report)
+    if n_sig:
+        noun = "difference" if n_sig == 1 else "differences"
+        return (
+            f"{n_sig} significant {noun} found "
+            f"({n_tested_text(n_all)} on held-out images, false discovery rate alpha={alpha:g})."
+        )
+    if not report.findings:
+        return f"No significant difference found at alpha={alpha:g}: no hypothesis could be tested."
+    best = max(report.findings, key=lambda f: -1.0 if _is_missing(f.auroc) else f.auroc)
+    return (
+        f"No significant difference found at alpha={alpha:g}: none of the "
+        f"{n_tested_text(n_all)} held up on held-out images "
+        f"(strongest: AUROC {fmt_num(best.auroc)}, q = {fmt_p(best.q_value)})."
+    )
+
+
+def skipped_line(report: Report) -> str:
+    """ "3 files skipped (A: 1, B: 2); 2 warnings." for the end of the terminal output."""
+    n_skip = len(report.skipped)
+    by_set = {name: sum(1 for s in report.skipped if s.set_name == name) for name in ("A", "B")}
+    n_warn = len(report.warnings)
+    if n_skip:
+        skip = (
+            f"{n_skip} file{'' if n_skip == 1 else 's'} skipped "
+            f"(A: {by_set['A']}, B: {by_set['B']})"
+        )
+    else:
+        skip = "No files skipped"
+    warn = f"{n_warn} warning{'' if n_warn == 1 else 's'}" if n_warn else "no warnings"
+    tail = "; see the HTML or JSON report for details." if (n_skip or n_warn) else "."
+    return f"{skip}; {warn}{tail}"

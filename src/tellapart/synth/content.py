@@ -1,0 +1,171 @@
+"""Content differences: what is in the scene (more objects, a large object, a kind of shape).
+
+They add scene-like objects (the same drawing style as the ``shapes`` base, opaque, medium
+size) rather than marks, so on procedural bases they read as scene content. The shapes base
+never draws triangles or stars itself, so "contains triangles" is a real difference there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import ImageDraw
+
+from ._draw import contrasting_color, draw_on, draw_shape
+from .differences import Difference, random_color, register_difference
+
+SCENE_KINDS: tuple[str, ...] = ("rectangle", "ellipse", "polygon", "diamond")
+
+
+class _Content(Difference):
+    family = "content"
+    gradable = False
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p.get("opacity", 1.0)) <= 0.0 or round(float(p.get("count", 1))) <= 0
+
+
+@register_difference
+class MoreObjects(_Content):
+    name = "more_objects"
+    concept = "object_count"
+    sentence = "Set A images contain more objects than set B images"
+    paraphrases = (
+        "Set A scenes are more cluttered",
+        "There are more shapes in set A images",
+        "Set A images are busier, with extra objects",
+        "Set B images contain fewer objects than set A images",
+    )
+    phrase = "many objects"
+    param_ranges = {"count": (0.0, 9.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"size_lo": float(rng.uniform(0.05, 0.08)), "size_hi": float(rng.uniform(0.1, 0.16))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        count = round(float(p["count"]))
+
+        def paint(d: ImageDraw.ImageDraw, w: int, h: int) -> None:
+            side = min(w, h)
+            for _ in range(count):
+                r = side * rng.uniform(p["size_lo"], p["size_hi"])
+                kind = str(rng.choice(SCENE_KINDS))
+                draw_shape(
+                    d,
+                    kind,
+                    rng.uniform(0, w),
+                    rng.uniform(0, h),
+                    r,
+                    random_color(rng),
+                    rng,
+                    filled=bool(rng.random() < 0.8),
+                    width=max(1, round(r / 5)),
+                    aspect=float(rng.uniform(0.7, 1.4)),
+                )
+
+        return draw_on(image, 1.0, paint)
+
+
+@register_difference
+class LargeObject(_Content):
+    name = "large_object"
+    concept = "object_size"
+    sentence = "Set A images contain a large object"
+    paraphrases = (
+        "A big shape dominates set A images",
+        "Set A images include one oversized object",
+        "Set A scenes have a large foreground object",
+        "There is a very large shape in each set A image",
+    )
+    phrase = "large object"
+    param_ranges = {"size": (0.0, 0.42)}  # radius as a fraction of the side
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {
+            "kind": str(rng.choice(SCENE_KINDS)),
+            "color": contrasting_color(image, rng),
+            "cx": float(rng.uniform(0.3, 0.7)),
+            "cy": float(rng.uniform(0.3, 0.7)),
+            "filled": bool(rng.random() < 0.85),
+        }
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["size"]) <= 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        def paint(d: ImageDraw.ImageDraw, w: int, h: int) -> None:
+            r = min(w, h) * float(p["size"])
+            draw_shape(
+                d,
+                p["kind"],
+                w * p["cx"],
+                h * p["cy"],
+                r,
+                tuple(p["color"]),
+                rng,
+                filled=p["filled"],
+                width=max(2, round(r / 6)),
+                aspect=float(rng.uniform(0.8, 1.25)),
+            )
+
+        return draw_on(image, 1.0, paint)
+
+
+class _ShapeKind(_Content):
+    kind = "triangle"
+    param_ranges = {"opacity": (0.0, 1.0), "count": (1.0, 3.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"filled": bool(rng.random() < 0.75)}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        count = max(1, round(float(p["count"])))
+
+        def paint(d: ImageDraw.ImageDraw, w: int, h: int) -> None:
+            side = min(w, h)
+            for _ in range(count):
+                r = side * rng.uniform(0.08, 0.16)
+                draw_shape(
+                    d,
+                    self.kind,
+                    rng.uniform(r, w - r),
+                    rng.uniform(r, h - r),
+                    r,
+                    contrasting_color(image, rng),
+                    rng,
+                    filled=p["filled"],
+                    width=max(1, round(r / 5)),
+                )
+
+        return draw_on(image, float(p["opacity"]), paint)
+
+
+@register_difference
+class Triangles(_ShapeKind):
+    name = "triangles"
+    concept = "triangles"
+    kind = "triangle"
+    sentence = "Set A images contain triangles"
+    paraphrases = (
+        "Triangular shapes appear in set A images",
+        "Set A images include one or more triangles",
+        "There are three-cornered shapes in set A pictures",
+        "Set A scenes contain triangle objects",
+    )
+    phrase = "triangles"
+
+
+@register_difference
+class Stars(_ShapeKind):
+    name = "stars"
+    concept = "stars"
+    kind = "star"
+    sentence = "Set A images contain star shapes"
+    paraphrases = (
+        "Star-shaped objects appear in set A images",
+        "Set A images include one or more stars",
+        "There are pointed star figures in set A pictures",
+        "Set A scenes contain star objects",
+    )
+    phrase = "stars"

@@ -1,0 +1,300 @@
+"""Degradation differences: blur, noise, compression and quantisation artefacts.
+
+Spatial magnitudes (blur radius, block size) scale with the image side relative to 128 px,
+so one ``s`` means the same visible change at 64, 128 or 256 px.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from .differences import Difference, luma, register_difference, to_uint8
+
+
+class _Degradation(Difference):
+    family = "degradation"
+
+
+def _scale(image: np.ndarray) -> float:
+    return min(image.shape[0], image.shape[1]) / 128.0
+
+
+@register_difference
+class Blur(_Degradation):
+    name = "blur"
+    concept = "sharpness"
+    sentence = "Set A images are blurrier than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images are out of focus",
+        "Set A images look soft and unsharp",
+        "Set B images are sharper than set A images",
+        "Set A pictures are blurred",
+        "Fine detail is smeared out in set A images",
+    )
+    phrase = "blurry"
+    param_ranges = {"sigma": (0.0, 2.6)}  # pixels at 128 px
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"kernel": str(rng.choice(["gaussian", "gaussian", "box", "disk"]))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["sigma"]) <= 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        sigma = float(p["sigma"]) * _scale(image)
+        if sigma <= 0:
+            return image.copy()
+        pil = Image.fromarray(image)
+        if p["kernel"] == "box":
+            # a box of radius r has std ~ r / sqrt(3)
+            return np.asarray(pil.filter(ImageFilter.BoxBlur(sigma * math.sqrt(3.0)))).copy()
+        if p["kernel"] == "disk":
+            from scipy.signal import fftconvolve  # local: scipy.signal is slow to import
+
+            r = max(1.0, sigma * 2.0)  # a uniform disk of radius r has std r / 2
+            n = math.ceil(r)
+            yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+            k = (xx**2 + yy**2 <= r * r).astype(np.float32)
+            k /= k.sum()
+            f = np.pad(image.astype(np.float32), ((n, n), (n, n), (0, 0)), mode="reflect")
+            return to_uint8(fftconvolve(f, k[..., None], mode="valid", axes=(0, 1)))
+        return np.asarray(pil.filter(ImageFilter.GaussianBlur(sigma))).copy()
+
+
+@register_difference
+class MotionBlur(_Degradation):
+    name = "motion_blur"
+    concept = "sharpness"
+    sentence = "Set A images show motion blur"
+    comparative = "Set A images show stronger motion blur than set B images"
+    paraphrases = (
+        "Set A images are smeared in one direction",
+        "Set A images look as if the camera moved",
+        "Set A pictures have directional streaking blur",
+        "Set A images suffer from camera shake",
+    )
+    phrase = "motion blur"
+    param_ranges = {"length": (1.0, 13.0)}  # pixels at 128 px
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"angle": float(rng.uniform(0, 180))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["length"]) <= 1.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        length = max(1.0, float(p["length"]) * _scale(image))
+        n = max(2, round(length))
+        a = math.radians(float(p["angle"]))
+        ts = np.linspace(-(length - 1) / 2, (length - 1) / 2, n)
+        dx = np.rint(ts * math.cos(a)).astype(int)
+        dy = np.rint(ts * math.sin(a)).astype(int)
+        pad = int(max(np.abs(dx).max(), np.abs(dy).max()))
+        h, w = image.shape[:2]
+        src = np.pad(image.astype(np.float32), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+        acc = np.zeros(image.shape, np.float32)
+        for x, y in zip(dx, dy, strict=True):
+            acc += src[pad + y : pad + y + h, pad + x : pad + x + w]
+        return to_uint8(acc / n)
+
+
+@register_difference
+class Noise(_Degradation):
+    name = "noise"
+    concept = "noise"
+    sentence = "Set A images are noisier than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images are grainy",
+        "Set A images contain random pixel noise",
+        "Set B images are cleaner than set A images",
+        "Set A pictures look speckled with sensor noise",
+    )
+    phrase = "noisy"
+    param_ranges = {"sigma": (0.0, 30.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"kind": str(rng.choice(["color", "color", "luma", "shot"]))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["sigma"]) <= 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        sigma = float(p["sigma"])
+        f = image.astype(np.float32)
+        h, w = image.shape[:2]
+        if p["kind"] == "luma":
+            n = rng.standard_normal((h, w, 1), dtype=np.float32) * sigma
+        elif p["kind"] == "shot":
+            # signal-dependent: brighter pixels get more noise, like photon noise
+            scale = np.sqrt(np.maximum(f, 4.0) / 128.0)
+            n = rng.standard_normal(f.shape, dtype=np.float32) * sigma * scale
+        else:
+            n = rng.standard_normal(f.shape, dtype=np.float32) * sigma
+        return to_uint8(f + n)
+
+
+@register_difference
+class SaltPepper(_Degradation):
+    name = "salt_pepper"
+    concept = "noise"
+    sentence = "Set A images have salt-and-pepper noise"
+    comparative = "Set A images have more salt-and-pepper noise than set B images"
+    paraphrases = (
+        "Set A images are sprinkled with isolated black and white pixels",
+        "Set A images contain impulse noise",
+        "Set A pictures show scattered dead and hot pixels",
+        "Random single-pixel specks appear in set A images",
+    )
+    phrase = "salt-and-pepper specks"
+    param_ranges = {"fraction": (0.0, 0.06)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"kind": str(rng.choice(["bw", "bw", "white", "color"]))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["fraction"]) <= 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        h, w = image.shape[:2]
+        hit = rng.random((h, w)) < float(p["fraction"])
+        out = image.copy()
+        k = int(hit.sum())
+        if p["kind"] == "white":
+            vals = np.full((k, 3), 255, np.uint8)
+        elif p["kind"] == "color":
+            vals = rng.choice(np.array([0, 255], np.uint8), size=(k, 3))
+        else:
+            vals = np.repeat(rng.choice(np.array([0, 255], np.uint8), size=(k, 1)), 3, axis=1)
+        out[hit] = vals
+        return out
+
+
+@register_difference
+class Jpeg(_Degradation):
+    name = "jpeg"
+    concept = "compression"
+    sentence = "Set A images show JPEG compression artefacts"
+    comparative = "Set A images are more heavily JPEG-compressed than set B images"
+    paraphrases = (
+        "Set A images are heavily compressed",
+        "Set A images have blocky compression artefacts",
+        "Set A pictures look like low-quality JPEGs",
+        "Set A images show 8x8 blocking and ringing",
+    )
+    phrase = "jpeg artifacts"
+    param_ranges = {"quality": (95.0, 6.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"subsampling": int(rng.choice([0, 2, 2]))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        buf = io.BytesIO()
+        q = int(np.clip(round(float(p["quality"])), 1, 100))
+        Image.fromarray(image).save(
+            buf, format="JPEG", quality=q, subsampling=int(p["subsampling"])
+        )
+        buf.seek(0)
+        with Image.open(buf) as im:
+            return np.asarray(im.convert("RGB")).copy()
+
+
+@register_difference
+class Pixelated(_Degradation):
+    name = "pixelated"
+    concept = "resolution"
+    sentence = "Set A images are pixelated"
+    comparative = "Set A images are more pixelated than set B images"
+    paraphrases = (
+        "Set A images look blocky, made of large square pixels",
+        "Set A images have low resolution blown up",
+        "Set A pictures are mosaic-like",
+        "Set A images show coarse square pixel blocks",
+    )
+    phrase = "pixelated"
+    param_ranges = {"block": (1.0, 10.0)}  # pixels at 128 px
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return round(float(p["block"])) <= 1
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        h, w = image.shape[:2]
+        b = max(1, round(float(p["block"]) * _scale(image)))
+        if b <= 1:
+            return image.copy()
+        small = Image.fromarray(image).resize(
+            (max(1, w // b), max(1, h // b)), Image.Resampling.BOX
+        )
+        return np.asarray(small.resize((w, h), Image.Resampling.NEAREST)).copy()
+
+
+@register_difference
+class Posterized(_Degradation):
+    name = "posterized"
+    concept = "quantization"
+    sentence = "Set A images are posterized, with few distinct colour levels"
+    comparative = "Set A images are more posterized than set B images"
+    paraphrases = (
+        "Set A images show colour banding",
+        "Set A images have flat bands instead of smooth gradients",
+        "Set A pictures use only a few tones",
+        "Set A images look quantised to a small palette",
+    )
+    phrase = "posterized"
+    param_ranges = {"levels": (256.0, 4.0)}
+
+    def magnitude(self, s: float) -> dict[str, Any]:
+        # geometric in s: halving the number of levels is one perceptual step
+        return {"levels": float(round(math.exp(math.log(256) * (1 - s) + math.log(4) * s)))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["levels"]) >= 256
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        n = max(2, int(p["levels"]))
+        f = image.astype(np.float32)
+        q = np.rint(f / 255.0 * (n - 1)) * (255.0 / (n - 1))
+        return to_uint8(q)
+
+
+@register_difference
+class Sharpened(_Degradation):
+    name = "sharpened"
+    concept = "sharpness"
+    sentence = "Set A images are over-sharpened"
+    comparative = "Set A images are more sharpened than set B images"
+    paraphrases = (
+        "Set A images have exaggerated edges",
+        "Set A images show sharpening halos",
+        "Set A pictures look crisp with harsh edges",
+        "Edges are artificially enhanced in set A images",
+    )
+    phrase = "oversharpened"
+    param_ranges = {"percent": (0.0, 320.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"radius": float(rng.uniform(0.8, 2.0))}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["percent"]) <= 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        f = ImageFilter.UnsharpMask(
+            radius=float(p["radius"]) * _scale(image),
+            percent=round(float(p["percent"])),
+            threshold=0,
+        )
+        return np.asarray(Image.fromarray(image).filter(f)).copy()
+
+
+def laplacian_variance(image: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian of luma: a standard sharpness score."""
+    g = luma(image)
+    lap = -4 * g[1:-1, 1:-1] + g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]
+    return float(lap.var())

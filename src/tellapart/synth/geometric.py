@@ -1,0 +1,251 @@
+"""Geometric differences: rotation, mirroring, zoom, stretch and translation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .differences import Difference, register_difference
+
+
+class _Geometric(Difference):
+    family = "geometric"
+
+
+def _resample(rng: np.random.Generator) -> str:
+    return str(rng.choice(["bilinear", "bicubic"]))
+
+
+_RESAMPLE = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "nearest": Image.Resampling.NEAREST,
+}
+
+
+@register_difference
+class Rotated(_Geometric):
+    name = "rotated"
+    concept = "rotation"
+    sentence = "Set A images are rotated"
+    comparative = "Set A images are rotated further than set B images"
+    paraphrases = (
+        "Set A images are tilted",
+        "Set A images are turned by some angle",
+        "The horizon in set A images is not level",
+        "Set A pictures are rotated off the upright",
+    )
+    phrase = "rotated"
+    param_ranges = {"angle": (0.0, 30.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        fill = str(rng.choice(["zoom", "zoom", "black", "color"]))
+        return {
+            "sign": float(rng.choice([-1.0, 1.0])),
+            "fill": fill,
+            "fill_color": [int(v) for v in rng.integers(0, 256, 3)],
+            "resample": _resample(rng),
+        }
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["angle"]) == 0.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        angle = float(p["angle"]) * float(p.get("sign", 1.0))
+        h, w = image.shape[:2]
+        pil = Image.fromarray(image)
+        if p["fill"] == "zoom" and abs(angle) % 90 != 0:
+            # zoom in just enough that no empty corner shows
+            a = math.radians(abs(angle) % 90)
+            k = math.cos(a) + math.sin(a) * max(w / h, h / w)
+            rot = pil.rotate(angle, resample=_RESAMPLE[p["resample"]], expand=False)
+            cw, ch = w / k, h / k
+            box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
+            return np.asarray(rot.resize((w, h), _RESAMPLE[p["resample"]], box=box)).copy()
+        color = (0, 0, 0) if p["fill"] in ("black", "zoom") else tuple(p["fill_color"])
+        if abs(angle) % 90 == 0:
+            return np.rot90(image, k=round(angle / 90) % 4).copy()
+        rot = pil.rotate(angle, resample=_RESAMPLE[p["resample"]], expand=False, fillcolor=color)
+        return np.asarray(rot).copy()
+
+
+@register_difference
+class Mirrored(_Geometric):
+    name = "mirrored"
+    concept = "mirror"
+    # Mirrored random crops of photos, textures and scenes look like unmirrored ones, so
+    # suites and streams would hold undetectable tasks; available on request only.
+    sampled = False
+    binary = True
+    gradable = False
+    sentence = "Set A images are mirrored left to right"
+    paraphrases = (
+        "Set A images are flipped horizontally",
+        "Set A images are mirror images",
+        "Left and right are swapped in set A images",
+        "Set A pictures are horizontally reversed",
+    )
+    phrase = "mirrored"
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        return image[:, ::-1].copy()
+
+
+@register_difference
+class UpsideDown(_Geometric):
+    name = "upside_down"
+    concept = "vertical_flip"
+    binary = True
+    gradable = False
+    sentence = "Set A images are upside down"
+    paraphrases = (
+        "Set A images are flipped vertically",
+        "Top and bottom are swapped in set A images",
+        "Set A pictures are turned upside down",
+        "Set A images are vertically mirrored",
+    )
+    phrase = "upside down"
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        return image[::-1].copy()
+
+
+@register_difference
+class Zoomed(_Geometric):
+    name = "zoomed"
+    concept = "scale"
+    sentence = "Set A images are zoomed in"
+    comparative = "Set A images are zoomed in more than set B images"
+    paraphrases = (
+        "Set A images are tighter crops",
+        "Set A images show content magnified",
+        "Set A pictures are close-ups of the same kind of scene",
+        "Objects look bigger in set A images because they are cropped in",
+    )
+    phrase = "zoomed in"
+    param_ranges = {"zoom": (1.0, 2.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {
+            "cx": float(rng.uniform(0.3, 0.7)),
+            "cy": float(rng.uniform(0.3, 0.7)),
+            "resample": _resample(rng),
+        }
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["zoom"]) <= 1.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        h, w = image.shape[:2]
+        z = float(p["zoom"])
+        cw, ch = w / z, h / z
+        x0 = float(np.clip(p["cx"] * w - cw / 2, 0, w - cw))
+        y0 = float(np.clip(p["cy"] * h - ch / 2, 0, h - ch))
+        out = Image.fromarray(image).resize(
+            (w, h), _RESAMPLE[p["resample"]], box=(x0, y0, x0 + cw, y0 + ch)
+        )
+        return np.asarray(out).copy()
+
+
+class _Stretch(_Geometric):
+    concept = "aspect"
+    horizontal = True
+    param_ranges = {"stretch": (1.0, 1.7)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"c": float(rng.uniform(0.3, 0.7)), "resample": _resample(rng)}
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["stretch"]) <= 1.0
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        # Stretch by taking a narrower (or shorter) window and resizing it to the full size.
+        h, w = image.shape[:2]
+        k = float(p["stretch"])
+        if self.horizontal:
+            cw = w / k
+            x0 = float(np.clip(p["c"] * w - cw / 2, 0, w - cw))
+            box = (x0, 0.0, x0 + cw, float(h))
+        else:
+            ch = h / k
+            y0 = float(np.clip(p["c"] * h - ch / 2, 0, h - ch))
+            box = (0.0, y0, float(w), y0 + ch)
+        return np.asarray(
+            Image.fromarray(image).resize((w, h), _RESAMPLE[p["resample"]], box=box)
+        ).copy()
+
+
+@register_difference
+class StretchedWide(_Stretch):
+    name = "stretched_wide"
+    horizontal = True
+    sentence = "Set A images are stretched horizontally"
+    comparative = "Set A images are stretched horizontally more than set B images"
+    paraphrases = (
+        "Set A images look squashed flat and wide",
+        "Objects in set A images are too wide",
+        "Set A pictures have a distorted, widened aspect ratio",
+        "Set A images are pulled out sideways",
+    )
+    phrase = "stretched wide"
+
+
+@register_difference
+class StretchedTall(_Stretch):
+    name = "stretched_tall"
+    horizontal = False
+    sentence = "Set A images are stretched vertically"
+    comparative = "Set A images are stretched vertically more than set B images"
+    paraphrases = (
+        "Set A images look elongated and tall",
+        "Objects in set A images are too tall and thin",
+        "Set A pictures have a distorted, heightened aspect ratio",
+        "Set A images are pulled out vertically",
+    )
+    phrase = "stretched tall"
+
+
+@register_difference
+class Shifted(_Geometric):
+    name = "shifted"
+    concept = "translation"
+    sentence = "Set A images are shifted, leaving an empty band at one edge"
+    comparative = "Set A images are shifted further than set B images"
+    paraphrases = (
+        "Set A images are translated off-centre with a blank strip",
+        "Set A image content is moved sideways or up or down",
+        "Set A pictures are offset, with an empty margin on one side",
+        "Set A images have their content displaced toward one edge",
+    )
+    phrase = "shifted with blank edge"
+    param_ranges = {"shift_frac": (0.0, 0.25)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {
+            "direction": str(rng.choice(["left", "right", "up", "down"])),
+            "fill_color": [
+                int(v)
+                for v in (rng.integers(0, 256, 3) if rng.random() < 0.5 else np.zeros(3, int))
+            ],
+        }
+
+    def is_noop(self, p: dict[str, Any]) -> bool:
+        return float(p["shift_frac"]) <= 0.0 and "dx" not in p and "dy" not in p
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        h, w = image.shape[:2]
+        if "dx" in p or "dy" in p:
+            dx, dy = int(p.get("dx", 0)), int(p.get("dy", 0))
+        else:
+            n = round(float(p["shift_frac"]) * (w if p["direction"] in ("left", "right") else h))
+            dx = {"left": -n, "right": n}.get(p["direction"], 0)
+            dy = {"up": -n, "down": n}.get(p["direction"], 0)
+        out = np.empty_like(image)
+        out[:] = np.asarray(p["fill_color"], np.uint8)
+        ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+        xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+        out[yd, xd] = image[ys, xs]
+        return out

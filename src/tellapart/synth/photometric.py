@@ -1,0 +1,355 @@
+"""Photometric differences: brightness, contrast, saturation, hue and colour changes.
+
+Directional pairs (``brighter``/``darker``, ``warmer``/``cooler``...) are separate ids and
+share a ``concept`` so a task never asks for both at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .differences import Difference, luma, mix_channels, register_difference, to_uint8
+
+
+class _Photometric(Difference):
+    family = "photometric"
+
+
+class _Brightness(_Photometric):
+    concept = "brightness"
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"mode": str(rng.choice(["gain", "gain", "gamma", "offset"]))}
+
+    def resolve(
+        self,
+        image: np.ndarray,
+        s: float,
+        rng: np.random.Generator,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        p = super().resolve(image, s, rng, params)
+        if params and "factor" in params and "mode" not in params:
+            p["mode"] = "gain"  # an explicit factor means exactly "multiply by factor"
+        return p
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        f = image.astype(np.float32)
+        k = float(p["factor"])
+        if p["mode"] == "gain":
+            return to_uint8(f * k)
+        if p["mode"] == "gamma":
+            return to_uint8(255.0 * (f / 255.0) ** (1.0 / k))
+        return to_uint8(f + (k - 1.0) * 110.0)
+
+
+@register_difference
+class Brighter(_Brightness):
+    name = "brighter"
+    sentence = "Set A images are brighter than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images are lighter",
+        "Set A pictures look brighter overall",
+        "Set B images are darker than set A images",
+        "Set A images have higher brightness",
+        "Set A photos are more exposed",
+    )
+    phrase = "bright"
+    param_ranges = {"factor": (1.0, 1.7)}
+
+
+@register_difference
+class Darker(_Brightness):
+    name = "darker"
+    sentence = "Set A images are darker than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images are dimmer",
+        "Set A pictures look darker overall",
+        "Set B images are brighter than set A images",
+        "Set A images have lower brightness",
+        "Set A photos are underexposed",
+    )
+    phrase = "dark"
+    param_ranges = {"factor": (1.0, 0.45)}
+
+
+class _Contrast(_Photometric):
+    concept = "contrast"
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"pivot": str(rng.choice(["mean", "mid"]))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        f = image.astype(np.float32)
+        pivot = float(luma(image).mean()) if p["pivot"] == "mean" else 127.5
+        return to_uint8(pivot + (f - pivot) * float(p["contrast"]))
+
+
+@register_difference
+class HigherContrast(_Contrast):
+    name = "higher_contrast"
+    sentence = "Set A images have higher contrast than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images are more contrasty",
+        "Set A pictures have stronger contrast",
+        "Set B images have lower contrast than set A images",
+        "Set A images show punchier darks and lights",
+    )
+    phrase = "high contrast"
+    param_ranges = {"contrast": (1.0, 1.9)}
+
+
+@register_difference
+class LowerContrast(_Contrast):
+    name = "lower_contrast"
+    sentence = "Set A images have lower contrast than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images look flat",
+        "Set A pictures have weaker contrast",
+        "Set B images have higher contrast than set A images",
+        "Set A images are low in contrast",
+    )
+    phrase = "low contrast"
+    param_ranges = {"contrast": (1.0, 0.35)}
+
+
+@register_difference
+class Faded(_Photometric):
+    name = "faded"
+    concept = "contrast"
+    sentence = "Set A images look faded and washed out"
+    comparative = "Set A images look more faded than set B images"
+    paraphrases = (
+        "Set A images are washed out",
+        "Set A pictures look faded, with milky blacks",
+        "Set A images have lifted, greyish shadows",
+        "Set A photos look bleached",
+    )
+    phrase = "faded"
+    param_ranges = {"amount": (0.0, 0.6)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        g = float(rng.uniform(185, 235))
+        tint = rng.uniform(-12, 12, 3)
+        return {"haze": [float(g + t) for t in tint]}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        a = float(p["amount"])
+        haze = np.asarray(p["haze"], np.float32)
+        return to_uint8(image.astype(np.float32) * (1 - a) + haze * a)
+
+
+class _Saturation(_Photometric):
+    concept = "saturation"
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        f = image.astype(np.float32)
+        g = luma(image)[..., None]
+        return to_uint8(g + (f - g) * float(p["saturation"]))
+
+
+@register_difference
+class MoreSaturated(_Saturation):
+    name = "more_saturated"
+    sentence = "Set A images are more saturated than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images have more vivid colours",
+        "Colours are stronger in set A images",
+        "Set B images are less colourful than set A images",
+        "Set A pictures look more colourful",
+    )
+    phrase = "vivid colors"
+    param_ranges = {"saturation": (1.0, 2.3)}
+
+
+@register_difference
+class LessSaturated(_Saturation):
+    name = "less_saturated"
+    sentence = "Set A images are less saturated than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images have muted colours",
+        "Colours are weaker in set A images",
+        "Set B images are more colourful than set A images",
+        "Set A pictures look desaturated",
+    )
+    phrase = "muted colors"
+    param_ranges = {"saturation": (1.0, 0.3)}
+
+
+@register_difference
+class HueShift(_Photometric):
+    name = "hue_shift"
+    concept = "hue"
+    sentence = "Set A images have shifted hues compared with set B images"
+    comparative = "Set A images have more strongly shifted hues than set B images"
+    paraphrases = (
+        "Colours in set A images are rotated to different hues",
+        "Set A images show unnatural, hue-shifted colours",
+        "Set A pictures have their colours swapped around the colour wheel",
+        "The hues of set A images are off",
+    )
+    phrase = "shifted hues"
+    param_ranges = {"degrees": (0.0, 150.0)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"sign": float(rng.choice([-1.0, 1.0]))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        # Rotate chroma in YIQ space: keeps luma, turns hue; cheap and vectorised.
+        a = math.radians(float(p["degrees"]) * float(p.get("sign", 1.0)))
+        to_yiq = np.array(
+            [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32
+        )
+        rot = np.array(
+            [[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]], np.float32
+        )
+        m = np.linalg.inv(to_yiq) @ rot @ to_yiq
+        return to_uint8(mix_channels(image, m))
+
+
+class _Temperature(_Photometric):
+    concept = "temperature"
+    direction = 1.0
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"green": float(rng.uniform(-0.25, 0.25))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        shift = float(p["shift"]) * self.direction
+        delta = np.array([shift, shift * float(p.get("green", 0.0)), -shift], np.float32)
+        return to_uint8(image.astype(np.float32) + delta)
+
+
+@register_difference
+class Warmer(_Temperature):
+    name = "warmer"
+    direction = 1.0
+    sentence = "Set A images have a warmer colour cast than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images look more orange or yellow",
+        "Set A images are warmer in tone",
+        "Set B images look cooler than set A images",
+        "Set A pictures have a warm, reddish tint",
+    )
+    phrase = "warm tint"
+    param_ranges = {"shift": (0.0, 45.0)}
+
+
+@register_difference
+class Cooler(_Temperature):
+    name = "cooler"
+    direction = -1.0
+    sentence = "Set A images have a cooler colour cast than set B images"
+    comparative = sentence
+    paraphrases = (
+        "Set A images look more blue",
+        "Set A images are cooler in tone",
+        "Set B images look warmer than set A images",
+        "Set A pictures have a cold, bluish tint",
+    )
+    phrase = "cool tint"
+    param_ranges = {"shift": (0.0, 45.0)}
+
+
+@register_difference
+class ColorTint(_Photometric):
+    name = "color_tint"
+    concept = "tint"
+    sentence = "Set A images have a colour tint"
+    comparative = "Set A images have a stronger colour tint than set B images"
+    paraphrases = (
+        "Set A images are tinted with a colour",
+        "A colour cast lies over set A images",
+        "Set A pictures look as if seen through coloured glass",
+        "Set A images have a monochrome colour wash",
+    )
+    phrase = "color tint"
+    param_ranges = {"amount": (0.0, 0.45)}
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        from .differences import hsv_to_rgb_tuple
+
+        return {"tint": list(hsv_to_rgb_tuple(float(rng.random()), 0.9, 1.0))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        a = float(p["amount"])
+        f = image.astype(np.float32)
+        tinted = luma(image)[..., None] * (np.asarray(p["tint"], np.float32) / 255.0) * 1.3
+        return to_uint8(f * (1 - a) + tinted * a)
+
+
+@register_difference
+class Grayscale(_Photometric):
+    name = "grayscale"
+    concept = "saturation"
+    sentence = "Set A images are black and white"
+    comparative = "Set A images are closer to black and white than set B images"
+    paraphrases = (
+        "Set A images are in grayscale",
+        "Set A images have no colour",
+        "Set A pictures are monochrome",
+        "Set B images are in colour while set A images are grey",
+    )
+    phrase = "grayscale"
+    param_ranges = {"amount": (0.0, 1.0)}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        a = float(p["amount"])
+        g = luma(image)[..., None]
+        if a >= 1.0:
+            return np.repeat(to_uint8(g), 3, axis=2)
+        return to_uint8(image.astype(np.float32) * (1 - a) + g * a)
+
+
+@register_difference
+class Inverted(_Photometric):
+    name = "inverted"
+    concept = "inversion"
+    binary = True
+    gradable = False
+    sentence = "Set A images are colour-inverted (negatives)"
+    paraphrases = (
+        "Set A images look like photographic negatives",
+        "Set A images have inverted colours",
+        "Light and dark are swapped in set A images",
+        "Set A pictures are shown in negative",
+    )
+    phrase = "inverted colors"
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        return 255 - image
+
+
+@register_difference
+class Sepia(_Photometric):
+    name = "sepia"
+    concept = "saturation"
+    sentence = "Set A images have a sepia, old-photo tone"
+    comparative = "Set A images have a stronger sepia tone than set B images"
+    paraphrases = (
+        "Set A images look like old brown photographs",
+        "Set A images are sepia-toned",
+        "Set A pictures have a vintage brownish tone",
+        "Set A images are tinted brown like antique prints",
+    )
+    phrase = "sepia tone"
+    param_ranges = {"amount": (0.0, 1.0)}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        m = np.array(
+            [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32
+        )
+        a = float(p["amount"])
+        # blending with the identity first keeps it to one pass over the pixels
+        return to_uint8(mix_channels(image, np.eye(3, dtype=np.float32) * (1 - a) + m * a))

@@ -1,0 +1,249 @@
+"""Synthetic training tasks for the describer, built from :mod:`tellapart.synth` parts.
+
+Usage::
+
+    sampler = TaskSampler(image_size=128, seed=0)
+    batch = sampler.batch(level, n_tasks=2, n_per_side=16, rng=np.random.default_rng(1))
+    batch.images     # (n_tasks, 2 * n_per_side, S, S, 3) uint8: set A rows first, then set B
+    batch.labels     # (n_tasks, 2 * n_per_side, n_types) float32: which difference each image got
+    batch.truths     # per task: [(type_id, "A" or "B"), ...] the true set differences
+
+Only the train split is used: held-out base images, (difference, base) combinations and
+magnitude bands of :mod:`tellapart.synth.split` never appear. Each task draws one base kind
+(a data set looks like itself), 1..k true differences (each applied to a fraction of one
+set), and optional *distractors*: differences applied to the same number of images in both
+sets, which teach the comparator that what both sets share is no difference.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models.text import parse_claim
+from ..models.tokenizer import normalize_sentence
+
+_FAMILY_MODULES = ("content", "geometric", "photometric", "spatial", "overlays", "degradations")
+
+
+def load_synth() -> tuple[object, object, object]:
+    """The synth registry, base sampler class and split module, with every type registered."""
+    synth = importlib.import_module("tellapart.synth")
+    differences = importlib.import_module("tellapart.synth.differences")
+    if len(differences.DIFFERENCES) == 0:
+        for name in _FAMILY_MODULES:  # the package may register lazily; make sure all are in
+            try:
+                importlib.import_module(f"tellapart.synth.{name}")
+            except ModuleNotFoundError:
+                continue
+    if len(differences.DIFFERENCES) == 0:
+        raise RuntimeError("tellapart.synth registers no difference types; cannot make tasks")
+    bases = importlib.import_module("tellapart.synth.bases")
+    split = importlib.import_module("tellapart.synth.split")
+    del synth
+    return differences, bases, split
+
+
+@dataclass(frozen=True)
+class Level:
+    """One curriculum stage: how many, how strong and how prevalent the true differences are."""
+
+    name: str
+    n_diffs: tuple[int, int]  # inclusive range of true differences per task
+    strength: tuple[float, float]  # range of the knob s
+    prevalence: tuple[float, float]  # fraction of the target set's images that get it
+    n_distractors: tuple[int, int] = (0, 0)  # differences shared equally by both sets
+
+
+@dataclass
+class TypeInfo:
+    """What the trainer needs to know about one difference type."""
+
+    type_id: str
+    concept: str
+    family: str
+    sentences: list[str]  # canonical first, then paraphrases; all about set A
+    image_phrases: list[str]  # per-image property phrases for the scorer (training pool)
+    heldout_phrases: list[str]  # phrases kept out of scorer training (generalisation check)
+
+
+@dataclass
+class TaskBatch:
+    images: np.ndarray  # (T, 2n, S, S, 3) uint8
+    labels: np.ndarray  # (T, 2n, n_types) float32
+    n_per_side: int
+    truths: list[list[tuple[str, str]]] = field(default_factory=list)
+
+
+class TaskSampler:
+    """Draws training tasks and per-image labels from the synth train split.
+
+    Parameters
+    ----------
+    image_size : int
+        Side of generated images (the encoder's input size).
+    seed : int
+        Seeds the pool of base images.
+    pool_size : int
+        Base images kept in memory (drawing photos is the slow part); the trainer redraws
+        the whole pool every so many steps with :meth:`reset_pool`.
+    holdout_paraphrase : bool
+        Keep each type's last paraphrase out of the scorer's training phrases.
+    """
+
+    def __init__(
+        self,
+        image_size: int = 128,
+        seed: int = 0,
+        pool_size: int = 1024,
+        holdout_paraphrase: bool = True,
+        base: str = "mixed",
+    ) -> None:
+        self.differences, bases, self.split = load_synth()
+        reg = self.differences.DIFFERENCES  # type: ignore[attr-defined]
+        self.type_ids: list[str] = reg.list()
+        self.diffs = {t: reg.create(t) for t in self.type_ids}
+        self.types: list[TypeInfo] = [self._type_info(t, holdout_paraphrase) for t in self.type_ids]
+        families = list(self.differences.FAMILIES)  # type: ignore[attr-defined]
+        self.family_rank = {t: families.index(d.family) for t, d in self.diffs.items()}
+        self.image_size = image_size
+        self._base = bases.BaseSampler(base, image_size, "train")  # type: ignore[attr-defined]
+        self.pool_size = pool_size
+        self.pool: list[np.ndarray] = []
+        self.pool_kind: list[str] = []
+        self.reset_pool(np.random.default_rng([seed, 7919]))
+        self._s_intervals = self.split.train_s_intervals()  # type: ignore[attr-defined]
+
+    # -- vocabulary of sentences ------------------------------------------------------------------
+    def _type_info(self, type_id: str, holdout_paraphrase: bool) -> TypeInfo:
+        d = self.diffs[type_id]
+        sentences = [d.sentence, *d.paraphrases]
+        phrases = [d.phrase]
+        for s in sentences:
+            claim = parse_claim(s)
+            if claim.subject == "A" and claim.phrase not in phrases:
+                phrases.append(claim.phrase)
+        heldout: list[str] = []
+        if holdout_paraphrase and len(phrases) > 3:
+            heldout = [phrases.pop()]
+        return TypeInfo(type_id, d.concept_key(), d.family, sentences, phrases, heldout)
+
+    def all_sentences(self) -> list[str]:
+        """Every sentence the decoder may be trained to write (both directions)."""
+        swap = self.differences.swap_sets  # type: ignore[attr-defined]
+        out: list[str] = []
+        for info in self.types:
+            for s in info.sentences:
+                out.extend([s, swap(s)])
+        return out
+
+    def known_sentences(self) -> dict[str, str]:
+        """Normalised sentence -> "diff:<id>" (the first type in id order when shared)."""
+        swap = self.differences.swap_sets  # type: ignore[attr-defined]
+        known: dict[str, str] = {}
+        for info in self.types:
+            for s in info.sentences:
+                for variant in (s, swap(s)):
+                    known.setdefault(normalize_sentence(variant), f"diff:{info.type_id}")
+        return known
+
+    def sentence_truths(self) -> dict[str, set[tuple[str, str]]]:
+        """Normalised sentence -> every (type id, set) it correctly describes."""
+        swap = self.differences.swap_sets  # type: ignore[attr-defined]
+        table: dict[str, set[tuple[str, str]]] = {}
+        for info in self.types:
+            for s in info.sentences:
+                table.setdefault(normalize_sentence(s), set()).add((info.type_id, "A"))
+                table.setdefault(normalize_sentence(swap(s)), set()).add((info.type_id, "B"))
+        return table
+
+    def target_sentence(self, type_id: str, target: str, rng: np.random.Generator,
+                        p_canonical: float = 0.5) -> str:
+        """A training sentence for difference ``type_id`` applied to set ``target``."""
+        info = self.types[self.type_ids.index(type_id)]
+        text = info.sentences[0] if rng.random() < p_canonical else str(rng.choice(info.sentences))
+        return self.differences.swap_sets(text) if target == "B" else text  # type: ignore[attr-defined]
+
+    # -- images -----------------------------------------------------------------------------------
+    def reset_pool(self, rng: np.random.Generator) -> None:
+        """Draw a fresh pool of base images (a pure function of ``rng``'s state)."""
+        pool: list[np.ndarray] = []
+        kinds: list[str] = []
+        for _ in range(self.pool_size):
+            img, meta = self._base.sample(rng)
+            pool.append(img)
+            kinds.append(str(meta["kind"]))
+        self.pool, self.pool_kind = pool, kinds
+
+    def _draw_s(self, rng: np.random.Generator, lo: float, hi: float) -> float:
+        for _ in range(100):
+            s = float(rng.uniform(lo, hi))
+            if not self.split.is_heldout_s(s):  # type: ignore[attr-defined]
+                return s
+        return float(hi)
+
+    def task(
+        self, level: Level, n_per_side: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
+        """One task: (2n, S, S, 3) images (A then B), (2n, n_types) labels, true differences."""
+        kinds = sorted(set(self.pool_kind))
+        kind = str(rng.choice(kinds))
+        slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
+        allowed = [t for t in self.type_ids
+                   if not self.split.is_heldout_combo(t, kind)]  # type: ignore[attr-defined]
+        n_true = int(rng.integers(level.n_diffs[0], level.n_diffs[1] + 1))
+        n_distract = int(rng.integers(level.n_distractors[0], level.n_distractors[1] + 1))
+        chosen: list[str] = []
+        concepts: set[str] = set()
+        for t in rng.permutation(allowed):
+            c = self.diffs[str(t)].concept_key()
+            if c in concepts:
+                continue
+            chosen.append(str(t))
+            concepts.add(c)
+            if len(chosen) == n_true + n_distract:
+                break
+        true_types, distractors = chosen[:n_true], chosen[n_true:]
+        n = n_per_side
+        # plan[i] = list of (type, s) for image i; images 0..n-1 are set A, n..2n-1 set B
+        plan: list[list[tuple[str, float]]] = [[] for _ in range(2 * n)]
+        truths: list[tuple[str, str]] = []
+        for t in true_types:
+            target = "A" if rng.random() < 0.5 else "B"
+            s = self._draw_s(rng, *level.strength)
+            prevalence = float(rng.uniform(*level.prevalence))
+            k = max(1, int(round(prevalence * n)))
+            offset = 0 if target == "A" else n
+            for i in rng.choice(n, size=k, replace=False):
+                plan[offset + int(i)].append((t, s))
+            truths.append((t, target))
+        for t in distractors:
+            s = self._draw_s(rng, *level.strength)
+            k = int(rng.integers(1, n + 1))
+            for offset in (0, n):  # the same count on both sides: no difference between sets
+                for i in rng.choice(n, size=k, replace=False):
+                    plan[offset + int(i)].append((t, self._draw_s(rng, *level.strength)))
+        images = np.empty((2 * n, self.image_size, self.image_size, 3), dtype=np.uint8)
+        labels = np.zeros((2 * n, len(self.type_ids)), dtype=np.float32)
+        for i in range(2 * n):
+            img = self.pool[int(rng.choice(slots))]
+            for t, s in sorted(plan[i], key=lambda ts: self.family_rank[ts[0]]):
+                img = self.diffs[t].apply(img, s, rng)
+                labels[i, self.type_ids.index(t)] = 1.0
+            images[i] = img
+        return images, labels, truths
+
+    def batch(
+        self, levels: Sequence[Level], n_per_side: int, rng: np.random.Generator
+    ) -> TaskBatch:
+        """One task per entry of ``levels``."""
+        parts = [self.task(level, n_per_side, rng) for level in levels]
+        return TaskBatch(
+            images=np.stack([p[0] for p in parts]),
+            labels=np.stack([p[1] for p in parts]),
+            n_per_side=n_per_side,
+            truths=[p[2] for p in parts],
+        )

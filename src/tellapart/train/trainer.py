@@ -1,0 +1,436 @@
+"""``tellapart train``: train the learned difference describer on synthetic tasks.
+
+Usage::
+
+    tellapart train --out runs/d1 --minutes 170                 # the shipped model, 2 CPU cores
+    tellapart train --out runs/d1 --resume runs/d1/ckpt.pt --minutes 30
+    tellapart train --out runs/g1 --device cuda --n-tasks 16 --steps 20000   # on a GPU
+    python -m tellapart.train --out /tmp/t --config tiny --steps 20        # smoke run
+
+Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the
+curriculum's level and trains everything at once from one encoder pass per image:
+
+- the image-text scorer on per-image labels (which differences each image got, worded
+  by a random phrase of that type), binary cross-entropy against every type;
+- the comparator + decoder on the set pair, one target sentence per true difference.
+
+Every ``val_every`` steps a fixed, seeded set of validation tasks at the current level is
+described; ``recall`` (true differences found among the top ``n_true + 1`` sentences)
+drives promotion. Metrics go to ``OUT/metrics.jsonl``, the latest state to ``OUT/ckpt.pt``
+(resume is exact for ``--steps`` runs: every step's randomness is a function of
+(seed, step)), and the final weights to ``OUT/final/`` (safetensors + JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..models import text as text_side
+from ..models.describer import Describer, DescriberConfig
+from ..models.tokenizer import WordTokenizer, normalize_sentence
+from ..models.weights import save_describer
+from .curriculum import LEVELS, Curriculum
+from .data import Level, TaskSampler
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one training run (saved in the checkpoint)."""
+
+    model: str = "small"  # describer size: "tiny" or "small"
+    seed: int = 0
+    device: str = "cpu"
+    n_tasks: int = 4  # set pairs per step
+    n_per_side: int = 8  # images per set in training tasks (validation uses 16)
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    scorer_weight: float = 1.0  # weight of the per-image loss against the sentence loss
+    pos_weight: float = 4.0  # per-image positives are rare among all types
+    pool_size: int = 1024  # base images in memory
+    pool_every: int = 300  # steps between redrawing the base-image pool
+    val_every: int = 200
+    val_tasks: int = 32
+    val_per_side: int = 16
+    ckpt_every: int = 200
+    log_every: int = 20
+    p_canonical: float = 0.5  # share of targets in the canonical wording (rest: paraphrases)
+    holdout_paraphrase: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
+    """Linear warm-up, constant, then cosine decay over the last 30 % of the run."""
+    warm = min(1.0, (step + 1) / max(1, cfg.warmup_steps))
+    if progress <= 0.7:
+        return cfg.lr * warm
+    t = min(1.0, (progress - 0.7) / 0.3)
+    return cfg.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def _auroc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half); NaN without both classes."""
+    pos, neg = scores[labels > 0.5], scores[labels <= 0.5]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
+    ranks = np.empty(len(order), dtype=np.float64)
+    allv = np.concatenate([pos, neg])[order]
+    ranks[order] = np.arange(1, len(order) + 1)
+    # average ranks of ties
+    _, inv, counts = np.unique(allv, return_inverse=True, return_counts=True)
+    sums = np.bincount(inv, weights=ranks[order])
+    ranks[order] = (sums / counts)[inv]
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+class Trainer:
+    """Owns the model, optimiser, data, curriculum and logs of one run.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        Run settings.
+    out : str or Path
+        Output folder (checkpoints, metrics, final weights).
+    progress : bool
+        Show a progress bar on stderr.
+    """
+
+    def __init__(self, cfg: TrainConfig, out: str | Path, progress: bool = True) -> None:
+        self.cfg = cfg
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.progress = progress
+        self.device = torch.device(cfg.device)
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("--device cuda given but torch sees no CUDA device")
+        torch.manual_seed(cfg.seed)
+        torch.set_flush_denormal(True)  # denormal Adam moments slow CPU steps several-fold
+        probe = DescriberConfig.named(cfg.model, vocab_size=5)
+        self.sampler = TaskSampler(probe.image_size, seed=cfg.seed, pool_size=cfg.pool_size,
+                                   holdout_paraphrase=cfg.holdout_paraphrase)
+        self.val_sampler = TaskSampler(probe.image_size, seed=cfg.seed + 10_007,
+                                       pool_size=max(64, cfg.pool_size // 4),
+                                       holdout_paraphrase=cfg.holdout_paraphrase)
+        self.tokenizer = WordTokenizer.build(self.sampler.all_sentences())
+        mcfg = DescriberConfig.named(cfg.model, vocab_size=len(self.tokenizer))
+        self.model = Describer(mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences())
+        self.model.to(self.device)
+        # fused AdamW: one kernel per step instead of ~10 passes over every tensor
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, fused=True,
+                                     weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+        self.curriculum = Curriculum()
+        self.step = 0
+        self.elapsed = 0.0
+        self.pool_epoch = 0
+        self.truth_table = self.sampler.sentence_truths()
+        # frozen text side: every training phrase embedded once
+        phrases = sorted({p for t in self.sampler.types for p in t.image_phrases + t.heldout_phrases})
+        self.phrase_index = {p: i for i, p in enumerate(phrases)}
+        self.phrase_emb = torch.from_numpy(text_side.encode(phrases)).to(self.device)  # (P, 384)
+        self._val_cache: dict[int, list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]]] = {}
+
+    # -- state ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "train_config": self.cfg.to_json(),
+            "model_config": self.model.config.to_json(),
+            "tokenizer": self.tokenizer.to_json(),
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "curriculum": self.curriculum.state_dict(),
+            "step": self.step,
+            "elapsed": self.elapsed,
+        }
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+        path = Path(path) if path is not None else self.out / "ckpt.pt"
+        tmp = path.with_suffix(".tmp")
+        torch.save(self.state_dict(), tmp)
+        tmp.replace(path)  # never leave a half-written checkpoint
+        return path
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state["tokenizer"] != self.tokenizer.to_json():
+            raise RuntimeError(
+                f"checkpoint {path} was trained with a different vocabulary (the synthetic "
+                "sentences changed); start a new run instead of resuming"
+            )
+        if state["model_config"] != self.model.config.to_json():
+            raise RuntimeError(f"checkpoint {path} holds a {state['model_config']} model, "
+                               f"not {self.model.config.to_json()}")
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.curriculum.load_state_dict(state["curriculum"])
+        self.step = int(state["step"])
+        self.elapsed = float(state["elapsed"])
+
+    # -- one step ---------------------------------------------------------------------------------
+    def _ensure_pool(self) -> None:
+        epoch = self.step // self.cfg.pool_every
+        if epoch != self.pool_epoch:
+            self.sampler.reset_pool(np.random.default_rng([self.cfg.seed, 7919, epoch]))
+            self.pool_epoch = epoch
+
+    def _autocast(self) -> Any:
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", enabled=False)
+
+    def train_step(self, progress: float = 0.0) -> dict[str, float]:
+        """One optimisation step; returns its losses."""
+        cfg = self.cfg
+        self._ensure_pool()
+        rng = np.random.default_rng([cfg.seed, self.step])
+        levels = self.curriculum.levels_for_batch(cfg.n_tasks, rng)
+        batch = self.sampler.batch(levels, cfg.n_per_side, rng)
+        n_t, n2 = batch.images.shape[:2]
+        n = batch.n_per_side
+        images = torch.from_numpy(batch.images.reshape(n_t * n2, *batch.images.shape[2:])).to(self.device)
+        labels = torch.from_numpy(batch.labels.reshape(n_t * n2, -1)).to(self.device)  # (N, K)
+        # one random wording per difference type this step
+        words = [info.image_phrases[int(rng.integers(len(info.image_phrases)))]
+                 for info in self.sampler.types]
+        txt = self.phrase_emb[[self.phrase_index[w] for w in words]]  # (K, 384)
+        targets, owners = [], []
+        for t, truths in enumerate(batch.truths):
+            for type_id, target in truths:
+                sentence = self.sampler.target_sentence(type_id, target, rng, cfg.p_canonical)
+                targets.append(self.tokenizer.encode(sentence))
+                owners.append(t)
+        tokens = self._pad(targets)  # (M, T)
+
+        self.model.train()
+        lr = _lr_at(cfg, self.step, progress)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        with self._autocast():
+            emb = self.model.encoder(images)  # (N, D)
+            logits = self.model.scorer(emb, txt).float()  # (N, K)
+            pos_w = torch.full((logits.shape[1],), cfg.pos_weight, device=self.device)
+            loss_img = F.binary_cross_entropy_with_logits(logits, labels, pos_weight=pos_w)
+            sets = emb.view(n_t, n2, -1)  # (T, 2n, D)
+            prefix = self.model.comparator(sets[:, :n], sets[:, n:])  # (T, P, d)
+            loss_txt = self.model.sentence_loss(prefix[owners], tokens)
+            loss = loss_txt + cfg.scorer_weight * loss_img
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.step += 1
+        return {"loss": loss.item(), "loss_txt": loss_txt.item(), "loss_img": loss_img.item(),
+                "lr": lr, "level": float(self.curriculum.level)}
+
+    def _pad(self, seqs: list[list[int]]) -> torch.Tensor:
+        width = max(len(s) for s in seqs)
+        if width > self.model.config.block_size:
+            raise ValueError(f"a target sentence has {width} tokens, over block_size "
+                             f"{self.model.config.block_size}")
+        out = torch.full((len(seqs), width), self.tokenizer.pad_id, dtype=torch.long)
+        for i, s in enumerate(seqs):
+            out[i, : len(s)] = torch.tensor(s)
+        return out.to(self.device)
+
+    # -- validation -------------------------------------------------------------------------------
+    def _val_tasks(self, level_index: int) -> list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]]:
+        if level_index not in self._val_cache:
+            rng = np.random.default_rng([self.cfg.seed, 424242, level_index])
+            level: Level = LEVELS[level_index]
+            self._val_cache[level_index] = [
+                self.val_sampler.task(level, self.cfg.val_per_side, rng) for _ in range(self.cfg.val_tasks)
+            ]
+        return self._val_cache[level_index]
+
+    @torch.no_grad()
+    def validate(self, level_index: int | None = None) -> dict[str, float]:
+        """Describe the fixed validation tasks of a level; recall, top-1 and scorer AUROC."""
+        level_index = self.curriculum.level if level_index is None else level_index
+        tasks = self._val_tasks(level_index)
+        n = self.cfg.val_per_side
+        hits = found = total = 0
+        all_emb, all_lab = [], []
+        for images, labels, truths in tasks:
+            emb = self.model.embed(images)
+            all_emb.append(emb)
+            all_lab.append(labels)
+            said = self.model.describe(emb[:n], emb[n:], n=len(truths) + 1, beam_width=6)
+            claims = [self.truth_table.get(normalize_sentence(s), set()) for s, _ in said]
+            true = set(truths)
+            if claims and claims[0] & true:
+                hits += 1
+            got = set().union(*claims) if claims else set()
+            found += len(true & got)
+            total += len(true)
+        emb_all = np.concatenate(all_emb)
+        lab_all = np.concatenate(all_lab)
+        seen, unseen = [], []
+        for k, info in enumerate(self.sampler.types):
+            if lab_all[:, k].sum() == 0:
+                continue
+            scores = self.model.score_texts(emb_all, [info.image_phrases[0]] + info.heldout_phrases)
+            seen.append(_auroc(scores[:, 0], lab_all[:, k]))
+            if info.heldout_phrases:
+                unseen.append(_auroc(scores[:, 1], lab_all[:, k]))
+        return {
+            "level": float(level_index),
+            "top1": hits / len(tasks),
+            "recall": found / max(1, total),
+            "scorer_auroc": float(np.nanmean(seen)) if seen else float("nan"),
+            "scorer_auroc_unseen_wording": float(np.nanmean(unseen)) if unseen else float("nan"),
+        }
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def log(self, record: dict[str, Any]) -> None:
+        with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    def run(self, steps: int | None = None, minutes: float | None = None) -> dict[str, float]:
+        """Train until ``steps`` total steps or ``minutes`` total minutes; returns the last validation."""
+        if steps is None and minutes is None:
+            raise ValueError("give steps or minutes")
+        budget_s = minutes * 60.0 if minutes is not None else None
+        bar = _Bar(self.progress, steps, budget_s)
+        last_val: dict[str, float] = {}
+        window: list[dict[str, float]] = []
+        while True:
+            progress = max(self.step / steps if steps else 0.0,
+                           self.elapsed / budget_s if budget_s else 0.0)
+            if progress >= 1.0:
+                break
+            t0 = time.perf_counter()
+            losses = self.train_step(progress)
+            self.elapsed += time.perf_counter() - t0
+            window.append(losses)
+            if self.step % self.cfg.log_every == 0:
+                mean = {k: float(np.mean([w[k] for w in window])) for k in window[0]}
+                self.log({"step": self.step, "elapsed_s": round(self.elapsed, 1), **mean})
+                bar.update(self.step, self.elapsed, mean, self.curriculum.current.name)
+                window = []
+            if self.step % self.cfg.val_every == 0:
+                last_val = self._validate_and_promote()
+            if self.step % self.cfg.ckpt_every == 0:
+                self.save_checkpoint()
+        bar.close()
+        if not last_val or last_val.get("step") != self.step:
+            last_val = self._validate_and_promote(promote=False)
+        self.save_checkpoint()
+        return last_val
+
+    def _validate_and_promote(self, promote: bool = True) -> dict[str, float]:
+        t0 = time.perf_counter()
+        val = self.validate()
+        easy = self.validate(0) if self.curriculum.level > 0 else val
+        record: dict[str, Any] = {"step": self.step, "val": val, "val_easy": easy,
+                                  "val_s": round(time.perf_counter() - t0, 1)}
+        if promote and self.curriculum.update(val["recall"], self.step):
+            record["promoted_to"] = self.curriculum.current.name
+        self.log(record)
+        if self.progress:
+            print(f"\nstep {self.step}: level {LEVELS[int(val['level'])].name} recall "
+                  f"{val['recall']:.2f} top1 {val['top1']:.2f} scorer AUROC {val['scorer_auroc']:.3f} "
+                  f"(unseen wording {val['scorer_auroc_unseen_wording']:.3f}); easy recall "
+                  f"{easy['recall']:.2f}" + (f" -> promoted to {record['promoted_to']}"
+                                             if "promoted_to" in record else ""), file=sys.stderr)
+        return {**val, "step": float(self.step), "easy_recall": easy["recall"], "easy_top1": easy["top1"]}
+
+    def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None) -> Path:
+        """Save the model (safetensors + JSON) for shipping."""
+        info = {"train_config": self.cfg.to_json(), "steps": self.step,
+                "elapsed_s": round(self.elapsed, 1), "curriculum": self.curriculum.state_dict()}
+        info.update(extra or {})
+        return save_describer(self.model, folder or self.out / "final", extra=info)
+
+
+class _Bar:
+    """A one-line progress display on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, enabled: bool, steps: int | None, budget_s: float | None) -> None:
+        self.enabled = enabled
+        self.steps = steps
+        self.budget_s = budget_s
+        self.tty = sys.stderr.isatty()
+
+    def update(self, step: int, elapsed: float, losses: dict[str, float], level: str) -> None:
+        if not self.enabled:
+            return
+        frac = max(step / self.steps if self.steps else 0.0,
+                   elapsed / self.budget_s if self.budget_s else 0.0)
+        width = 24
+        filled = int(width * min(1.0, frac))
+        eta = elapsed / frac - elapsed if frac > 0 else float("nan")
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {100 * frac:5.1f}% step {step} "
+                f"level {level} loss {losses['loss']:.3f} (txt {losses['loss_txt']:.3f} "
+                f"img {losses['loss_img']:.3f}) {elapsed / 60:.1f} min, eta {eta / 60:.1f} min")
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr,
+              flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tellapart train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", required=True, help="output folder (checkpoints, metrics, final weights)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="train for this many minutes in total")
+    budget.add_argument("--steps", type=int, help="train until this many steps in total")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--config", default="small", choices=["tiny", "small"], help="model size")
+    p.add_argument("--n-tasks", type=int, help="set pairs per step (default 4; more on a GPU)")
+    p.add_argument("--n-per-side", type=int, help="images per set in training tasks (default 8)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3)")
+    p.add_argument("--val-every", type=int, help="steps between validations (default 200)")
+    p.add_argument("--val-tasks", type=int, help="validation tasks per level (default 32)")
+    p.add_argument("--pool-size", type=int, help="base images kept in memory (default 1024)")
+    p.add_argument("--no-progress", action="store_true", help="no progress display")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``tellapart train``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.steps is None and args.minutes is None:
+        args.minutes = 170.0
+    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
+    for name in ("n_tasks", "n_per_side", "lr", "val_every", "val_tasks", "pool_size"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(cfg, name, value)
+    if args.resume:
+        saved = torch.load(args.resume, map_location="cpu", weights_only=False)["train_config"]
+        cfg = TrainConfig.from_json({**saved, "device": args.device})
+    if args.device == "cpu":
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+    trainer = Trainer(cfg, args.out, progress=not args.no_progress)
+    if args.resume:
+        trainer.load_checkpoint(args.resume)
+    print(f"describer {cfg.model}: {trainer.model.n_params() / 1e6:.2f} M parameters, "
+          f"{len(trainer.sampler.types)} difference types, vocabulary {len(trainer.tokenizer)}, "
+          f"device {cfg.device}", file=sys.stderr)
+    val = trainer.run(steps=args.steps, minutes=args.minutes)
+    folder = trainer.export(extra={"validation": val})
+    print(json.dumps({"final": str(folder), "step": trainer.step, "validation": val}), flush=True)
+    return 0

@@ -1,0 +1,91 @@
+"""The learned scorer: how much one image shows a claim, by the describer's image-text head.
+
+Usage::
+
+    scorer = LearnedScorer()                      # shipped weights, loaded on first use
+    hyp = scorer.interpret("Set A images have a small logo in the corner")
+    scorer.score(hyp, ctx, rows)                  # (len(rows),) logits, higher = shows it more
+
+Any wording works: the claim's per-image phrase ("have a small logo in the corner") is
+embedded by frozen MiniLM and compared with each image's projected embedding, so
+hypotheses the decoder wrote and sentences a user typed are scored alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..models.describer import Describer
+from ..models.runtime import embed_records
+from ..models.text import parse_claim
+from ..models.weights import default_available, load_default
+from ..propose.base import DataContext
+from ..propose.learned import learned_concept
+from ..types import Hypothesis
+from .base import Scorer, register_scorer
+
+_NEGATION_RE = re.compile(r"\b(not|never|neither|nor)\b|n't\b", re.IGNORECASE)
+
+
+@register_scorer
+class LearnedScorer(Scorer):
+    """Image-text similarity of a hypothesis's per-image phrase.
+
+    Parameters
+    ----------
+    model : Describer, optional
+        The describer; default: the weights shipped with tellapart. Without shipped
+        weights and without ``model`` this scorer scores nothing (``can_score`` is False).
+    """
+
+    name = "learned"
+
+    def __init__(self, model: Describer | None = None) -> None:
+        self.model = model
+
+    def available(self) -> bool:
+        return self.model is not None or default_available()
+
+    def _get_model(self) -> Describer:
+        if self.model is None:
+            self.model = load_default()
+        return self.model
+
+    @staticmethod
+    def phrase_of(hypothesis: Hypothesis) -> str:
+        phrase = hypothesis.params.get("phrase")
+        if isinstance(phrase, str) and phrase.strip():
+            return phrase
+        return parse_claim(hypothesis.description).phrase
+
+    def can_score(self, hypothesis: Hypothesis) -> bool:
+        if not self.available() or hypothesis.scorer not in (None, self.name):
+            return False
+        return bool(hypothesis.description.strip())
+
+    def score(self, hypothesis: Hypothesis, ctx: DataContext, rows: np.ndarray) -> np.ndarray:
+        model = self._get_model()
+        rows = np.asarray(rows, dtype=int)
+        records = [ctx.table.records[i] for i in rows]
+        emb = embed_records(model, ctx, records)
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float64)
+        return model.score_texts(emb, [self.phrase_of(hypothesis)])[:, 0].astype(np.float64)
+
+    def interpret(self, text: str) -> Hypothesis | None:
+        """Any non-negated claim; ``more_in`` is the set it names first ("set A"/"set B")."""
+        text = " ".join(text.split())
+        if not text or not self.available() or _NEGATION_RE.search(text):
+            return None  # a similarity score cannot express "not X"
+        claim = parse_claim(text)
+        return Hypothesis(
+            description=text,
+            concept=learned_concept(self._get_model(), text, claim.subject),
+            more_in=claim.subject,
+            proposer="user",
+            scorer=self.name,
+            params={"phrase": claim.phrase},
+            user=True,
+        )

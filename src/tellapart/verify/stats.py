@@ -1,0 +1,502 @@
+"""Pure statistics of held-out verification: AUROC, its confidence interval, rank tests, FDR.
+
+Conventions: ``x`` holds the scores of the set predicted to score higher, ``y`` the
+other set's. Every function takes plain arrays without NaN (the verifier drops NaN
+scores and counts them before calling here) and is deterministic given its ``seed``.
+
+The held-out test (:func:`rank_max_test`) is a permutation test of the larger of two
+standardised linear rank statistics:
+
+* Mann-Whitney (Wilcoxon rank-sum) scores, the most powerful rank test when the whole
+  of set X is shifted;
+* Savage (log-rank, exponential) scores for the upper tail, which weigh the highest
+  ranks most and so keep power when only part of set X differs (a mixture: "half of set
+  A's images are much darker"). With 20 + 20 held-out images, half of X shifted by 3 SD
+  is detected at the 0.3 % level about 7 times in 10 with Savage scores against 4 in 10
+  with Mann-Whitney alone, while a whole-set shift loses only a few points of power.
+
+Taking the maximum costs little because both statistics are strongly correlated
+under the null, and the permutation distribution of the maximum makes the p-value
+exact (up to Monte Carlo error) whatever the scores' distribution and ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+from scipy import stats as sps
+
+Alternative = Literal["greater", "less", "two-sided"]
+
+DEFAULT_PERMUTATIONS = 20_000
+# Above this many pooled scores the permutation null is replaced by its normal limit.
+MAX_PERMUTATION_N = 2_000
+_PERM_CHUNK = 2_000
+
+
+def _as_1d(values: np.ndarray | list[float], name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN; drop missing scores before testing")
+    return arr
+
+
+def _check_pair(
+    x: np.ndarray | list[float], y: np.ndarray | list[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    xa, ya = _as_1d(x, "x"), _as_1d(y, "y")
+    if xa.size == 0 or ya.size == 0:
+        raise ValueError(f"both samples need at least one score (got {xa.size} and {ya.size})")
+    return xa, ya
+
+
+def midranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of a 1-D array, ties sharing their average rank (as ``scipy.stats.rankdata``).
+
+    A plain NumPy version: the verifier ranks thousands of short vectors per run.
+    """
+    vals = np.asarray(values, dtype=np.float64).ravel()
+    n = vals.size
+    order = np.argsort(vals, kind="stable")
+    sorted_vals = vals[order]
+    boundaries = np.flatnonzero(sorted_vals[1:] != sorted_vals[:-1]) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [n]])
+    average = (starts + ends + 1) / 2.0  # mean of ranks starts+1 .. ends
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(average, ends - starts)
+    return ranks
+
+
+def auroc(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
+    """Area under the ROC curve for telling ``x`` (positives) from ``y``.
+
+    Equals P(X > Y) + 0.5 P(X = Y) for one random score of each sample, i.e.
+    ``U_x / (n_x n_y)`` of the Mann-Whitney test.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Scores of the set predicted to score higher, and of the other set.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0.5 when the samples do not differ in rank.
+    """
+    xa, ya = _check_pair(x, y)
+    ranks = midranks(np.concatenate([xa, ya]))
+    u_x = ranks[: xa.size].sum() - xa.size * (xa.size + 1) / 2.0
+    return float(u_x / (xa.size * ya.size))
+
+
+def cliffs_delta(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
+    """Cliff's delta, P(X > Y) - P(X < Y), in [-1, 1]; equal to ``2 * auroc(x, y) - 1``."""
+    return 2.0 * auroc(x, y) - 1.0
+
+
+def delong_variance(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
+    """DeLong's (1988) estimate of the variance of :func:`auroc` (ties count one half)."""
+    xa, ya = _check_pair(x, y)
+    if xa.size < 2 or ya.size < 2:
+        return float("nan")
+    # Placement values: how each score of one sample ranks against the whole other sample.
+    pooled = midranks(np.concatenate([xa, ya]))
+    rank_x_within = midranks(xa)
+    rank_y_within = midranks(ya)
+    v10 = (pooled[: xa.size] - rank_x_within) / ya.size
+    v01 = 1.0 - (pooled[xa.size :] - rank_y_within) / xa.size
+    return float(v10.var(ddof=1) / xa.size + v01.var(ddof=1) / ya.size)
+
+
+def hanley_mcneil_variance(area: float, n_x: int, n_y: int) -> float:
+    """Hanley & McNeil's (1982) variance of an AUROC of ``area`` from ``n_x`` and ``n_y`` scores."""
+    q1 = area / (2.0 - area)
+    q2 = 2.0 * area * area / (1.0 + area)
+    return float(
+        (area * (1 - area) + (n_x - 1) * (q1 - area**2) + (n_y - 1) * (q2 - area**2)) / (n_x * n_y)
+    )
+
+
+def auroc_ci(
+    x: np.ndarray | list[float], y: np.ndarray | list[float], level: float = 0.95
+) -> tuple[float, float]:
+    """Confidence interval of :func:`auroc`: a Wilson score interval with DeLong's precision.
+
+    The AUROC is treated like a proportion observed on an *effective* number of
+    independent pairs, ``n_eff = A (1 - A) / Var(A)`` with DeLong's variance, and
+    given Wilson's score interval for that proportion. Unlike the plain normal
+    interval this stays inside [0, 1] and does not collapse at perfect separation:
+    there DeLong's variance is zero, so ``n_eff`` is taken from Hanley-McNeil's
+    variance in the limit ``A -> 1`` (about ``2 n_x n_y / (n_y + 1)``), which gives
+    20 + 20 perfectly separated scores a lower bound near 0.91.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Scores of the set predicted to score higher, and of the other set.
+    level : float
+        Coverage, in (0, 1).
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound, within [0, 1], containing the point estimate.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    xa, ya = _check_pair(x, y)
+    n_x, n_y = xa.size, ya.size
+    area = auroc(xa, ya)
+    if n_x < 2 or n_y < 2:
+        return (0.0, 1.0)
+    variance = delong_variance(xa, ya)
+    spread = area * (1.0 - area)
+    if spread > 0 and variance > 0:
+        n_eff = spread / variance
+    else:
+        # Boundary (or all pairs tied): Hanley-McNeil's variance just inside the boundary.
+        near = 1.0 - 0.5 / (n_x * n_y)
+        n_eff = near * (1.0 - near) / hanley_mcneil_variance(near, n_x, n_y)
+    n_eff = float(np.clip(n_eff, 1.0, n_x * n_y))
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    denom = 1.0 + z * z / n_eff
+    centre = (area + z * z / (2.0 * n_eff)) / denom
+    half = z * np.sqrt(spread / n_eff + z * z / (4.0 * n_eff * n_eff)) / denom
+    lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    return (float(min(lo, area)), float(max(hi, area)))
+
+
+def mannwhitney_p(
+    x: np.ndarray | list[float], y: np.ndarray | list[float], alternative: Alternative = "greater"
+) -> float:
+    """Mann-Whitney U test p-value that ``x`` tends to exceed ``y`` (scipy's implementation).
+
+    Exact for small samples without ties, otherwise the normal approximation with tie
+    and continuity correction. A constant pooled sample gives 1.
+    """
+    xa, ya = _check_pair(x, y)
+    if np.ptp(np.concatenate([xa, ya])) == 0:
+        return 1.0
+    return float(sps.mannwhitneyu(xa, ya, alternative=alternative).pvalue)
+
+
+def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values) of one family of tests.
+
+    ``q_(i) = min_{j >= i} min(1, m p_(j) / j)`` for p-values sorted ascending;
+    rejecting ``q <= alpha`` is the BH step-up procedure at FDR level ``alpha``.
+    """
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    if p.size == 0:
+        return p.copy()
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError("p-values must be in [0, 1] and not NaN")
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(q_sorted, 1.0)
+    return q
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman correlation of two score vectors over the rows where both are finite.
+
+    0.0 when fewer than three such rows remain or either is constant there (no
+    evidence of association, rather than NaN that would poison comparisons).
+    """
+    aa, bb = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if aa.shape != bb.shape:
+        raise ValueError(f"score vectors differ in length: {aa.shape} vs {bb.shape}")
+    keep = np.isfinite(aa) & np.isfinite(bb)
+    if keep.sum() < 3:
+        return 0.0
+    ra, rb = midranks(aa[keep]), midranks(bb[keep])
+    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def spearman_matrix(values: np.ndarray) -> np.ndarray:
+    """(M, M) Spearman correlations of the columns of ``values`` (N, M), NaN-aware.
+
+    Columns without NaN are handled in one vectorised step; any pair involving a
+    column with NaN falls back to :func:`spearman` on the rows both have.
+    """
+    vals = np.asarray(values, dtype=np.float64)
+    m = vals.shape[1]
+    has_nan = ~np.isfinite(vals).all(axis=0)
+    ranks = sps.rankdata(vals, axis=0)
+    centred = ranks - ranks.mean(axis=0)
+    norms = np.sqrt((centred**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (centred.T @ centred) / np.outer(norms, norms)
+    corr[~np.isfinite(corr)] = 0.0
+    for i in np.flatnonzero(has_nan):
+        for j in range(m):
+            corr[i, j] = corr[j, i] = spearman(vals[:, i], vals[:, j]) if i != j else 1.0
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+# ---------------------------------------------------------------------------------------
+# Rank-max test: max(Mann-Whitney z, Savage upper-tail z), permutation null.
+# ---------------------------------------------------------------------------------------
+
+
+def savage_scores(n: int) -> np.ndarray:
+    """Savage (exponential) scores of ascending ranks 1..n: ``sum_{k=n-r+1}^{n} 1/k - 1``.
+
+    They sum to zero; the highest rank scores ``H_n - 1`` and the lowest ``1/n - 1``, so
+    the statistic is driven by which sample owns the top of the pooled ranking.
+    """
+    if n < 1:
+        raise ValueError("n must be positive")
+    return np.cumsum(1.0 / np.arange(n, 0, -1)) - 1.0
+
+
+def _tie_averaged(scores_by_rank: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per-observation scores, averaging ``scores_by_rank`` over each group of tied values."""
+    order = np.argsort(values, kind="stable")
+    sorted_vals = values[order]
+    per_sorted = scores_by_rank.copy()
+    boundaries = np.flatnonzero(np.diff(sorted_vals) != 0) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [values.size]])
+    if starts.size < values.size:  # at least one tie
+        sums = np.add.reduceat(per_sorted, starts)
+        per_sorted = np.repeat(sums / (ends - starts), ends - starts)
+    out = np.empty_like(per_sorted)
+    out[order] = per_sorted
+    return out
+
+
+def rank_score_columns(pooled: np.ndarray) -> np.ndarray:
+    """(n, 2) score vectors of the pooled sample: Mann-Whitney (mid-ranks), Savage (upper tail)."""
+    n = pooled.size
+    mid_ranks = midranks(pooled)
+    savage = _tie_averaged(savage_scores(n), pooled)
+    return np.column_stack([mid_ranks, savage])
+
+
+def _standardised(sums: np.ndarray, scores: np.ndarray, n_x: int) -> np.ndarray:
+    """z of linear rank statistics ``sums`` (sum of X's scores) under random labelling."""
+    n = scores.shape[0]
+    mean = scores.mean(axis=0)
+    var = n_x * (n - n_x) / (n * (n - 1)) * ((scores - mean) ** 2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (sums - n_x * mean) / np.sqrt(var)
+    # A constant score vector (all tied) carries no evidence.
+    return np.where(var > 0, z, -np.inf)
+
+
+def _max_z(sums: np.ndarray, scores: np.ndarray, n_x: int) -> np.ndarray:
+    return np.max(_standardised(sums, scores, n_x), axis=-1)
+
+
+def _random_memberships(rng: np.random.Generator, count: int, n: int, n_x: int) -> np.ndarray:
+    """(count, n) float 0/1 rows, each marking a uniformly random subset of size ``n_x``."""
+    keys = rng.random((count, n))
+    kth = np.partition(keys, n_x - 1, axis=1)[:, n_x - 1 : n_x]
+    return (keys <= kth).astype(np.float64)
+
+
+def _permutation_null(scores: np.ndarray, n_x: int, n_permutations: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_permutations)
+    done = 0
+    while done < n_permutations:
+        count = min(_PERM_CHUNK, n_permutations - done)
+        member = _random_memberships(rng, count, scores.shape[0], n_x)
+        out[done : done + count] = _max_z(member @ scores, scores, n_x)
+        done += count
+    return np.sort(out)
+
+
+# The null without ties is distribution-free: one Monte Carlo sample of it, drawn with a
+# fixed seed independent of any data, serves every test of the same sample sizes.
+_UNTIED_NULL_SEED = 20_240_601
+
+
+@lru_cache(maxsize=128)
+def _untied_null(
+    n: int, n_x: int, n_permutations: int, seed: int = _UNTIED_NULL_SEED
+) -> np.ndarray:
+    """Sorted permutation null of the max-z statistic without ties: it depends on n, n_x only."""
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    scores = np.column_stack([ranks, savage_scores(n)])
+    return _permutation_null(scores, n_x, n_permutations, seed)
+
+
+def _asymptotic_max_p(t: float, scores: np.ndarray) -> float:
+    """P(max(z1, z2) >= t) for bivariate normal z with the permutation correlation of the scores."""
+    centred = scores - scores.mean(axis=0)
+    cov = centred.T @ centred
+    rho = float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]))
+    rho = min(max(rho, -1.0), 1.0)
+    tail = float(sps.norm.sf(t))
+    if rho > 0.999999:
+        return tail
+    both = float(
+        sps.multivariate_normal(mean=[0.0, 0.0], cov=[[1.0, rho], [rho, 1.0]]).cdf([-t, -t])
+    )
+    return float(min(1.0, max(tail, 2.0 * tail - max(both, 0.0))))
+
+
+@dataclass(frozen=True)
+class RankTestResult:
+    """Outcome of :func:`rank_max_test`.
+
+    Attributes
+    ----------
+    p_value : float
+        One-sided (or two-sided) p-value.
+    statistic : float
+        Observed max-z in the tested direction (the larger of the two for two-sided).
+    x_higher : bool
+        For two-sided tests, whether ``x`` is the sample found to score higher; for
+        one-sided tests always True (the direction was fixed in advance).
+    method : str
+        "permutation" or "asymptotic".
+    """
+
+    p_value: float
+    statistic: float
+    x_higher: bool
+    method: str
+
+
+def _one_sided_max_test(
+    x: np.ndarray, y: np.ndarray, n_permutations: int, seed: int
+) -> tuple[float, float, str]:
+    pooled = np.concatenate([x, y])
+    n, n_x = pooled.size, x.size
+    if np.ptp(pooled) == 0:
+        return 1.0, float("-inf"), "constant"
+    scores = rank_score_columns(pooled)
+    observed = float(_max_z(scores[:n_x].sum(axis=0), scores, n_x))
+    if n > MAX_PERMUTATION_N:
+        return _asymptotic_max_p(observed, scores), observed, "asymptotic"
+    tied = bool((np.diff(np.sort(pooled)) == 0).any())
+    if tied:
+        null = _permutation_null(scores, n_x, n_permutations, seed)
+    else:
+        null = _untied_null(n, n_x, n_permutations)
+    # A tolerance keeps ties between the observed and permuted statistic counted as >=.
+    at_least = null.size - np.searchsorted(null, observed - 1e-9, side="left")
+    return (1.0 + at_least) / (1.0 + null.size), observed, "permutation"
+
+
+def rank_max_test(
+    x: np.ndarray | list[float],
+    y: np.ndarray | list[float],
+    alternative: Alternative = "greater",
+    *,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> RankTestResult:
+    """Test that ``x`` tends to score higher than ``y`` with max(Mann-Whitney, Savage) z.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Scores (no NaN) of the set predicted to score higher and of the other set.
+    alternative : {"greater", "less", "two-sided"}
+        "greater": x higher; "less": y higher; "two-sided": either, with the p-value
+        ``min(1, 2 * min(p_greater, p_less))`` (a union bound, valid under any
+        dependence between the two directions).
+    n_permutations : int
+        Monte Carlo permutations; p-values are ``(1 + #null >= observed) / (1 + n)``,
+        valid at every sample size. Without ties the null depends on the sample sizes
+        only and is computed once per size pair. Above ``MAX_PERMUTATION_N`` pooled
+        scores the bivariate normal limit is used instead.
+    seed : int
+        Seeds the permutations.
+
+    Returns
+    -------
+    RankTestResult
+    """
+    xa, ya = _check_pair(x, y)
+    if n_permutations < 1:
+        raise ValueError("n_permutations must be positive")
+    if alternative == "greater":
+        p, stat, method = _one_sided_max_test(xa, ya, n_permutations, seed)
+        return RankTestResult(p, stat, True, method)
+    if alternative == "less":
+        p, stat, method = _one_sided_max_test(ya, xa, n_permutations, seed)
+        return RankTestResult(p, stat, True, method)
+    if alternative != "two-sided":
+        raise ValueError(
+            f"alternative must be 'greater', 'less' or 'two-sided', not {alternative!r}"
+        )
+    p_up, s_up, method = _one_sided_max_test(xa, ya, n_permutations, seed)
+    p_down, s_down, _ = _one_sided_max_test(ya, xa, n_permutations, seed)
+    x_higher = (p_up, -s_up) <= (p_down, -s_down)
+    return RankTestResult(
+        float(min(1.0, 2.0 * min(p_up, p_down))), max(s_up, s_down), bool(x_higher), method
+    )
+
+
+def rank_z_columns(
+    values: np.ndarray, is_x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised standardised rank statistics of every column, for ranking candidates.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        (n, m) scores; NaN entries are left out column by column.
+    is_x : np.ndarray
+        (n,) bool membership of set X.
+
+    Returns
+    -------
+    z_mw, z_sav_x, z_sav_y : np.ndarray
+        (m,) Mann-Whitney z of X scoring higher, Savage z of X owning the upper
+        tail, and Savage z of Y owning the lower tail (X higher because part of Y is
+        unusually low). Columns with fewer than two finite scores in a set, or
+        constant ones, get 0.
+    """
+    vals = np.asarray(values, dtype=np.float64)
+    is_x = np.asarray(is_x, dtype=bool)
+    m = vals.shape[1]
+    out = np.zeros((3, m))
+    finite = np.isfinite(vals)
+    complete = finite.all(axis=0)
+    if complete.any():
+        cols = np.flatnonzero(complete)
+        out[:, cols] = _rank_z_complete(vals[:, cols], is_x)
+    for j in np.flatnonzero(~complete):
+        keep = finite[:, j]
+        if (is_x & keep).sum() >= 2 and (~is_x & keep).sum() >= 2:
+            out[:, [j]] = _rank_z_complete(vals[keep][:, [j]], is_x[keep])
+    return out[0], out[1], out[2]
+
+
+def _rank_z_complete(vals: np.ndarray, is_x: np.ndarray) -> np.ndarray:
+    n, m = vals.shape
+    n_x = int(is_x.sum())
+    if n_x == 0 or n_x == n:
+        return np.zeros((3, m))
+    mid = sps.rankdata(vals, axis=0)
+    sav_up = savage_scores(n)
+    untied = ~(np.diff(np.sort(vals, axis=0), axis=0) == 0).any(axis=0)
+    rank_idx = (mid - 1).astype(int)
+    up = np.where(untied, sav_up[rank_idx], 0.0)
+    down = np.where(untied, sav_up[n - 1 - rank_idx], 0.0)
+    for j in np.flatnonzero(~untied):
+        up[:, j] = _tie_averaged(sav_up, vals[:, j])
+        down[:, j] = _tie_averaged(sav_up, -vals[:, j])
+    result = np.empty((3, m))
+    result[0] = _standardised(mid[is_x].sum(axis=0), mid, n_x)
+    result[1] = _standardised(up[is_x].sum(axis=0), up, n_x)
+    result[2] = _standardised(down[~is_x].sum(axis=0), down, n - n_x)
+    result[~np.isfinite(result)] = 0.0
+    return result

@@ -1,0 +1,124 @@
+"""Contracts of the learned proposer and scorer on a tiny randomly initialised describer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tellapart.config import Settings
+from tellapart.models import runtime
+from tellapart.models.describer import Describer, DescriberConfig
+from tellapart.models.tokenizer import WordTokenizer, normalize_sentence
+from tellapart.propose.base import DataContext
+from tellapart.propose.learned import LearnedProposer
+from tellapart.types import DecodedImage, FeatureTable, Hypothesis, ImageRecord
+from tellapart.verify.learned import LearnedScorer
+
+SENTENCES = [
+    "Set A images contain tiny rectangles",
+    "Set B images contain tiny rectangles",
+    "Set A images are darker than set B images",
+    "Set B images are darker than set A images",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> Describer:
+    torch.manual_seed(1)
+    tok = WordTokenizer.build(SENTENCES)
+    known = {normalize_sentence(s): "diff:tiny_rectangles" for s in SENTENCES[:2]}
+    return Describer(DescriberConfig.tiny(len(tok)), tok, known_sentences=known).eval()
+
+
+@pytest.fixture(scope="module")
+def ctx() -> DataContext:
+    rng = np.random.default_rng(0)
+    pixels: dict[str, np.ndarray] = {}
+    records = []
+    for i in range(16):
+        name = "A" if i < 8 else "B"
+        h, w = (40, 56) if i % 2 else (48, 48)
+        img = rng.random((h, w, 3)).astype(np.float32) * (0.5 if name == "A" else 1.0)
+        key = f"hash{i}"
+        pixels[key] = img
+        records.append(ImageRecord(f"/x/{name}/{i}.png", name, key, 1, w, h, "PNG", "RGB", 8))
+    calls: list[str] = []
+
+    def load(record: ImageRecord) -> DecodedImage:
+        calls.append(record.content_hash)
+        return DecodedImage(record=record, rgb=pixels[record.content_hash])
+
+    table = FeatureTable(records=records, names=[], values=np.zeros((16, 0)))
+    c = DataContext(table=table, load=load, settings=Settings())
+    c.calls = calls  # type: ignore[attr-defined]
+    return c
+
+
+def test_proposer_contract(model: Describer, ctx: DataContext) -> None:
+    rows = np.array([0, 1, 2, 3, 4, 8, 9, 10, 11, 12])
+    hyps = LearnedProposer(model=model).propose(ctx, rows, k=3)
+    assert len(hyps) <= 3
+    concepts = [h.concept for h in hyps]
+    assert len(set(concepts)) == len(concepts)
+    for h in hyps:
+        assert h.proposer == "learned" and h.scorer == "learned"
+        assert h.more_in in ("A", "B")
+        assert h.description and h.params["phrase"]
+        assert 0.0 <= h.proposal_score <= 1.0
+    assert LearnedProposer(model=model).propose(ctx, rows, k=0) == []
+    with pytest.raises(ValueError, match="both sets"):
+        LearnedProposer(model=model).propose(ctx, np.array([0, 1, 2]), k=2)
+
+
+def test_embeddings_are_computed_once_per_image(model: Describer, ctx: DataContext) -> None:
+    runtime.clear_cache()
+    ctx.calls.clear()  # type: ignore[attr-defined]
+    rows = np.arange(16)
+    LearnedProposer(model=model).propose(ctx, rows, k=2)
+    scorer = LearnedScorer(model=model)
+    hyp = scorer.interpret("Set A images contain tiny rectangles")
+    assert hyp is not None
+    scorer.score(hyp, ctx, rows)
+    assert sorted(ctx.calls) == sorted(r.content_hash for r in ctx.table.records)  # type: ignore[attr-defined]
+
+
+def test_scorer_contract(model: Describer, ctx: DataContext) -> None:
+    scorer = LearnedScorer(model=model)
+    hyp = scorer.interpret("Set B images have a small logo in the corner")
+    assert hyp is not None and hyp.more_in == "B" and hyp.scorer == "learned" and hyp.user
+    assert "set" not in hyp.params["phrase"].lower()
+    assert scorer.can_score(hyp)
+    rows = np.array([1, 5, 9, 13])
+    out = scorer.score(hyp, ctx, rows)
+    assert out.shape == (4,) and out.dtype == np.float64 and np.isfinite(out).all()
+    # same images, same phrase, same scores, whatever the row order
+    np.testing.assert_allclose(scorer.score(hyp, ctx, rows[::-1]), out[::-1], rtol=1e-5)
+    assert scorer.score(hyp, ctx, np.array([], dtype=int)).shape == (0,)
+    # known sentences map to their difference id and direction
+    known = scorer.interpret("Set B images contain tiny rectangles")
+    assert known is not None and known.concept == "diff:tiny_rectangles:B"
+    free = scorer.interpret("images are darker")
+    assert free is not None and free.more_in is None
+    assert scorer.interpret("Set A images are not darker") is None
+    assert scorer.interpret("   ") is None
+    other = Hypothesis("Set A images are darker", "brightness_mean:lower", "A", "measurements",
+                       scorer="measurement")
+    assert not scorer.can_score(other)
+
+
+def test_scorer_without_weights_scores_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tellapart.verify.learned as learned_mod
+
+    monkeypatch.setattr(learned_mod, "default_available", lambda: False)
+    scorer = LearnedScorer()
+    assert scorer.interpret("Set A images are darker") is None
+    assert not scorer.can_score(Hypothesis("Set A images are darker", "x", "A", "learned", scorer="learned"))
+
+
+def test_to_model_input_keeps_whole_frame() -> None:
+    img = np.zeros((40, 80, 3), dtype=np.float32)
+    img[:4, -8:] = 1.0  # a mark in the top-right corner
+    out = runtime.to_model_input(img, 32)
+    assert out.shape == (32, 32, 3) and out.dtype == np.uint8
+    assert out[:2, -3:].mean() > 128

@@ -1,0 +1,136 @@
+"""End to end: planted differences are found, input errors exit 2, the report JSON is golden."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tellapart import compare
+from tellapart.cli import main
+from tellapart.io import InputError
+from tellapart.synth import DiffSpec, make_task, write_task
+
+GOLDEN = Path(__file__).parent / "data" / "golden" / "report_darker.json"
+
+
+def _task_dir(tmp_path: Path, diffs: list[DiffSpec], seed: int = 0, n: int = 40, size: int = 96) -> Path:
+    task = make_task(diffs, n_per_side=n, size=size, base="mixed", seed=seed, task_id="t")
+    return write_task(task, tmp_path / "task", contact_sheet=False)
+
+
+def test_planted_darkening_is_the_top_finding(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [DiffSpec("darker", s=1.0, params={"factor": 0.5})])
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1)
+    top = report.findings[0]
+    assert top.significant
+    assert top.more_in == "A"
+    # Darkening also dims the highlights and shadows: any brightness measurement may lead,
+    # with the others grouped under it.
+    assert top.concept.startswith("brightness_") and top.concept.endswith(":lower")
+    assert any(w in top.description for w in ("darker", "dimmer"))
+    assert "brightness_mean:lower" in [top.concept] + [r["concept"] for r in top.related]
+    assert top.description.startswith("Set A images")
+    assert top.auroc > 0.9
+    assert 0 <= top.q_value <= 0.05
+    assert top.examples["A"] and top.examples["B"]
+
+
+def test_null_pair_reports_nothing_significant(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [], seed=3)
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1)
+    assert report.findings, "hypotheses are still tested and listed"
+    assert not report.significant
+
+
+def test_user_hypotheses_tested_or_declared_untestable(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [DiffSpec("blur", s=1.0)], seed=1)
+    report = compare(
+        task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1,
+        hypotheses=["set A images are blurrier", "set A images show more giraffes"],
+    )
+    user = [f for f in report.findings if f.user]
+    assert len(user) == 1 and user[0].significant and user[0].more_in == "A"
+    assert report.untestable_hypotheses == ["set A images show more giraffes"]
+
+
+def test_manifest_groups_and_cli_outputs(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [DiffSpec("grayscale", s=1.0)], seed=2, n=20)
+    manifest = tmp_path / "manifest.csv"
+    with manifest.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "group"])
+        for side, group in (("a", "gray"), ("b", "color")):
+            for p in sorted((task_dir / side).glob("*.png")):
+                writer.writerow([os.path.relpath(p, tmp_path), group])
+    out = tmp_path / "out"
+    code = main(["compare", str(manifest), "--group-a", "gray", "--group-b", "color", "--out", str(out),
+                 "--quiet", "--no-cache", "--jobs", "1"])
+    assert code == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["set_a"]["n_images"] == 20 and data["set_b"]["n_images"] == 20
+    assert data["findings"][0]["significant"] and data["findings"][0]["more_in"] == "A"
+    assert (out / "report.html").read_text().count("Set A images") >= 1
+
+
+def test_too_few_images_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    task_dir = _task_dir(tmp_path, [], n=5, size=32)
+    code = main(["compare", str(task_dir / "a"), str(task_dir / "b"), "--quiet", "--no-cache",
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "min-images" in err[0]
+    with pytest.raises(InputError):
+        compare(task_dir / "a", task_dir / "b", progress=False, cache="")
+
+
+def test_empty_or_missing_set_exit_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    task_dir = _task_dir(tmp_path, [], n=8, size=32)
+    assert main(["compare", str(tmp_path / "empty"), str(task_dir / "b"), "--quiet", "--no-cache"]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "nope"), str(task_dir / "b"), "--quiet", "--no-cache"]) == 2
+
+
+def test_same_file_in_both_sets_is_a_leakage_warning(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [], n=10, size=32)
+    src = sorted((task_dir / "a").glob("*.png"))[0]
+    (task_dir / "b" / "copy_of_a.png").write_bytes(src.read_bytes())
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1)
+    assert any("identical content" in w and "copy_of_a.png" in w for w in report.warnings)
+
+
+def _normalised(report_json: dict, root: Path) -> dict:
+    """Drop what legitimately varies between runs (timings, temp paths) and round floats."""
+
+    def walk(x: object) -> object:
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items() if k != "timing_s"}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if isinstance(x, float):
+            return round(x, 6)
+        if isinstance(x, str) and str(root) in x:
+            return x.replace(str(root), "<tmp>")
+        return x
+
+    out = walk(report_json)
+    assert isinstance(out, dict)
+    out["settings"].pop("jobs", None)
+    out["settings"].pop("cache", None)
+    return out
+
+
+def test_golden_report_json(tmp_path: Path) -> None:
+    task_dir = _task_dir(tmp_path, [DiffSpec("darker", s=1.0, params={"factor": 0.6})], seed=7, n=24)
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1, seed=7)
+    got = _normalised(report.to_json(), tmp_path)
+    if os.environ.get("TELLAPART_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(GOLDEN.read_text())
+    assert json.dumps(got, indent=2, sort_keys=True) == json.dumps(expected, indent=2, sort_keys=True), (
+        "report JSON changed; if intended, regenerate with TELLAPART_UPDATE_GOLDEN=1 and review the diff"
+    )

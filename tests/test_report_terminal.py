@@ -1,0 +1,97 @@
+"""Terminal table: content, top-N, markup safety, narrow and non-tty consoles."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from tellapart.report import print_table
+from test_report_builders import make_report
+
+
+def _console(width: int = 80) -> Console:
+    return Console(record=True, width=width, force_terminal=False, color_system=None)
+
+
+def test_table_lists_findings_and_footer(tmp_path: Path) -> None:
+    report = make_report(tmp_path)
+    console = _console()
+    print_table(report, console=console)
+    out = console.export_text()
+    assert out.startswith("2 significant differences found")
+    assert "AUROC [95% CI]" in out and "More in" in out
+    assert "0.86 [0.78, 0.93]" in out
+    assert "darker" in out and "blurrier" in out
+    assert out.count("✓") == 2  # one mark per significant finding
+    assert "1 file skipped (A: 1, B: 0); 1 warning" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_top_limits_rows(tmp_path: Path) -> None:
+    report = make_report(tmp_path, n_significant=2, n_other=2)
+    console = _console()
+    print_table(report, console=console, top=1)
+    out = console.export_text()
+    assert "darker" in out and "saturated" not in out
+    assert "Showing 1 of 4 tested findings" in out
+    report.settings["top"] = 2
+    console = _console()
+    print_table(report, console=console)
+    out = console.export_text()
+    assert "saturated" in out and "blurrier" not in out
+    with pytest.raises(ValueError, match="top must be a whole number"):
+        print_table(report, console=_console(), top="3")  # type: ignore[arg-type]
+
+
+def test_zero_findings(tmp_path: Path) -> None:
+    report = make_report(tmp_path, n_significant=0, n_other=0)
+    report.skipped = []
+    report.warnings = []
+    console = _console()
+    print_table(report, console=console)
+    out = console.export_text()
+    assert "No significant difference found at alpha=0.05: no hypothesis could be tested." in out
+    assert "No files skipped; no warnings." in out
+    assert "AUROC" not in out
+
+
+def test_no_significant_finding_names_the_strongest(tmp_path: Path) -> None:
+    report = make_report(tmp_path, n_significant=0, n_other=2)
+    console = _console()
+    print_table(report, console=console)
+    out = console.export_text()
+    assert "No significant difference found at alpha=0.05: none of the 2 hypotheses" in out
+    assert "✓" not in out
+
+
+def test_markup_in_text_is_printed_literally(tmp_path: Path) -> None:
+    report = make_report(tmp_path)
+    report.findings[0].description = "Set A [bold red]images[/] have [/] more [link=x]stuff"
+    console = _console(width=120)
+    print_table(report, console=console)
+    assert "Set A [bold red]images[/] have [/] more [link=x]stuff" in console.export_text()
+
+
+@pytest.mark.parametrize("width", [20, 40, 60])
+def test_narrow_console_does_not_crash(tmp_path: Path, width: int) -> None:
+    report = make_report(tmp_path)
+    console = _console(width=width)
+    print_table(report, console=console)
+    out = console.export_text()
+    assert "significant" in out
+    assert max(len(line) for line in out.splitlines()) <= width
+
+
+def test_non_tty_ascii_stream(tmp_path: Path) -> None:
+    # A pipe with a legacy encoding must not make printing crash on the check mark.
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
+    console = Console(file=stream, width=100)
+    print_table(make_report(tmp_path), console=console)
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "darker than set B images" in text
+    assert "yes" in text

@@ -1,0 +1,104 @@
+"""Training: loss goes down, checkpoints resume exactly, curriculum promotes, CLI works."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tellapart.models.weights import load_describer
+from tellapart.train.curriculum import LEVELS, Curriculum
+from tellapart.train.data import TaskSampler
+from tellapart.train.trainer import TrainConfig, Trainer, _auroc, main
+
+
+def _cfg(**kw: object) -> TrainConfig:
+    base = dict(model="tiny", seed=3, n_tasks=2, n_per_side=4, pool_size=24, val_tasks=3,
+                val_per_side=4, lr=3e-3, warmup_steps=5, log_every=5, val_every=1000,
+                ckpt_every=1000)
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def test_task_sampler_labels_and_truths() -> None:
+    sampler = TaskSampler(image_size=32, seed=0, pool_size=16)
+    rng = np.random.default_rng(0)
+    images, labels, truths = sampler.task(LEVELS[0], 5, rng)
+    assert images.shape == (10, 32, 32, 3) and images.dtype == np.uint8
+    assert labels.shape == (10, len(sampler.type_ids))
+    assert len(truths) == 1
+    type_id, target = truths[0]
+    k = sampler.type_ids.index(type_id)
+    side = slice(0, 5) if target == "A" else slice(5, 10)
+    other = slice(5, 10) if target == "A" else slice(0, 5)
+    assert labels[side, k].sum() == 5 and labels[other, k].sum() == 0  # full prevalence, one side
+    # the decoder's sentences all tokenise without unknown words, both directions
+    table = sampler.sentence_truths()
+    assert all(len(v) >= 1 for v in table.values())
+    for info in sampler.types:
+        assert info.image_phrases and all("set a" not in p.lower() for p in info.image_phrases)
+
+
+def test_training_reduces_loss(tmp_path) -> None:
+    trainer = Trainer(_cfg(), tmp_path, progress=False)
+    losses = [trainer.train_step(progress=0.0)["loss_txt"] for _ in range(30)]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5, losses
+
+
+def test_resume_gives_identical_continuation(tmp_path) -> None:
+    straight = Trainer(_cfg(), tmp_path / "a", progress=False)
+    straight.run(steps=4)
+    first = Trainer(_cfg(), tmp_path / "b", progress=False)
+    first.run(steps=2)
+    ckpt = first.save_checkpoint()
+    resumed = Trainer(_cfg(), tmp_path / "b", progress=False)
+    resumed.load_checkpoint(ckpt)
+    assert resumed.step == 2
+    resumed.run(steps=4)
+    for (name, p), q in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(),
+                            strict=True):
+        assert torch.equal(p, q), name
+
+
+def test_curriculum_promotes_on_threshold() -> None:
+    cur = Curriculum()
+    rng = np.random.default_rng(0)
+    assert all(lv.name == "easy" for lv in cur.levels_for_batch(8, rng))
+    assert not cur.update(0.1, step=10)
+    assert cur.update(0.99, step=20) and cur.current.name == "medium"
+    assert cur.history[0]["step"] == 20
+    levels = cur.levels_for_batch(200, rng)
+    assert {lv.name for lv in levels} == {"easy", "medium"}  # reviews earlier levels
+    for _ in range(10):
+        cur.update(1.0, step=30)
+    assert cur.is_last and cur.current.name == "hard"
+    state = cur.state_dict()
+    again = Curriculum()
+    again.load_state_dict(state)
+    assert again.level == cur.level
+    with pytest.raises(ValueError):
+        again.load_state_dict({"level": 99})
+
+
+def test_auroc() -> None:
+    assert _auroc(np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0])) == 1.0
+    assert _auroc(np.array([1.0, 1.0]), np.array([1, 0])) == 0.5
+    assert np.isnan(_auroc(np.array([1.0]), np.array([1])))
+
+
+def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    code = main(["--out", str(out), "--config", "tiny", "--steps", "3", "--n-tasks", "1",
+                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"])
+    assert code == 0
+    assert (out / "ckpt.pt").is_file()
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert any("val" in r for r in records)
+    model = load_describer(out / "final")
+    assert model.config.image_size == 64
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["step"] == 3
+    code = main(["--out", str(out), "--resume", str(out / "ckpt.pt"), "--steps", "4", "--no-progress"])
+    assert code == 0

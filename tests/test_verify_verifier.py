@@ -1,0 +1,222 @@
+"""Tests of the cross-fitted verifier on synthetic feature tables (no images are ever loaded)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tellapart.config import Settings
+from tellapart.propose.base import DataContext, Proposer
+from tellapart.propose.measurement import MeasurementProposer
+from tellapart.propose.words import MeasurementWords
+from tellapart.types import Hypothesis
+from tellapart.verify import MeasurementScorer, VerificationResult, verify
+from tellapart.verify.simulate import Planted, synthetic_context, synthetic_table
+from tellapart.verify.verifier import (
+    Verifier,
+    cross_fit_p_value,
+    cross_fit_q_values,
+    split_folds,
+)
+
+WORDS = {
+    f"bright_{j}": MeasurementWords(f"bright_{j}", "are brighter", "are darker", ("bright", "dark"))
+    for j in range(6)
+}
+
+
+def _run(
+    seed: int, planted: Planted | None, *, proposers: bool = True, **settings_kw: object
+) -> tuple[VerificationResult, DataContext]:
+    settings = Settings(seed=seed, **settings_kw)  # type: ignore[arg-type]
+    table = synthetic_table(seed, planted=planted)
+    ctx = synthetic_context(table, settings)
+    scorer = MeasurementScorer(words=WORDS)
+    props: list[Proposer] = [MeasurementProposer(words=WORDS)] if proposers else []
+    return verify(ctx, proposers=props, scorers=[scorer], settings=settings), ctx
+
+
+def test_split_is_stratified_seeded_and_balanced() -> None:
+    is_a = np.r_[np.ones(41, bool), np.zeros(40, bool)]
+    folds = split_folds(is_a, seed=3)
+    assert abs((folds[is_a] == 0).sum() - (folds[is_a] == 1).sum()) <= 1
+    assert (folds[~is_a] == 0).sum() == 20
+    np.testing.assert_array_equal(folds, split_folds(is_a, seed=3))
+    assert not np.array_equal(folds, split_folds(is_a, seed=4))
+
+
+def test_cross_fit_combination_values() -> None:
+    assert cross_fit_p_value([0.01]) == 0.02
+    assert cross_fit_p_value([0.3, 0.004]) == 0.008
+    assert cross_fit_p_value([0.7]) == 1.0
+    with pytest.raises(ValueError):
+        cross_fit_p_value([])
+    q = cross_fit_q_values({0: [0.01, 0.04, 0.03, 0.005], 1: [0.6]}, n_families=2)
+    np.testing.assert_allclose(q[0], [0.04, 0.08, 0.08, 0.04])
+    np.testing.assert_allclose(q[1], [1.0])
+
+
+def test_planted_difference_in_half_of_set_a_is_found() -> None:
+    result, ctx = _run(3, Planted(prevalence=0.5, shift=-3.0))
+    top = result.findings[0]
+    assert top.significant and top.rank == 1
+    assert top.concept.startswith("bright_") and top.concept.endswith(":lower")
+    assert top.more_in == "A" and top.description == "Set A images are darker than set B images"
+    assert 0.5 < top.auroc <= 1.0 and top.auroc_ci[0] <= top.auroc <= top.auroc_ci[1]
+    assert top.effect_size == pytest.approx(2 * top.auroc - 1)
+    assert top.q_value <= 0.05 and top.p_value <= top.q_value
+    # The other brightness-like columns are the same difference: grouped under it.
+    related = {r["concept"] for r in top.related}
+    assert related and all(c.startswith("bright_") for c in related)
+    assert all(abs(r["correlation"]) >= 0.8 for r in top.related)
+    assert not any(f.concept in related for f in result.findings)
+    # Held-out images only, and example images of the right sets, most/least dark first.
+    assert sum(top.n_test.values()) <= 80
+    assert top.n_test == {"A": len(top.scores["A"]), "B": len(top.scores["B"])}
+    assert all("/A/" in p for p in top.examples["A"]) and all("/B/" in p for p in top.examples["B"])
+    assert len(top.examples["A"]) == 4 and len(top.counter_examples["B"]) == 4
+    column = ctx.table.names.index(top.concept.split(":")[0])
+    path_value = {r.path: ctx.table.values[i, column] for i, r in enumerate(ctx.table.records)}
+    shown = [path_value[p] for p in top.examples["A"]]
+    counter = [path_value[p] for p in top.counter_examples["A"]]
+    assert max(shown) < min(counter)  # darkest images of A shown as examples
+
+
+def test_ranking_order_and_ranks() -> None:
+    result, _ = _run(5, Planted(prevalence=1.0, shift=-2.0))
+    keys = [(not f.significant, f.q_value, -f.auroc) for f in result.findings]
+    assert keys == sorted(keys)
+    assert [f.rank for f in result.findings] == list(range(1, len(result.findings) + 1))
+    assert result.n_tested == len(result.findings) + sum(len(f.related) for f in result.findings)
+    assert result.info["n_families"] == 2
+    assert set(result.info["shortlists"]) == {"0", "1"}
+    assert all(len(s) <= 8 for s in result.info["shortlists"].values())
+
+
+def test_no_difference_usually_nothing_significant() -> None:
+    result, _ = _run(11, None)
+    assert result.findings and not any(f.significant for f in result.findings)
+
+
+def test_typed_hypotheses_are_tested_on_all_images() -> None:
+    result, _ = _run(
+        3,
+        Planted(prevalence=0.5, shift=-3.0),
+        hypotheses=[
+            "set A images are darker",
+            "darker",
+            "set B images are darker",
+            "purple unicorns",
+        ],
+    )
+    # A typed claim may lead its group or sit under a proposed finding of the same difference.
+    everything = {f.description: (f.q_value, f.significant) for f in result.findings}
+    everything.update(
+        {
+            r["description"]: (r["q_value"], r["significant"])
+            for f in result.findings
+            for r in f.related
+        }
+    )
+    one_sided = 'Set A images are darker than set B images (typed: "set A images are darker")'
+    assert everything[one_sided][1]
+    typed = [f for f in result.findings if f.user]
+    assert typed and all(f.proposer == "user" and f.n_test == {"A": 40, "B": 40} for f in typed)
+    assert len(result.untestable) == 1 and "purple unicorns" in result.untestable[0]
+    # "darker" names no set: the data orient it toward set A.
+    assert 'Set A images are darker than set B images (typed: "darker")' in everything
+    # The opposite claim is tested, not supported, and stated the way the data lean.
+    contradicted = [f for f in result.findings if f.contradicted and f.user]
+    assert [f.description for f in contradicted] == [
+        'Set A images are darker than set B images (typed: "set B images are darker")'
+    ]
+    assert not contradicted[0].significant and contradicted[0].auroc >= 0.5
+    assert contradicted[0].more_in == "A" and contradicted[0].p_value > 0.5
+
+
+def test_typed_hypotheses_without_proposers_use_one_family() -> None:
+    result, _ = _run(
+        3,
+        Planted(prevalence=1.0, shift=-1.0),
+        proposers=False,
+        hypotheses=["set A images are darker"],
+    )
+    assert result.n_tested == 1 and result.info["n_families"] == 1
+    finding = result.findings[0]
+    assert finding.q_value == pytest.approx(finding.p_value)  # BH of one test, no doubling
+    assert finding.significant
+
+
+def test_nan_scores_are_dropped_and_counted() -> None:
+    settings = Settings(seed=1, hypotheses=["set A images are darker"])
+    table = synthetic_table(1, planted=Planted(1.0, -2.0))
+    table.values[:10, 0] = np.nan
+    ctx = synthetic_context(table, settings)
+    result = Verifier(settings).run(
+        ctx, [], [MeasurementScorer(words={"bright_0": WORDS["bright_0"]})]
+    )
+    finding = result.findings[0]
+    assert finding.n_test == {"A": 30, "B": 40}
+    assert result.info["nan_dropped"] == {"user:set A images are darker": 10}
+
+
+def test_constant_scores_give_p_one() -> None:
+    settings = Settings(seed=1, hypotheses=["set A images are darker"])
+    table = synthetic_table(1)
+    table.values[:, 0] = 0.25
+    ctx = synthetic_context(table, settings)
+    result = Verifier(settings).run(
+        ctx, [], [MeasurementScorer(words={"bright_0": WORDS["bright_0"]})]
+    )
+    finding = result.findings[0]
+    assert finding.p_value == 1.0 and finding.auroc == 0.5 and not finding.significant
+
+
+def test_too_few_images_is_a_clear_error() -> None:
+    settings = Settings()
+    table = synthetic_table(0, n_a=3, n_b=40)
+    with pytest.raises(ValueError, match="at least 4 usable images per set"):
+        verify(
+            synthetic_context(table, settings),
+            proposers=[MeasurementProposer()],
+            scorers=[MeasurementScorer()],
+            settings=settings,
+        )
+
+
+class _BadScorer(MeasurementScorer):
+    def score(self, hypothesis: Hypothesis, ctx: DataContext, rows: np.ndarray) -> np.ndarray:
+        return np.zeros(3)
+
+
+def test_scorer_returning_wrong_shape_is_an_error() -> None:
+    settings = Settings()
+    ctx = synthetic_context(synthetic_table(0), settings)
+    with pytest.raises(ValueError, match="returned shape"):
+        verify(ctx, proposers=[MeasurementProposer()], scorers=[_BadScorer()], settings=settings)
+
+
+def test_unscorable_proposals_are_reported() -> None:
+    class NamelessProposer(Proposer):
+        name = "nameless"
+
+        def propose(self, ctx: DataContext, rows: np.ndarray, k: int) -> list[Hypothesis]:
+            return [Hypothesis("Set A images are odd than set B images", "odd", "A", self.name)]
+
+    settings = Settings()
+    ctx = synthetic_context(synthetic_table(0), settings)
+    result = verify(
+        ctx, proposers=[NamelessProposer()], scorers=[MeasurementScorer()], settings=settings
+    )
+    assert result.findings == [] and result.n_tested == 0
+    assert result.info["unscorable_proposals"] == ["Set A images are odd than set B images"] * 2
+
+
+def test_results_are_deterministic_given_the_seed() -> None:
+    a, _ = _run(7, Planted(0.5, -3.0))
+    b, _ = _run(7, Planted(0.5, -3.0))
+    assert [replace(f, related=[]) for f in a.findings] == [
+        replace(f, related=[]) for f in b.findings
+    ]
