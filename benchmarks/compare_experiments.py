@@ -274,7 +274,7 @@ def cmd_memory(args: argparse.Namespace) -> None:
         if proc.returncode != 0:
             raise SystemExit(f"compare failed ({proc.returncode}): {err[-2000:]}")
         report = json.loads((root / "out" / "report.json").read_text())
-        print(f"| images | size | peak RSS of the whole process tree | wall s | generation s |")
+        print("| images | size | peak RSS of the whole process tree | wall s | generation s |")
         print("|---|---|---|---|---|")
         print(f"| {report['set_a']['n_images']} + {report['set_b']['n_images']} | {args.size}x{args.size} JPEG "
               f"| {peak / 1024:.0f} MiB | {seconds:.0f} | {gen_s:.0f} |")

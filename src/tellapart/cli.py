@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("synth", help="write synthetic difference tasks (see `tellapart synth --help`)", add_help=False)
     sub.add_parser("bench", help="benchmark proposers on a synthetic suite (see `tellapart bench --help`)", add_help=False)
+    sub.add_parser("train", help="train the learned describer (see `tellapart train --help`)", add_help=False)
     return parser
 
 
@@ -163,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_synth(argv[1:])
     if argv and argv[0] == "bench":
         return _cmd_bench(argv[1:])
+    if argv and argv[0] == "train":
+        from .train.trainer import main as train_main
+
+        return train_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

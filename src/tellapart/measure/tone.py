@@ -62,8 +62,8 @@ class BrightnessPeak(Measurement):
     """
 
     name = "brightness_peak"
-    more = "reach brighter peak whites (their brightest pixels are brighter)"
-    less = "never reach full brightness (even their brightest pixels are dim)"
+    more = "have brighter peak whites (their brightest pixels)"
+    less = "have dimmer peak whites (never reaching full brightness)"
     keywords = ("peak", "ceiling", "white", "whites", "dark", "darker", "dim", "underexposed", "exposure")
     family = "brightness"
 
