@@ -41,7 +41,7 @@ EXPECTED: dict[str, set[str]] = {
     "noisier": {"noise_level:higher"},
     "grayscale": {"saturation_mean:lower", "colorfulness:lower", "neutral_fraction:higher"},
     "jpeg": {"jpeg_blockiness:higher"},
-    "framed": {"border_width:higher"},
+    "framed": {"frame_lines:higher", "border_width:higher"},
     "vignetted": {"vignetting:higher"},
 }
 
