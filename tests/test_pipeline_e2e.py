@@ -135,3 +135,44 @@ def test_golden_report_json(tmp_path: Path) -> None:
     assert json.dumps(got, indent=2, sort_keys=True) == json.dumps(expected, indent=2, sort_keys=True), (
         "report JSON changed; if intended, regenerate with TELLAPART_UPDATE_GOLDEN=1 and review the diff"
     )
+
+
+def test_bad_inputs_end_to_end_are_named_in_json_and_html(tmp_path: Path) -> None:
+    """Every kind of bad file beside good ones: the run completes and both reports name each."""
+    import zlib
+
+    task_dir = _task_dir(tmp_path, [DiffSpec("grayscale", s=1.0)], seed=4, n=12, size=64)
+    folder = task_dir / "a"
+    good = sorted(folder.glob("*.png"))
+    (folder / "empty.png").write_bytes(b"")
+    data = good[0].read_bytes()
+    (folder / "truncated.png").write_bytes(data[: len(data) // 2])
+    (folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2)
+    (folder / "notes.txt").write_text("not a picture\n", encoding="utf-8")
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        import struct
+
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    import struct
+
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    (folder / "bomb.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+        + chunk(b"IEND", b"")
+    )
+    out = tmp_path / "out"
+    code = main(["compare", str(folder), str(task_dir / "b"), "--out", str(out), "--quiet",
+                 "--no-cache", "--jobs", "1", "--min-images", "8"])
+    assert code == 0
+    data_json = json.loads((out / "report.json").read_text())
+    reasons = {Path(s["path"]).name: s["reason"] for s in data_json["skipped"]}
+    assert set(reasons) == {"empty.png", "truncated.png", "corrupt.png", "notes.txt", "bomb.png"}
+    assert all(s["set"] == "A" for s in data_json["skipped"])
+    assert "empty" in reasons["empty.png"] and "bomb" in reasons["bomb.png"]
+    assert data_json["set_a"]["n_images"] == 12 and data_json["set_a"]["n_skipped"] == 5
+    html = (out / "report.html").read_text()
+    for name, reason in reasons.items():
+        assert name in html
+    assert data_json["findings"][0]["significant"]

@@ -223,3 +223,15 @@ def test_rank_z_columns_match_per_column_statistics() -> None:
         var = n1 * n2 / (keep.sum() * (keep.sum() - 1)) * ((sav - sav.mean()) ** 2).sum()
         assert z_up[j] == pytest.approx((sav[member].sum() - n1 * sav.mean()) / np.sqrt(var))
     assert np.all(np.isfinite(z_down))
+
+
+def test_constant_columns_rank_as_no_evidence() -> None:
+    """Tie-averaged scores of a constant column differ only by rounding: never a signal."""
+    from tellapart.verify.stats import rank_z_columns
+
+    rng = np.random.default_rng(0)
+    for n in (12, 13, 20, 24, 40):
+        values = np.column_stack([np.full(n, 0.0), np.full(n, 1.0), np.full(n, 0.3), rng.normal(size=n)])
+        is_x = np.arange(n) < n // 2
+        for z in rank_z_columns(values, is_x):
+            assert (z[:3] == 0.0).all(), (n, z)

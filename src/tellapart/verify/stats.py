@@ -292,8 +292,11 @@ def _standardised(sums: np.ndarray, scores: np.ndarray, n_x: int) -> np.ndarray:
     var = n_x * (n - n_x) / (n * (n - 1)) * ((scores - mean) ** 2).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (sums - n_x * mean) / np.sqrt(var)
-    # A constant score vector (all tied) carries no evidence.
-    return np.where(var > 0, z, -np.inf)
+    # A constant score vector (all tied) carries no evidence. Tie-averaged scores of a constant
+    # column differ only by rounding, so "constant" is judged relative to the scores' scale.
+    scale = np.abs(scores).max(axis=0) if scores.size else np.zeros(scores.shape[1:])
+    constant = var <= (1e-9 * np.maximum(scale, 1e-300)) ** 2 * n
+    return np.where(constant, -np.inf, z)
 
 
 def _max_z(sums: np.ndarray, scores: np.ndarray, n_x: int) -> np.ndarray:
