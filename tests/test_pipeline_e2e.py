@@ -175,4 +175,5 @@ def test_bad_inputs_end_to_end_are_named_in_json_and_html(tmp_path: Path) -> Non
     html = (out / "report.html").read_text()
     for name, reason in reasons.items():
         assert name in html
+        assert reason.split(":")[0].split("(")[0].strip() in html
     assert data_json["findings"][0]["significant"]
