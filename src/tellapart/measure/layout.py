@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from ..types import DecodedImage
 from .base import Measurement, register_measurement
@@ -27,7 +26,10 @@ def _uniform_depth(lines: np.ndarray) -> int:
     depth, block = 0, 1
     while depth < len(lines):
         chunk = lines[depth : depth + block]
-        close = (np.abs(chunk - reference) <= _BORDER_TOLERANCE).all(axis=2)  # (b, N)
+        # Channel by channel: numpy reduces a length-3 last axis slowly.
+        close = np.abs(chunk[..., 0] - reference[0]) <= _BORDER_TOLERANCE  # (b, N)
+        close &= np.abs(chunk[..., 1] - reference[1]) <= _BORDER_TOLERANCE
+        close &= np.abs(chunk[..., 2] - reference[2]) <= _BORDER_TOLERANCE
         uniform = close.mean(axis=1) >= _BORDER_COVERAGE
         if not uniform.all():
             return depth + int(np.argmin(uniform))
@@ -100,9 +102,14 @@ class FrameLines(Measurement):
         )
         best = []
         for lines in sides:
-            # Averaging along the side keeps an edge that runs along it and cancels noise.
-            smooth = ndimage.uniform_filter1d(lines, size=_FRAME_SMOOTH, axis=1, mode="nearest")
-            steps = np.abs(np.diff(smooth, axis=0)).max(axis=2)  # (band, N)
+            # Averaging along the side keeps an edge that runs along it and cancels noise
+            # (a running mean of the line-to-line differences, by cumulative sums: fast).
+            diffs = np.diff(lines, axis=0)  # (band, N, 3)
+            csum = np.cumsum(diffs, axis=1, dtype=np.float32)
+            smooth = (csum[:, _FRAME_SMOOTH:] - csum[:, :-_FRAME_SMOOTH]) / _FRAME_SMOOTH
+            smooth = np.abs(smooth)
+            # Pairwise maxima: numpy reduces a length-3 last axis slowly.
+            steps = np.maximum(np.maximum(smooth[..., 0], smooth[..., 1]), smooth[..., 2])
             best.append(float((steps > _FRAME_STEP).mean(axis=1).max()))
         return min(best)
 

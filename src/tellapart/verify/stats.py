@@ -34,7 +34,7 @@ Alternative = Literal["greater", "less", "two-sided"]
 
 DEFAULT_PERMUTATIONS = 20_000
 # Above this many pooled scores the permutation null is replaced by its normal limit.
-MAX_PERMUTATION_N = 2_000
+MAX_PERMUTATION_N = 400
 _PERM_CHUNK = 2_000
 
 
