@@ -79,7 +79,7 @@ def test_corrupt_database_raises_naming_the_file(tmp_path: Path) -> None:
 def test_foreign_schema_raises(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE measurement_values (x INTEGER)")
+    conn.execute("CREATE TABLE image_values (x INTEGER)")
     conn.commit()
     conn.close()
     with pytest.raises(CacheError, match="other.sqlite"):

@@ -18,6 +18,7 @@ never silently treated as empty.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -41,6 +42,10 @@ CREATE TABLE IF NOT EXISTS measurement_values (
     version TEXT NOT NULL,
     value REAL,
     PRIMARY KEY (content_hash, name, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS image_values (
+    content_hash TEXT PRIMARY KEY,
+    data TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS image_records (
     content_hash TEXT NOT NULL,
@@ -227,31 +232,47 @@ class FeatureStore:
         found: dict[str, dict[str, float]] = {}
         if self._conn is None or not versions:
             return found
-        for content, name, version, value in self._lookup(
-            "SELECT content_hash, name, version, value FROM measurement_values "
-            "WHERE content_hash IN ",
-            hashes,
-        ):
-            if versions.get(name) == version:
-                bucket = found.get(content)
-                if bucket is None:
-                    bucket = found[content] = {}
-                bucket[name] = math.nan if value is None else value
+        for content, name_values in self._value_rows(hashes).items():
+            bucket = {
+                name: math.nan if value is None else float(value)
+                for name, (version, value) in name_values.items()
+                if versions.get(name) == version
+            }
+            if bucket:
+                found[content] = bucket
         return found
 
     def put_values(self, rows: Iterable[tuple[str, str, str, float]]) -> None:
-        """Store (content_hash, name, version, value) rows (NaN is kept as NaN)."""
+        """Store (content_hash, name, version, value) rows (NaN is kept as NaN).
+
+        All values of one image live in one row (a JSON object name -> [version, value]):
+        one insert per image instead of one per measurement, which is most of the cost of
+        writing the cache. New values are merged into what the row already holds.
+        """
         if self._conn is None:
             return
-        prepared: list[tuple[object, ...]] = [
-            (h, n, v, None if math.isnan(x) else float(x)) for h, n, v, x in rows
-        ]
-        if prepared:
-            self._run_many(
-                "INSERT OR REPLACE INTO measurement_values (content_hash, name, version, value) "
-                "VALUES (?, ?, ?, ?)",
-                prepared,
-            )
+        by_hash: dict[str, dict[str, list[object]]] = {}
+        for h, n, v, x in rows:
+            by_hash.setdefault(h, {})[n] = [v, None if math.isnan(x) else float(x)]
+        if not by_hash:
+            return
+        existing = self._value_rows(list(by_hash))
+        prepared: list[tuple[object, ...]] = []
+        for h, new in by_hash.items():
+            merged = {**existing.get(h, {}), **new}
+            prepared.append((h, json.dumps(merged, separators=(",", ":"))))
+        self._run_many("INSERT OR REPLACE INTO image_values (content_hash, data) VALUES (?, ?)", prepared)
+
+    def _value_rows(self, hashes: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+        out: dict[str, dict[str, list[Any]]] = {}
+        for content, data in self._lookup(
+            "SELECT content_hash, data FROM image_values WHERE content_hash IN ", hashes
+        ):
+            try:
+                out[str(content)] = json.loads(data)
+            except ValueError as exc:
+                raise CacheError(f"feature cache {self.path!r}: unreadable row: {exc}") from None
+        return out
 
     # -- image records ----------------------------------------------------------------------
 

@@ -40,8 +40,12 @@ class Colorfulness(Measurement):
     keywords = ("colorful", "colourful", "colors", "colours", "vibrant", "dull", "drab")
     family = "color"
 
+    version = 2
+
     def compute(self, image: DecodedImage) -> float:
         rgb = image.rgb
+        if min(rgb.shape[0], rgb.shape[1]) > 128:  # a 1/4 sample: same statistic, less work
+            rgb = rgb[::2, ::2]
         rg = rgb[..., 0] - rgb[..., 1]
         yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
         spread = np.hypot(rg.std(dtype=np.float64), yb.std(dtype=np.float64))

@@ -39,8 +39,15 @@ def shared(fn: Callable[[DecodedImage], T]) -> Callable[[DecodedImage], T]:
 
 @shared
 def gray_histogram(image: DecodedImage) -> np.ndarray:
-    """(HIST_BINS,) int64 counts of luma; quantiles from it avoid sorting every pixel."""
-    bins = np.minimum((image.gray * HIST_BINS).astype(np.int32), HIST_BINS - 1)
+    """(HIST_BINS,) int64 counts of luma; quantiles from it avoid sorting every pixel.
+
+    Images over 128 px a side are sampled on every other row and column: tone quantiles
+    and entropy of a 1/4 sample match the full image closely, at a quarter of the cost.
+    """
+    gray = image.gray
+    if min(gray.shape) > 128:
+        gray = gray[::2, ::2]
+    bins = np.minimum((gray * HIST_BINS).astype(np.int32), HIST_BINS - 1)
     return np.bincount(bins.ravel(), minlength=HIST_BINS)
 
 

@@ -32,6 +32,7 @@ class BrightnessShadows(Measurement):
     less = "have darker shadows (deeper blacks)"
     keywords = ("shadow", "shadows", "black", "blacks", "dark", "lifted", "faded")
     family = "brightness"
+    version = 2  # histogram from a 1/4 sample above 128 px
 
     def compute(self, image: DecodedImage) -> float:
         return gray_quantile(image, 0.05)
@@ -46,6 +47,7 @@ class BrightnessHighlights(Measurement):
     less = "have dimmer highlights"
     keywords = ("highlight", "highlights", "bright", "white", "whites")
     family = "brightness"
+    version = 2  # histogram from a 1/4 sample above 128 px
 
     def compute(self, image: DecodedImage) -> float:
         return gray_quantile(image, 0.95)
@@ -101,6 +103,7 @@ class DynamicRange(Measurement):
     less = "use a narrower range of tones"
     keywords = ("dynamic", "range", "tonal", "tones", "contrast", "washed")
     family = "brightness"
+    version = 2  # histogram from a 1/4 sample above 128 px
 
     def compute(self, image: DecodedImage) -> float:
         return gray_quantile(image, 0.99) - gray_quantile(image, 0.01)
@@ -143,6 +146,7 @@ class TonalEntropy(Measurement):
     less = "have fewer distinct tones (lower luminance entropy, e.g. flat or posterized)"
     keywords = ("entropy", "posterized", "posterised", "banding", "tones", "simple", "complex")
     family = "brightness"
+    version = 2  # histogram from a 1/4 sample above 128 px
 
     def compute(self, image: DecodedImage) -> float:
         counts = gray_histogram(image).reshape(256, HIST_BINS // 256).sum(axis=1)
