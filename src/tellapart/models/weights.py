@@ -4,6 +4,7 @@ Usage::
 
     from tellapart.models.weights import save_describer, load_describer, load_default
     save_describer(model, "out/describer")            # model.safetensors + describer.json
+    save_describer(model, "out/small", dtype="float16")   # half the file; loads as float32
     model = load_describer("out/describer")           # checks the content hash
     model = load_default()                            # the weights shipped in the package
 
@@ -52,10 +53,23 @@ def _safetensors() -> Any:
     return st
 
 
+_FLOAT16_MAX = 65504.0
+
+
+def _to_storage(tensor: torch.Tensor, dtype: str) -> torch.Tensor:
+    """``tensor`` as stored: float16 when asked for and it fits, else unchanged."""
+    if dtype == "float32" or not tensor.is_floating_point():
+        return tensor
+    if tensor.numel() and float(tensor.abs().max()) > _FLOAT16_MAX:
+        return tensor  # e.g. a large running variance: keep it exact rather than infinite
+    return tensor.to(torch.float16)
+
+
 def save_describer(
     model: Describer,
     folder: str | Path,
     extra: dict[str, Any] | None = None,
+    dtype: str = "float32",
 ) -> Path:
     """Write ``model`` to ``folder`` (created if needed); returns the folder.
 
@@ -67,10 +81,16 @@ def save_describer(
         Destination folder.
     extra : dict, optional
         JSON-serialisable facts to keep beside the weights (training summary, metrics).
+    dtype : {"float32", "float16"}
+        Storage of floating-point tensors. float16 halves the file; loading converts back
+        to float32 (tensors beyond float16's range stay float32).
     """
+    if dtype not in ("float32", "float16"):
+        raise ValueError(f"dtype must be 'float32' or 'float16', got {dtype!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    state = {k: _to_storage(v.detach().to("cpu"), dtype).contiguous()
+             for k, v in model.state_dict().items()}
     # lm_head shares its tensor with the token embedding; safetensors refuses shared storage
     state.pop("decoder.lm_head.weight", None)
     weights_path = folder / WEIGHTS_FILE
@@ -84,6 +104,7 @@ def save_describer(
         "tokenizer": model.tokenizer.to_json(),
         "known_sentences": model.known_sentences,
         "weights_sha256": _sha256(weights_path),
+        "weights_dtype": dtype,
         "n_params": model.n_params(),
         "extra": extra or {},
     }

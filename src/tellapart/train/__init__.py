@@ -1,5 +1,22 @@
-"""Training of the learned describer (``tellapart train``) on synthetic tasks."""
+"""Training of the learned describer (``tellapart train``) on synthetic tasks.
 
-from .trainer import TrainConfig, Trainer, main
+The trainer (and so torch) is imported on first use of the names below, so that data
+worker processes, which import :mod:`tellapart.train.loader`, never load torch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .trainer import TrainConfig, Trainer, main
 
 __all__ = ["TrainConfig", "Trainer", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import trainer
+
+        return getattr(trainer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

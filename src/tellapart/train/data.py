@@ -70,6 +70,43 @@ class TypeInfo:
     heldout_phrases: list[str]  # phrases kept out of scorer training (generalisation check)
 
 
+def type_info(diff: object, holdout_paraphrase: bool = True) -> TypeInfo:
+    """The sentences and per-image phrases of one difference type (an instance from synth).
+
+    The scorer's phrases are the type's ``phrase`` plus the per-image phrase of each of its
+    sentences about set A; with ``holdout_paraphrase`` the last of them (when there are more
+    than three) is kept apart to check that unseen wordings score well.
+    """
+    sentences = [diff.sentence, *diff.paraphrases]  # type: ignore[attr-defined]
+    phrases = [diff.phrase]  # type: ignore[attr-defined]
+    for s in sentences:
+        claim = parse_claim(s)
+        if claim.subject == "A" and claim.phrase not in phrases:
+            phrases.append(claim.phrase)
+    heldout: list[str] = []
+    if holdout_paraphrase and len(phrases) > 3:
+        heldout = [phrases.pop()]
+    return TypeInfo(diff.type_id, diff.concept_key(), diff.family,  # type: ignore[attr-defined]
+                    sentences, phrases, heldout)
+
+
+def pool_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The generator that draws the base-image pool of ``epoch`` (epoch 0: the initial pool)."""
+    return np.random.default_rng([seed, 7919] if epoch == 0 else [seed, 7919, epoch])
+
+
+def draw_pool(base_sampler: object, pool_size: int,
+              rng: np.random.Generator) -> tuple[list[np.ndarray], list[str]]:
+    """``pool_size`` base images and their kinds, drawn in order from ``rng``."""
+    pool: list[np.ndarray] = []
+    kinds: list[str] = []
+    for _ in range(pool_size):
+        img, meta = base_sampler.sample(rng)  # type: ignore[attr-defined]
+        pool.append(img)
+        kinds.append(str(meta["kind"]))
+    return pool, kinds
+
+
 @dataclass
 class TaskBatch:
     images: np.ndarray  # (T, 2n, S, S, 3) uint8
@@ -89,7 +126,9 @@ class TaskSampler:
         Seeds the pool of base images.
     pool_size : int
         Base images kept in memory (drawing photos is the slow part); the trainer redraws
-        the whole pool every so many steps with :meth:`reset_pool`.
+        the whole pool every so many steps with :meth:`reset_pool`. The first pool (drawn
+        from ``pool_rng(seed, 0)``) is drawn on first use, so a sampler that only supplies
+        sentences, or whose pool is handed in with :meth:`set_pool`, never draws one.
     holdout_paraphrase : bool
         Keep each type's last paraphrase out of the scorer's training phrases.
     """
@@ -110,26 +149,16 @@ class TaskSampler:
         families = list(self.differences.FAMILIES)  # type: ignore[attr-defined]
         self.family_rank = {t: families.index(d.family) for t, d in self.diffs.items()}
         self.image_size = image_size
-        self._base = bases.BaseSampler(base, image_size, "train")  # type: ignore[attr-defined]
+        self.base_sampler = bases.BaseSampler(base, image_size, "train")  # type: ignore[attr-defined]
+        self.seed = seed
         self.pool_size = pool_size
-        self.pool: list[np.ndarray] = []
-        self.pool_kind: list[str] = []
-        self.reset_pool(np.random.default_rng([seed, 7919]))
+        self._pool: list[np.ndarray] = []
+        self._pool_kind: list[str] = []
         self._s_intervals = self.split.train_s_intervals()  # type: ignore[attr-defined]
 
     # -- vocabulary of sentences ------------------------------------------------------------------
     def _type_info(self, type_id: str, holdout_paraphrase: bool) -> TypeInfo:
-        d = self.diffs[type_id]
-        sentences = [d.sentence, *d.paraphrases]
-        phrases = [d.phrase]
-        for s in sentences:
-            claim = parse_claim(s)
-            if claim.subject == "A" and claim.phrase not in phrases:
-                phrases.append(claim.phrase)
-        heldout: list[str] = []
-        if holdout_paraphrase and len(phrases) > 3:
-            heldout = [phrases.pop()]
-        return TypeInfo(type_id, d.concept_key(), d.family, sentences, phrases, heldout)
+        return type_info(self.diffs[type_id], holdout_paraphrase)
 
     def all_sentences(self) -> list[str]:
         """Every sentence the decoder may be trained to write (both directions)."""
@@ -168,15 +197,30 @@ class TaskSampler:
         return self.differences.swap_sets(text) if target == "B" else text  # type: ignore[attr-defined]
 
     # -- images -----------------------------------------------------------------------------------
+    @property
+    def pool(self) -> list[np.ndarray]:
+        """The base images tasks are made from (drawn on first use)."""
+        if not self._pool:
+            self.reset_pool(pool_rng(self.seed, 0))
+        return self._pool
+
+    @property
+    def pool_kind(self) -> list[str]:
+        """The base kind of each pool image."""
+        if not self._pool:
+            self.reset_pool(pool_rng(self.seed, 0))
+        return self._pool_kind
+
     def reset_pool(self, rng: np.random.Generator) -> None:
         """Draw a fresh pool of base images (a pure function of ``rng``'s state)."""
-        pool: list[np.ndarray] = []
-        kinds: list[str] = []
-        for _ in range(self.pool_size):
-            img, meta = self._base.sample(rng)
-            pool.append(img)
-            kinds.append(str(meta["kind"]))
-        self.pool, self.pool_kind = pool, kinds
+        self.set_pool(*draw_pool(self.base_sampler, self.pool_size, rng))
+
+    def set_pool(self, images: Sequence[np.ndarray], kinds: Sequence[str]) -> None:
+        """Use ``images`` (drawn elsewhere, e.g. in shared memory) as the pool."""
+        if len(images) != len(kinds) or not len(images):
+            raise ValueError(f"a pool needs as many kinds as images (>= 1), got "
+                             f"{len(images)} images and {len(kinds)} kinds")
+        self._pool, self._pool_kind = list(images), [str(k) for k in kinds]
 
     def _draw_s(self, rng: np.random.Generator, lo: float, hi: float) -> float:
         for _ in range(100):

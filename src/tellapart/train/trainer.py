@@ -4,7 +4,8 @@ Usage::
 
     tellapart train --out runs/d1 --minutes 170                 # the shipped model, 2 CPU cores
     tellapart train --out runs/d1 --resume runs/d1/ckpt.pt --minutes 30
-    tellapart train --out runs/g1 --device cuda --n-tasks 16 --steps 20000   # on a GPU
+    tellapart train --out runs/g1 --device cuda --n-tasks 16 --workers 14 --minutes 18 \
+        --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
     python -m tellapart.train --out /tmp/t --config tiny --steps 20        # smoke run
 
 Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the
@@ -19,6 +20,11 @@ described; ``recall`` (true differences found among the top ``n_true + 1`` sente
 drives promotion. Metrics go to ``OUT/metrics.jsonl``, the latest state to ``OUT/ckpt.pt``
 (resume is exact for ``--steps`` runs: every step's randomness is a function of
 (seed, step)), and the final weights to ``OUT/final/`` (safetensors + JSON).
+
+Step data is made in this process by default; ``--workers N`` makes it in N worker
+processes (:mod:`tellapart.train.loader`) with the very same result, to feed a GPU.
+``--text-cache FILE`` (or ``TELLAPART_TEXT_CACHE``) serves the frozen text side from a file
+written by ``python -m tellapart.train.text_cache``, so MiniLM need not be installed.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ from ..models.describer import Describer, DescriberConfig
 from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
 from .curriculum import LEVELS, Curriculum
-from .data import Level, TaskSampler
+from .data import Level, TaskSampler, pool_rng
+from .loader import ParallelSteps, StepData, StepSpec, prepare_step
 
 
 @dataclass
@@ -113,16 +120,25 @@ class Trainer:
         Output folder (checkpoints, metrics, final weights).
     progress : bool
         Show a progress bar on stderr.
+    workers : int
+        Processes making step data; 0 makes it in this process. Results do not depend on it.
     """
 
-    def __init__(self, cfg: TrainConfig, out: str | Path, progress: bool = True) -> None:
+    def __init__(self, cfg: TrainConfig, out: str | Path, progress: bool = True,
+                 workers: int = 0) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
         self.cfg = cfg
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.progress = progress
+        self.workers = workers
+        self._loader: ParallelSteps | None = None
         self.device = torch.device(cfg.device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("--device cuda given but torch sees no CUDA device")
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # every step has the same shapes
         torch.manual_seed(cfg.seed)
         torch.set_flush_denormal(True)  # denormal Adam moments slow CPU steps several-fold
         probe = DescriberConfig.named(cfg.model, vocab_size=5)
@@ -189,7 +205,7 @@ class Trainer:
     def _ensure_pool(self) -> None:
         epoch = self.step // self.cfg.pool_every
         if epoch != self.pool_epoch:
-            self.sampler.reset_pool(np.random.default_rng([self.cfg.seed, 7919, epoch]))
+            self.sampler.reset_pool(pool_rng(self.cfg.seed, epoch))
             self.pool_epoch = epoch
 
     def _autocast(self) -> Any:
@@ -197,28 +213,46 @@ class Trainer:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return torch.autocast("cpu", enabled=False)
 
-    def train_step(self, progress: float = 0.0) -> dict[str, float]:
-        """One optimisation step; returns its losses."""
+    def step_spec(self) -> StepSpec:
+        """The settings that decide each step's data."""
         cfg = self.cfg
-        self._ensure_pool()
-        rng = np.random.default_rng([cfg.seed, self.step])
-        levels = self.curriculum.levels_for_batch(cfg.n_tasks, rng)
-        batch = self.sampler.batch(levels, cfg.n_per_side, rng)
-        n_t, n2 = batch.images.shape[:2]
-        n = batch.n_per_side
-        images = torch.from_numpy(batch.images.reshape(n_t * n2, *batch.images.shape[2:])).to(self.device)
-        labels = torch.from_numpy(batch.labels.reshape(n_t * n2, -1)).to(self.device)  # (N, K)
-        # one random wording per difference type this step
-        words = [info.image_phrases[int(rng.integers(len(info.image_phrases)))]
-                 for info in self.sampler.types]
-        txt = self.phrase_emb[[self.phrase_index[w] for w in words]]  # (K, 384)
-        targets, owners = [], []
-        for t, truths in enumerate(batch.truths):
-            for type_id, target in truths:
-                sentence = self.sampler.target_sentence(type_id, target, rng, cfg.p_canonical)
-                targets.append(self.tokenizer.encode(sentence))
-                owners.append(t)
-        tokens = self._pad(targets)  # (M, T)
+        return StepSpec(seed=cfg.seed, image_size=self.sampler.image_size,
+                        pool_size=cfg.pool_size, pool_every=cfg.pool_every,
+                        holdout_paraphrase=cfg.holdout_paraphrase, n_tasks=cfg.n_tasks,
+                        n_per_side=cfg.n_per_side, p_canonical=cfg.p_canonical)
+
+    def _step_data(self) -> StepData:
+        if self.workers == 0:
+            self._ensure_pool()
+            return prepare_step(self.sampler, self.step_spec(), self.step, self.curriculum.level)
+        if self._loader is None:
+            self._loader = ParallelSteps(self.step_spec(), self.workers)
+        return self._loader.get(self.step, self.curriculum.level)
+
+    def close(self) -> None:
+        """Stop data workers, if any (a later step starts them again)."""
+        if self._loader is not None:
+            self._loader.close()
+            self._loader = None
+
+    def train_step(self, progress: float = 0.0) -> dict[str, float]:
+        """One optimisation step; returns its losses (and ``data_s``, the wait for its data)."""
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        data = self._step_data()
+        data_s = time.perf_counter() - t0
+        n_t, n2 = data.images.shape[:2]
+        n = data.n_per_side
+        flat = torch.from_numpy(data.images.reshape(n_t * n2, *data.images.shape[2:]))
+        if data.slot >= 0 and self.device.type == "cpu":
+            flat = flat.clone()  # the shared slot is reused once released
+        images = flat.to(self.device)
+        if self._loader is not None:
+            self._loader.release(data)
+        labels = torch.from_numpy(data.labels.reshape(n_t * n2, -1)).to(self.device)  # (N, K)
+        txt = self.phrase_emb[[self.phrase_index[w] for w in data.words]]  # (K, 384)
+        owners = data.owners
+        tokens = self._pad([self.tokenizer.encode(s) for s in data.sentences])  # (M, T)
 
         self.model.train()
         lr = _lr_at(cfg, self.step, progress)
@@ -239,7 +273,7 @@ class Trainer:
         self.opt.step()
         self.step += 1
         return {"loss": loss.item(), "loss_txt": loss_txt.item(), "loss_img": loss_img.item(),
-                "lr": lr, "level": float(self.curriculum.level)}
+                "lr": lr, "level": float(self.curriculum.level), "data_s": data_s}
 
     def _pad(self, seqs: list[list[int]]) -> torch.Tensor:
         width = max(len(s) for s in seqs)
@@ -304,17 +338,39 @@ class Trainer:
         with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
 
-    def run(self, steps: int | None = None, minutes: float | None = None) -> dict[str, float]:
-        """Train until ``steps`` total steps or ``minutes`` total minutes; returns the last validation."""
-        if steps is None and minutes is None:
-            raise ValueError("give steps or minutes")
+    def run(self, steps: int | None = None, minutes: float | None = None,
+            wall_minutes: float | None = None) -> dict[str, float]:
+        """Train until ``steps`` total steps or ``minutes`` total minutes; returns the last validation.
+
+        Parameters
+        ----------
+        steps : int, optional
+            Total steps (counting those before a resume).
+        minutes : float, optional
+            Total time spent in training steps (validation and checkpoints not counted).
+        wall_minutes : float, optional
+            Wall-clock limit of this call, validation and checkpoints included; the
+            learning-rate schedule also completes by then. For a machine lent for a fixed time.
+        """
+        if steps is None and minutes is None and wall_minutes is None:
+            raise ValueError("give steps, minutes or wall_minutes")
         budget_s = minutes * 60.0 if minutes is not None else None
-        bar = _Bar(self.progress, steps, budget_s)
+        wall_s = wall_minutes * 60.0 if wall_minutes is not None else None
+        started = time.perf_counter()
+        try:
+            return self._run(steps, budget_s, wall_s, started)
+        finally:
+            self.close()
+
+    def _run(self, steps: int | None, budget_s: float | None, wall_s: float | None,
+             started: float) -> dict[str, float]:
+        bar = _Bar(self.progress, steps, budget_s or wall_s)
         last_val: dict[str, float] = {}
         window: list[dict[str, float]] = []
         while True:
             progress = max(self.step / steps if steps else 0.0,
-                           self.elapsed / budget_s if budget_s else 0.0)
+                           self.elapsed / budget_s if budget_s else 0.0,
+                           (time.perf_counter() - started) / wall_s if wall_s else 0.0)
             if progress >= 1.0:
                 break
             t0 = time.perf_counter()
@@ -324,7 +380,7 @@ class Trainer:
             if self.step % self.cfg.log_every == 0:
                 mean = {k: float(np.mean([w[k] for w in window])) for k in window[0]}
                 self.log({"step": self.step, "elapsed_s": round(self.elapsed, 1), **mean})
-                bar.update(self.step, self.elapsed, mean, self.curriculum.current.name)
+                bar.update(self.step, progress, self.elapsed, mean, self.curriculum.current.name)
                 window = []
             if self.step % self.cfg.val_every == 0:
                 last_val = self._validate_and_promote()
@@ -353,12 +409,13 @@ class Trainer:
                                              if "promoted_to" in record else ""), file=sys.stderr)
         return {**val, "step": float(self.step), "easy_recall": easy["recall"], "easy_top1": easy["top1"]}
 
-    def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None) -> Path:
-        """Save the model (safetensors + JSON) for shipping."""
+    def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None,
+               dtype: str = "float32") -> Path:
+        """Save the model (safetensors + JSON, ``dtype`` storage) for shipping."""
         info = {"train_config": self.cfg.to_json(), "steps": self.step,
                 "elapsed_s": round(self.elapsed, 1), "curriculum": self.curriculum.state_dict()}
         info.update(extra or {})
-        return save_describer(self.model, folder or self.out / "final", extra=info)
+        return save_describer(self.model, folder or self.out / "final", extra=info, dtype=dtype)
 
 
 class _Bar:
@@ -370,17 +427,17 @@ class _Bar:
         self.budget_s = budget_s
         self.tty = sys.stderr.isatty()
 
-    def update(self, step: int, elapsed: float, losses: dict[str, float], level: str) -> None:
+    def update(self, step: int, frac: float, elapsed: float, losses: dict[str, float],
+               level: str) -> None:
         if not self.enabled:
             return
-        frac = max(step / self.steps if self.steps else 0.0,
-                   elapsed / self.budget_s if self.budget_s else 0.0)
         width = 24
         filled = int(width * min(1.0, frac))
         eta = elapsed / frac - elapsed if frac > 0 else float("nan")
         line = (f"[{'#' * filled}{'.' * (width - filled)}] {100 * frac:5.1f}% step {step} "
                 f"level {level} loss {losses['loss']:.3f} (txt {losses['loss_txt']:.3f} "
-                f"img {losses['loss_img']:.3f}) {elapsed / 60:.1f} min, eta {eta / 60:.1f} min")
+                f"img {losses['loss_img']:.3f}) data wait {1000 * losses.get('data_s', 0.0):.0f} ms "
+                f"{elapsed / 60:.1f} min, eta {eta / 60:.1f} min")
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr,
               flush=True)
 
@@ -395,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="train for this many minutes in total")
     budget.add_argument("--steps", type=int, help="train until this many steps in total")
+    p.add_argument("--wall-minutes", type=float,
+                   help="also stop this call after this many wall-clock minutes, validation "
+                        "included (the learning-rate schedule ends by then too)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
     p.add_argument("--seed", type=int, default=0)
@@ -404,7 +464,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3)")
     p.add_argument("--val-every", type=int, help="steps between validations (default 200)")
     p.add_argument("--val-tasks", type=int, help="validation tasks per level (default 32)")
+    p.add_argument("--val-per-side", type=int, help="images per set in validation tasks (default 16)")
     p.add_argument("--pool-size", type=int, help="base images kept in memory (default 1024)")
+    p.add_argument("--pool-every", type=int, help="steps between redrawing the pool (default 300)")
+    p.add_argument("--ckpt-every", type=int, help="steps between checkpoints (default 200)")
+    p.add_argument("--log-every", type=int, help="steps between metrics lines (default 20)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes making step data (default 0: in this process); the "
+                        "results do not depend on it")
+    p.add_argument("--threads", type=int, help="torch CPU threads of this process")
+    p.add_argument("--text-cache", metavar="FILE",
+                   help="precomputed text embeddings (python -m tellapart.train.text_cache); "
+                        "default: $TELLAPART_TEXT_CACHE")
+    p.add_argument("--export-dtype", default="float32", choices=["float32", "float16"],
+                   help="storage type of the exported weights (float16 halves the file)")
     p.add_argument("--no-progress", action="store_true", help="no progress display")
     return p
 
@@ -412,25 +485,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
-    if args.steps is None and args.minutes is None:
+    if args.steps is None and args.minutes is None and args.wall_minutes is None:
         args.minutes = 170.0
+    if args.text_cache:
+        n_texts = text_side.use_text_cache(args.text_cache)
+        print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
     cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
-    for name in ("n_tasks", "n_per_side", "lr", "val_every", "val_tasks", "pool_size"):
+    for name in ("n_tasks", "n_per_side", "lr", "val_every", "val_tasks", "val_per_side",
+                 "pool_size", "pool_every", "ckpt_every", "log_every"):
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)
     if args.resume:
         saved = torch.load(args.resume, map_location="cpu", weights_only=False)["train_config"]
         cfg = TrainConfig.from_json({**saved, "device": args.device})
-    if args.device == "cpu":
-        torch.set_num_threads(max(1, torch.get_num_threads()))
-    trainer = Trainer(cfg, args.out, progress=not args.no_progress)
+    if args.threads is not None:
+        torch.set_num_threads(max(1, args.threads))
+    trainer = Trainer(cfg, args.out, progress=not args.no_progress, workers=args.workers)
     if args.resume:
         trainer.load_checkpoint(args.resume)
     print(f"describer {cfg.model}: {trainer.model.n_params() / 1e6:.2f} M parameters, "
           f"{len(trainer.sampler.types)} difference types, vocabulary {len(trainer.tokenizer)}, "
-          f"device {cfg.device}", file=sys.stderr)
-    val = trainer.run(steps=args.steps, minutes=args.minutes)
-    folder = trainer.export(extra={"validation": val})
+          f"device {cfg.device}, data workers {args.workers}", file=sys.stderr)
+    val = trainer.run(steps=args.steps, minutes=args.minutes, wall_minutes=args.wall_minutes)
+    folder = trainer.export(extra={"validation": val}, dtype=args.export_dtype)
     print(json.dumps({"final": str(folder), "step": trainer.step, "validation": val}), flush=True)
     return 0
