@@ -37,7 +37,7 @@ from tellapart.synth import DiffSpec, make_task, write_task
 # sentence names, so a match needs the right measurement AND the right direction.
 EXPECTED: dict[str, set[str]] = {
     "darker": {"brightness_mean:lower", "brightness_p5:lower", "brightness_p95:lower", "brightness_peak:lower"},
-    "blurrier": {"sharpness:lower", "detail_gradient:lower", "edge_density:lower"},
+    "blurrier": {"sharpness:lower", "edge_steepness:lower", "detail_gradient:lower", "edge_density:lower"},
     "noisier": {"noise_level:higher"},
     "grayscale": {"saturation_mean:lower", "colorfulness:lower", "neutral_fraction:higher"},
     "jpeg": {"jpeg_blockiness:higher"},

@@ -18,6 +18,8 @@ NAMES = list_measurements()
 NEEDS_FILE_RESOLUTION = {"jpeg_blockiness"}
 # Defined only when the image has some luminance change at all.
 NEEDS_SOME_CHANGE = {"pixelation"}
+# Undefined (NaN) on a flat image and on images without a single clear edge, like the smooth "large-jpeg" sample.
+NEEDS_EDGES = {"edge_steepness"}
 
 
 def encode(img: Image.Image, fmt: str, **kwargs: object) -> bytes:
@@ -60,13 +62,18 @@ def test_there_are_enough_measurements() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_finite_float_on_varied_images(name: str) -> None:
     measurement = create_measurement(name)
+    finite = 0
     for label, image in SAMPLES.items():
         value = measurement.compute(image)
         assert isinstance(value, float), (label, type(value))
         if name in NEEDS_FILE_RESOLUTION and image.scale != 1.0:
             assert math.isnan(value), label
+        elif name in NEEDS_EDGES and label == "large-jpeg":
+            assert math.isnan(value) or math.isfinite(value), (label, value)
         else:
             assert math.isfinite(value), (label, value)
+        finite += math.isfinite(value)
+    assert finite >= len(SAMPLES) - 1
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -84,7 +91,7 @@ def test_flat_and_tiny_images_do_not_crash(name: str) -> None:
     flat = decode_image(encode(Image.new("RGB", (20, 20), (120, 30, 200)), "PNG"), "f.png", "A")
     value = measurement.compute(flat)
     assert isinstance(value, float)
-    if name not in NEEDS_SOME_CHANGE:
+    if name not in NEEDS_SOME_CHANGE | NEEDS_EDGES:
         assert math.isfinite(value)
     tiny = decode_image(encode(Image.new("L", (1, 1), 7), "PNG"), "t.png", "A")
     assert isinstance(measurement.compute(tiny), float)  # may be NaN: undefined on one pixel

@@ -115,6 +115,7 @@ CASES: list[tuple[str, Change, int]] = [
     ("sharpness", lambda im, s: im.filter(ImageFilter.GaussianBlur(2)), -1),
     ("detail_gradient", lambda im, s: im.filter(ImageFilter.GaussianBlur(2)), -1),
     ("edge_density", lambda im, s: im.filter(ImageFilter.GaussianBlur(3)), -1),
+    ("edge_steepness", lambda im, s: im.filter(ImageFilter.GaussianBlur(2)), -1),
     ("noise_level", add_noise, +1),
     ("saturation_mean", lambda im, s: im.convert("L").convert("RGB"), -1),
     ("colorfulness", lambda im, s: im.convert("L").convert("RGB"), -1),

@@ -2,8 +2,10 @@
 
 Three tables, all keyed by the sha256 of a file's bytes:
 
-* ``measurement_values``: (content_hash, name, version) -> value. NaN is stored as SQL
-  NULL; a missing row is a miss, so NaN and "not computed" stay distinct.
+* ``image_values``: content_hash -> every measurement value of that content, one row per
+  image: ``names`` (JSON list of [name, version], shared by the images of a run) and
+  ``vals`` (float64 bytes, NaN kept). A name absent from the row is a miss, so NaN and
+  "not computed" stay distinct.
 * ``image_records``: (content_hash, context) -> what the file says about itself
   (size, format, mode, ...), so a warm run builds records without decoding.
 * ``bad_images``: (content_hash, context) -> why the content cannot be used: a corrupt
@@ -19,7 +21,6 @@ never silently treated as empty.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,24 +29,20 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+
 from .errors import CacheError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # SQLite allows 32766 host parameters per statement; stay far below.
 _LOOKUP_CHUNK = 900
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS measurement_values (
-    content_hash TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version TEXT NOT NULL,
-    value REAL,
-    PRIMARY KEY (content_hash, name, version)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS image_values (
     content_hash TEXT PRIMARY KEY,
-    data TEXT NOT NULL
+    names TEXT NOT NULL,
+    vals BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS image_records (
     content_hash TEXT NOT NULL,
@@ -108,6 +105,9 @@ class FeatureStore:
     def __init__(self, path: str | None = None) -> None:
         self.path: str | None = default_cache_path() if path is None else (path or None)
         self._conn: sqlite3.Connection | None = None
+        # names/versions JSON is the same for every image of a run: build and parse it once
+        self._names_json: dict[tuple[tuple[str, str], ...], str] = {}
+        self._names_parsed: dict[str, list[tuple[str, str]]] = {}
         if self.path is not None:
             self._conn = self._open(self.path)
 
@@ -234,7 +234,7 @@ class FeatureStore:
             return found
         for content, name_values in self._value_rows(hashes).items():
             bucket = {
-                name: math.nan if value is None else float(value)
+                name: value
                 for name, (version, value) in name_values.items()
                 if versions.get(name) == version
             }
@@ -245,33 +245,51 @@ class FeatureStore:
     def put_values(self, rows: Iterable[tuple[str, str, str, float]]) -> None:
         """Store (content_hash, name, version, value) rows (NaN is kept as NaN).
 
-        All values of one image live in one row (a JSON object name -> [version, value]):
-        one insert per image instead of one per measurement, which is most of the cost of
-        writing the cache. New values are merged into what the row already holds.
+        All values of one image live in one row (names and versions as JSON, values as
+        float64 bytes): one insert per image and no float formatting, which were most of
+        the cost of writing the cache. New values are merged into what the row holds.
         """
         if self._conn is None:
             return
-        by_hash: dict[str, dict[str, list[object]]] = {}
+        by_hash: dict[str, dict[str, tuple[str, float]]] = {}
         for h, n, v, x in rows:
-            by_hash.setdefault(h, {})[n] = [v, None if math.isnan(x) else float(x)]
+            by_hash.setdefault(h, {})[n] = (v, float(x))
         if not by_hash:
             return
         existing = self._value_rows(list(by_hash))
         prepared: list[tuple[object, ...]] = []
         for h, new in by_hash.items():
-            merged = {**existing.get(h, {}), **new}
-            prepared.append((h, json.dumps(merged, separators=(",", ":"))))
-        self._run_many("INSERT OR REPLACE INTO image_values (content_hash, data) VALUES (?, ?)", prepared)
+            merged = {**existing[h], **new} if h in existing else new
+            key = tuple((n, v) for n, (v, _) in merged.items())
+            names = self._names_json.get(key)
+            if names is None:
+                names = json.dumps([list(pair) for pair in key], separators=(",", ":"))
+                self._names_json[key] = names
+            vals = np.fromiter((x for _, x in merged.values()), dtype="<f8", count=len(merged))
+            prepared.append((h, names, vals.tobytes()))
+        self._run_many(
+            "INSERT OR REPLACE INTO image_values (content_hash, names, vals) VALUES (?, ?, ?)",
+            prepared,
+        )
 
-    def _value_rows(self, hashes: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
-        out: dict[str, dict[str, list[Any]]] = {}
-        for content, data in self._lookup(
-            "SELECT content_hash, data FROM image_values WHERE content_hash IN ", hashes
+    def _value_rows(self, hashes: Sequence[str]) -> dict[str, dict[str, tuple[str, float]]]:
+        out: dict[str, dict[str, tuple[str, float]]] = {}
+        for content, names, vals in self._lookup(
+            "SELECT content_hash, names, vals FROM image_values WHERE content_hash IN ", hashes
         ):
+            pairs = self._names_parsed.get(names)
             try:
-                out[str(content)] = json.loads(data)
-            except ValueError as exc:
+                if pairs is None:
+                    pairs = [(str(n), str(v)) for n, v in json.loads(names)]
+                    self._names_parsed[names] = pairs
+                values = np.frombuffer(vals, dtype="<f8")
+                if len(values) != len(pairs):
+                    raise ValueError(f"{len(pairs)} names but {len(values)} values")
+            except (ValueError, TypeError) as exc:
                 raise CacheError(f"feature cache {self.path!r}: unreadable row: {exc}") from None
+            out[str(content)] = {
+                n: (v, float(x)) for (n, v), x in zip(pairs, values.tolist(), strict=True)
+            }
         return out
 
     # -- image records ----------------------------------------------------------------------

@@ -117,11 +117,10 @@ def colored_hues(image: DecodedImage) -> tuple[np.ndarray, int]:
     fractions, which a 1/4 sample estimates closely, at a quarter of the cost.
     """
     rgb = image.rgb
+    value, spread = channel_max(image), chroma(image)  # shared with other measurements
     if min(rgb.shape[0], rgb.shape[1]) > 128:
-        rgb = rgb[::2, ::2]
+        rgb, value, spread = rgb[::2, ::2], value[::2, ::2], spread[::2, ::2]
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    value = np.maximum(np.maximum(r, g), b)
-    spread = value - np.minimum(np.minimum(r, g), b)
     colored = (spread > 0.35 * value) & (value > 0.2) & (spread > 0.12)
     r, g, b = r[colored], g[colored], b[colored]
     # atan2 of the opponent-colour hexagon coordinates: red 0, yellow 60, green 120, ...
@@ -154,6 +153,18 @@ def min_filter(arr: np.ndarray, size: int) -> np.ndarray:
 
 
 @shared
+def luma_max5(image: DecodedImage) -> np.ndarray:
+    """(H, W) int16 5x5 maximum of :func:`gray_u8` (shared by the stroke and edge measurements)."""
+    return max_filter(gray_u8(image), 5)
+
+
+@shared
+def luma_min5(image: DecodedImage) -> np.ndarray:
+    """(H, W) int16 5x5 minimum of :func:`gray_u8`."""
+    return min_filter(gray_u8(image), 5)
+
+
+@shared
 def gradients(image: DecodedImage) -> tuple[np.ndarray, np.ndarray]:
     """Central-difference luma gradients (gx, gy), each (H-2, W-2), in luma units per pixel."""
     g = image.gray
@@ -166,7 +177,9 @@ def gradients(image: DecodedImage) -> tuple[np.ndarray, np.ndarray]:
 def gradient_magnitude(image: DecodedImage) -> np.ndarray:
     """(H-2, W-2) luma gradient magnitude."""
     gx, gy = gradients(image)
-    return np.hypot(gx, gy)
+    magnitude = gx * gx
+    magnitude += gy * gy
+    return np.sqrt(magnitude, out=magnitude)  # 6x faster than np.hypot; same to 1e-7
 
 
 @shared
