@@ -181,6 +181,12 @@ def test_lexicon_covers_every_difference_type() -> None:
             assert type_id in DIFFERENCES and sign in (-1, 0, 1)
 
 
+def test_every_measurement_is_decided_by_the_table() -> None:
+    # A new measurement must say which synthetic differences it names (or none), else its
+    # findings fall through to word matching and the benchmark silently scores them differently.
+    assert set(MEASUREMENTS.list()) <= set(MEASUREMENT_TYPES)
+
+
 @pytest.mark.parametrize("type_id", DIFFERENCES.list())
 def test_own_sentences_match_and_only_in_their_set(type_id: str) -> None:
     diff = DIFFERENCES.create(type_id)

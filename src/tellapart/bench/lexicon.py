@@ -433,6 +433,7 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "warm_cast": [("warmer", 1), ("cooler", -1)],
     "green_magenta_cast": [("color_tint", 0)],
     "sharpness": [("blur", -1), ("motion_blur", -1), ("sharpened", 1)],
+    "edge_steepness": [("blur", -1), ("motion_blur", -1), ("sharpened", 1)],
     "detail_gradient": [("blur", -1), ("motion_blur", -1), ("sharpened", 1)],
     "noise_level": [("noise", 1), ("salt_pepper", 1)],
     "jpeg_blockiness": [("jpeg", 1)],
@@ -449,12 +450,14 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "tonal_entropy": [("posterized", -1)],
     "vignetting": [("vignette", 1)],
     "border_width": [("frame", 1), ("shifted", 1)],
+    "frame_lines": [("frame", 1)],
     "top_bottom_balance": [("half_darkened", 0)],
     "left_right_balance": [("half_darkened", 0)],
     "grayscale_file": [("grayscale", 1)],
     # Measured but naming no synthetic difference: decided as "no match" here rather than
     # left to words such as "(lower resolution)" in their sentences.
     "brightness_p95": [("brighter", 1), ("darker", -1)],
+    "brightness_peak": [("brighter", 1), ("darker", -1)],
     "near_white_fraction": [],
     "near_black_fraction": [],
     "red_fraction": [],
