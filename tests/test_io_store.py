@@ -93,3 +93,35 @@ def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
             store.put_values([("h", "m", "1", 1.0)])
             raise RuntimeError("boom")
         assert store.get_values(["h"], {"m": "1"}) == {}
+
+
+def _cache_with_schema(path: Path, version: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (version,))
+    conn.execute("CREATE TABLE measurement_values (content_hash TEXT, name TEXT, version TEXT, value REAL)")
+    conn.execute("INSERT INTO measurement_values VALUES ('h', 'm', '1', 0.5)")
+    conn.commit()
+    conn.close()
+
+
+def test_older_schema_is_emptied_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    _cache_with_schema(path, "1")
+    with FeatureStore(str(path)) as store:
+        assert store.upgraded_from == 1
+        assert store.get_values(["h"], {"m": "1"}) == {}
+        store.put_values([("h", "m", "1", 2.0)])
+        assert store.get_values(["h"], {"m": "1"}) == {"h": {"m": 2.0}}
+    with FeatureStore(str(path)) as store:  # upgraded once, then an ordinary cache
+        assert store.upgraded_from is None
+        assert store.get_values(["h"], {"m": "1"}) == {"h": {"m": 2.0}}
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert "measurement_values" not in tables
+
+
+def test_newer_schema_raises(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    _cache_with_schema(path, "99")
+    with pytest.raises(CacheError, match="schema version 99"):
+        FeatureStore(str(path))

@@ -276,3 +276,23 @@ def test_nan_values_are_cached_as_nan(tmp_path: Path, monkeypatch) -> None:
     _, warm, info = compute_features(sources, settings=settings, progress=False)
     assert info["decoded"] == 0
     assert math.isnan(warm.column("pixelation")[0])
+
+
+def test_cache_of_an_older_tellapart_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    import sqlite3
+
+    make_set(tmp_path / "A", 4, seed=1)
+    make_set(tmp_path / "B", 4, seed=2)
+    cache = tmp_path / "cache.sqlite"
+    conn = sqlite3.connect(cache)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.commit()
+    conn.close()
+    settings = Settings(cache=str(cache), jobs=1)
+    sources = sources_for(tmp_path / "A", tmp_path / "B")
+    _, table, info = compute_features(sources, settings=settings, progress=False)
+    assert info["decoded"] == 8 and np.isfinite(table.values).any()
+    assert any("older tellapart" in w and str(cache) in w for w in info["warnings"])
+    _, _, again = compute_features(sources, settings=settings, progress=False)
+    assert again["cache_hits"] == 8 and not any("older" in w for w in again["warnings"])

@@ -99,12 +99,13 @@ class FeatureStore:
     ------
     CacheError
         The file cannot be created or opened, is not a SQLite database, or was written
-        by an incompatible version.
+        by a newer tellapart (an older one's cache is emptied and rebuilt: see ``upgraded_from``).
     """
 
     def __init__(self, path: str | None = None) -> None:
         self.path: str | None = default_cache_path() if path is None else (path or None)
         self._conn: sqlite3.Connection | None = None
+        self.upgraded_from: int | None = None  # schema version of an older cache emptied on open
         # names/versions JSON is the same for every image of a run: build and parse it once
         self._names_json: dict[tuple[tuple[str, str], ...], str] = {}
         self._names_parsed: dict[str, list[tuple[str, str]]] = {}
@@ -138,6 +139,17 @@ class FeatureStore:
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+            elif row[0].isdigit() and int(row[0]) < SCHEMA_VERSION:
+                # Written by an older tellapart: its rows are only a cache of what this
+                # version recomputes, so start it afresh (and say so) instead of failing.
+                self.upgraded_from = int(row[0])
+                for (table,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta'"
+                ).fetchall():
+                    conn.execute(f'DROP TABLE "{table}"')
+                conn.executescript(_SCHEMA)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                             (str(SCHEMA_VERSION),))
             elif row[0] != str(SCHEMA_VERSION):
                 raise CacheError(
                     f"the feature cache {path!r} has schema version {row[0]}, this tellapart "

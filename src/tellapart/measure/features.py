@@ -251,6 +251,11 @@ def compute_features(
     cache = FeatureStore(settings.cache) if store is None else store
     info: dict[str, Any] = {}
     warnings: list[str] = []
+    if cache.upgraded_from is not None:
+        warnings.append(
+            f"the feature cache {cache.path} was written by an older tellapart (cache schema "
+            f"{cache.upgraded_from}) and was emptied; this run measured every image afresh"
+        )
     try:
         with _Progress(progress) as bar:
             entries = _hash_all(sources, jobs, bar, info)
