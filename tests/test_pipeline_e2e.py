@@ -96,6 +96,32 @@ def test_empty_or_missing_set_exit_code_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["compare", str(tmp_path / "nope"), str(task_dir / "b"), "--quiet", "--no-cache"]) == 2
 
 
+def test_unknown_or_unavailable_proposer_stops_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tellapart.models.shipped as shipped
+
+    task_dir = _task_dir(tmp_path, [], n=8, size=32)
+    args = ["compare", str(task_dir / "a"), str(task_dir / "b"), "--quiet", "--no-cache"]
+    assert main([*args, "--proposers", "nonsense"]) == 2
+    assert "unknown proposer 'nonsense'" in capsys.readouterr().err
+    monkeypatch.setattr(shipped, "default_available", lambda: False)
+    assert main([*args, "--proposers", "learned", "measurements"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs describer weights" in err[0]
+
+
+def test_importing_tellapart_does_not_import_torch() -> None:
+    # Registering the learned plug-ins must stay free: torch costs every process a second and
+    # hundreds of MB, and measurement workers are forked from the importing process.
+    import subprocess
+    import sys
+
+    code = "import sys, tellapart, tellapart.cli; from tellapart import compare; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_same_file_in_both_sets_is_a_leakage_warning(tmp_path: Path) -> None:
     task_dir = _task_dir(tmp_path, [], n=10, size=32)
     src = sorted((task_dir / "a").glob("*.png"))[0]

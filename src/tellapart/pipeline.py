@@ -25,6 +25,7 @@ from .io import InputError, discover, load_image
 from .measure import compute_features
 from .propose import create_proposer
 from .propose.base import DataContext
+from .registry import RegistryError
 from .types import ImageSet, Report, SetSummary
 from .verify import create_scorer, list_scorers, verify
 
@@ -80,6 +81,15 @@ def compare(
     if set_b is None and (settings.group_a is None or settings.group_b is None):
         raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
 
+    try:
+        proposers = [create_proposer(name) for name in settings.proposers]
+    except RegistryError as exc:
+        raise InputError(str(exc)) from None
+    for proposer in proposers:
+        reason = proposer.unavailable_reason()
+        if reason is not None:
+            raise InputError(reason)
+
     t = time.perf_counter()
     paths_a, skipped_a = discover(source_a, "A", group=settings.group_a)
     paths_b, skipped_b = discover(source_b, "B", group=settings.group_b)
@@ -113,7 +123,6 @@ def compare(
 
     t = time.perf_counter()
     ctx = DataContext(table=table, load=load_image, settings=settings)
-    proposers = [create_proposer(name) for name in settings.proposers]
     # The first scorer that can read a typed claim gets it: the measurement scorer is exact
     # about what it measures, so it goes first and broader scorers take the rest.
     scorers = [create_scorer(name) for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]

@@ -23,14 +23,15 @@ from typing import Any
 import torch
 
 from .describer import Describer, DescriberConfig
+from .shipped import DEFAULT_DIR, META_FILE, WEIGHTS_FILE, default_available
 from .tokenizer import WordTokenizer
 
 FORMAT_VERSION = "tellapart-describer/1"
-WEIGHTS_FILE = "model.safetensors"
-META_FILE = "describer.json"
 MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "describer"
-"""Where the shipped weights live (package data)."""
+
+__all__ = ["DEFAULT_DIR", "FORMAT_VERSION", "MAX_WEIGHTS_BYTES", "META_FILE", "WEIGHTS_FILE",
+           "WeightsError", "default_available", "load_default", "load_describer",
+           "save_describer"]
 
 
 class WeightsError(RuntimeError):
@@ -150,11 +151,6 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
             f"unexpected {unexpected[:5]}"
         )
     return model.to(torch.device(device)).eval()
-
-
-def default_available() -> bool:
-    """Whether shipped weights exist in the package."""
-    return (DEFAULT_DIR / META_FILE).is_file() and (DEFAULT_DIR / WEIGHTS_FILE).is_file()
 
 
 _default: Describer | None = None

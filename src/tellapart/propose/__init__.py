@@ -13,11 +13,13 @@ from .base import (
     list_proposers,
     register_proposer,
 )
+from .learned import LearnedProposer
 from .measurement import MeasurementProposer
 
 __all__ = [
     "PROPOSERS",
     "DataContext",
+    "LearnedProposer",
     "MeasurementProposer",
     "Proposer",
     "create_proposer",

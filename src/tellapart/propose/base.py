@@ -39,6 +39,13 @@ class Proposer(ABC):
     def propose(self, ctx: DataContext, rows: np.ndarray, k: int) -> list[Hypothesis]:
         """Up to ``k`` hypotheses, most promising first, from ``ctx.table`` rows ``rows`` only."""
 
+    def unavailable_reason(self) -> str | None:
+        """Why this proposer cannot run in this installation (e.g. missing weights), or None.
+
+        Checked before any image is read, so a run that cannot do what was asked stops at once.
+        """
+        return None
+
 
 PROPOSERS: Registry[Proposer] = Registry("proposer")
 register_proposer = PROPOSERS.register

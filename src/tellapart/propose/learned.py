@@ -13,15 +13,17 @@ separates the two sets on the proposal rows (the held-out rows decide significan
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..models.describer import Describer
-from ..models.runtime import embed_records
 from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
-from ..models.weights import load_default
 from ..types import Hypothesis
 from .base import DataContext, Proposer, register_proposer
+
+if TYPE_CHECKING:  # torch is imported only when a describer is actually used
+    from ..models.describer import Describer
 
 
 def _auroc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -61,8 +63,18 @@ class LearnedProposer(Proposer):
         self.model = model
         self.n_candidates = n_candidates
 
+    def unavailable_reason(self) -> str | None:
+        from ..models.shipped import DEFAULT_DIR, default_available
+
+        if self.model is None and not default_available():
+            return (f"the learned proposer needs describer weights and none ship in {DEFAULT_DIR}; "
+                    "train them with `tellapart train`, or use --proposers measurements")
+        return None
+
     def _get_model(self) -> Describer:
         if self.model is None:
+            from ..models.weights import load_default
+
             self.model = load_default()
         return self.model
 
@@ -74,6 +86,8 @@ class LearnedProposer(Proposer):
             raise ValueError("the learned proposer needs proposal images from both sets")
         if k <= 0:
             return []
+        from ..models.runtime import embed_records
+
         records = [ctx.table.records[i] for i in rows]
         emb = embed_records(model, ctx, records)  # (len(rows), D)
         said = model.describe(emb[is_a], emb[~is_a], n=self.n_candidates or max(3 * k, 12))

@@ -6,11 +6,13 @@ Importing this package registers the built-in scorers.
 from __future__ import annotations
 
 from .base import SCORERS, Scorer, create_scorer, list_scorers, register_scorer
+from .learned import LearnedScorer
 from .measurement import MeasurementScorer
 from .verifier import VerificationResult, Verifier, verify
 
 __all__ = [
     "SCORERS",
+    "LearnedScorer",
     "MeasurementScorer",
     "Scorer",
     "VerificationResult",

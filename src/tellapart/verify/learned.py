@@ -14,17 +14,19 @@ hypotheses the decoder wrote and sentences a user typed are scored alike.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..models.describer import Describer
-from ..models.runtime import embed_records
+from ..models.shipped import default_available
 from ..models.text import parse_claim
-from ..models.weights import default_available, load_default
 from ..propose.base import DataContext
 from ..propose.learned import learned_concept
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
+
+if TYPE_CHECKING:  # torch is imported only when a describer is actually used
+    from ..models.describer import Describer
 
 _NEGATION_RE = re.compile(r"\b(not|never|neither|nor)\b|n't\b", re.IGNORECASE)
 
@@ -50,6 +52,8 @@ class LearnedScorer(Scorer):
 
     def _get_model(self) -> Describer:
         if self.model is None:
+            from ..models.weights import load_default
+
             self.model = load_default()
         return self.model
 
@@ -66,6 +70,8 @@ class LearnedScorer(Scorer):
         return bool(hypothesis.description.strip())
 
     def score(self, hypothesis: Hypothesis, ctx: DataContext, rows: np.ndarray) -> np.ndarray:
+        from ..models.runtime import embed_records
+
         model = self._get_model()
         rows = np.asarray(rows, dtype=int)
         records = [ctx.table.records[i] for i in rows]
