@@ -59,6 +59,10 @@ class DescriberConfig:
     n_layer: int = 3  # decoder transformer blocks
     block_size: int = 32  # longest sentence in tokens, <bos> and <eos> included
     vocab_size: int = 0
+    # >0: a linear head from each image embedding to one logit per trained difference type.
+    # Only a training aid: a fixed-vocabulary target that teaches the encoder faster than
+    # the open-vocabulary image-text loss alone (which starts at a constant predictor).
+    n_types: int = 0
     dropout: float = 0.0
 
     @property
@@ -420,6 +424,7 @@ class Describer(nn.Module):
         self.comparator = SetComparator(config)
         self.decoder = HypothesisDecoder(config)
         self.scorer = ImageTextScorer(config)
+        self.type_head = nn.Linear(config.embed_dim, config.n_types) if config.n_types > 0 else None
         self.apply(self._init_weights)
         # the text adapter starts as the identity map of frozen MiniLM space
         nn.init.zeros_(self.scorer.txt_adapter.weight)

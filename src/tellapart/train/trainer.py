@@ -64,6 +64,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup_steps: int = 100
     scorer_weight: float = 1.0  # weight of the per-image loss against the sentence loss
+    type_head_weight: float = 1.0  # weight of the per-image type-classification aid (0: none)
     pos_weight: float = 4.0  # per-image positives are rare among all types
     pool_size: int = 1024  # base images in memory
     pool_every: int = 300  # steps between redrawing the base-image pool
@@ -149,6 +150,8 @@ class Trainer:
                                        holdout_paraphrase=cfg.holdout_paraphrase)
         self.tokenizer = WordTokenizer.build(self.sampler.all_sentences())
         mcfg = DescriberConfig.named(cfg.model, vocab_size=len(self.tokenizer))
+        if cfg.type_head_weight > 0:
+            mcfg.n_types = len(self.sampler.type_ids)
         self.model = Describer(mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences())
         self.model.to(self.device)
         # fused AdamW: one kernel per step instead of ~10 passes over every tensor
@@ -263,17 +266,21 @@ class Trainer:
             logits = self.model.scorer(emb, txt).float()  # (N, K)
             pos_w = torch.full((logits.shape[1],), cfg.pos_weight, device=self.device)
             loss_img = F.binary_cross_entropy_with_logits(logits, labels, pos_weight=pos_w)
+            loss_type = torch.zeros((), device=self.device)
+            if self.model.type_head is not None:
+                loss_type = F.binary_cross_entropy_with_logits(
+                    self.model.type_head(emb).float(), labels, pos_weight=pos_w)  # (N, K) targets
             sets = emb.view(n_t, n2, -1)  # (T, 2n, D)
             prefix = self.model.comparator(sets[:, :n], sets[:, n:])  # (T, P, d)
             loss_txt = self.model.sentence_loss(prefix[owners], tokens)
-            loss = loss_txt + cfg.scorer_weight * loss_img
+            loss = loss_txt + cfg.scorer_weight * loss_img + cfg.type_head_weight * loss_type
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.opt.step()
         self.step += 1
         return {"loss": loss.item(), "loss_txt": loss_txt.item(), "loss_img": loss_img.item(),
-                "lr": lr, "level": float(self.curriculum.level), "data_s": data_s}
+                "loss_type": loss_type.item(), "lr": lr, "level": float(self.curriculum.level), "data_s": data_s}
 
     def _pad(self, seqs: list[list[int]]) -> torch.Tensor:
         width = max(len(s) for s in seqs)
