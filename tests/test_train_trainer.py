@@ -43,8 +43,12 @@ def test_task_sampler_labels_and_truths() -> None:
 
 def test_training_reduces_loss(tmp_path) -> None:
     trainer = Trainer(_cfg(), tmp_path, progress=False)
-    losses = [trainer.train_step(progress=0.0)["loss_txt"] for _ in range(30)]
+    steps = [trainer.train_step(progress=0.0) for _ in range(30)]
+    losses = [s["loss_txt"] for s in steps]
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5, losses
+    assert trainer.model.type_head is not None
+    type_losses = [s["loss_type"] for s in steps]
+    assert np.mean(type_losses[-5:]) < np.mean(type_losses[:5]), type_losses
 
 
 def test_resume_gives_identical_continuation(tmp_path) -> None:
