@@ -13,7 +13,7 @@ from tellapart.train.loader import ParallelSteps, StepSpec, prepare_step
 
 def _spec() -> StepSpec:
     return StepSpec(seed=5, image_size=32, pool_size=12, pool_every=3, holdout_paraphrase=True,
-                    n_tasks=2, n_per_side=3, p_canonical=0.5)
+                    n_tasks=2, n_per_side=3, p_canonical=0.5, aux_images=4)
 
 
 def test_parallel_steps_equal_in_process_steps() -> None:
@@ -32,6 +32,9 @@ def test_parallel_steps_equal_in_process_steps() -> None:
             want = expected[step]
             np.testing.assert_array_equal(np.array(got.images), want.images)
             np.testing.assert_array_equal(got.labels, want.labels)
+            assert got.aux_images is not None and want.aux_images is not None
+            np.testing.assert_array_equal(got.aux_images, want.aux_images)
+            np.testing.assert_array_equal(got.aux_labels, want.aux_labels)
             assert (got.words, got.sentences, got.owners) == (want.words, want.sentences,
                                                               want.owners)
             loader.release(got)

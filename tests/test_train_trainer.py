@@ -41,8 +41,21 @@ def test_task_sampler_labels_and_truths() -> None:
         assert info.image_phrases and all("set a" not in p.lower() for p in info.image_phrases)
 
 
+def test_labelled_images_carry_one_true_label_each() -> None:
+    sampler = TaskSampler(image_size=32, seed=0, pool_size=16)
+    rng = np.random.default_rng(0)
+    images, labels = sampler.labelled_images(40, LEVELS[0], rng)
+    assert images.shape == (40, 32, 32, 3) and images.dtype == np.uint8
+    assert labels.shape == (40, len(sampler.type_ids)) and set(labels.sum(axis=1)) <= {0.0, 1.0}
+    assert labels.sum() >= 30  # p_none = 0.1: most images carry a difference
+    gray = sampler.type_ids.index("grayscale")
+    for img, lab in zip(images, labels, strict=True):
+        if lab[gray]:
+            assert np.ptp(img.astype(int), axis=2).max() <= 2  # grayscale really applied
+
+
 def test_training_reduces_loss(tmp_path) -> None:
-    trainer = Trainer(_cfg(), tmp_path, progress=False)
+    trainer = Trainer(_cfg(aux_images=8), tmp_path, progress=False)
     steps = [trainer.train_step(progress=0.0) for _ in range(30)]
     losses = [s["loss_txt"] for s in steps]
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5, losses

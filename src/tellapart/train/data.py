@@ -280,6 +280,31 @@ class TaskSampler:
             images[i] = img
         return images, labels, truths
 
+    def labelled_images(
+        self, n: int, level: Level, rng: np.random.Generator, p_none: float = 0.1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` single images for dense per-image supervision: (n, S, S, 3) uint8, (n, n_types).
+
+        Each image is a random pool image with one random difference type (allowed for its
+        base kind) at the level's strength, or none with probability ``p_none``. Unlike a
+        task, where at most a few types appear per batch, every image carries a label, so
+        the encoder sees every type often from the first steps.
+        """
+        images = np.empty((n, self.image_size, self.image_size, 3), dtype=np.uint8)
+        labels = np.zeros((n, len(self.type_ids)), dtype=np.float32)
+        pool, kinds = self.pool, self.pool_kind
+        for i in range(n):
+            j = int(rng.integers(len(pool)))
+            img = pool[j]
+            if rng.random() >= p_none:
+                allowed = [t for t in self.type_ids
+                           if not self.split.is_heldout_combo(t, kinds[j])]  # type: ignore[attr-defined]
+                t = str(allowed[int(rng.integers(len(allowed)))])
+                img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
+                labels[i, self.type_ids.index(t)] = 1.0
+            images[i] = img
+        return images, labels
+
     def batch(
         self, levels: Sequence[Level], n_per_side: int, rng: np.random.Generator
     ) -> TaskBatch:

@@ -56,6 +56,7 @@ class StepSpec:
     n_tasks: int
     n_per_side: int
     p_canonical: float
+    aux_images: int = 0  # single labelled images per step (dense per-image supervision)
 
 
 @dataclass
@@ -75,6 +76,8 @@ class StepData:
     sentences: list[str]  # decoder targets, one per true difference
     owners: list[int]  # task index of each target sentence
     slot: int = -1
+    aux_images: np.ndarray | None = None  # (M, S, S, 3) uint8 single labelled images
+    aux_labels: np.ndarray | None = None  # (M, n_types) float32
 
 
 def prepare_step(sampler: TaskSampler, spec: StepSpec, step: int, level: int) -> StepData:
@@ -94,8 +97,12 @@ def prepare_step(sampler: TaskSampler, spec: StepSpec, step: int, level: int) ->
         for type_id, target in truths:
             sentences.append(sampler.target_sentence(type_id, target, rng, spec.p_canonical))
             owners.append(t)
+    aux_images = aux_labels = None
+    if spec.aux_images > 0:
+        aux_images, aux_labels = sampler.labelled_images(
+            spec.aux_images, Curriculum(level=level).current, rng)
     return StepData(step, level, batch.images, batch.labels, batch.n_per_side, words,
-                    sentences, owners)
+                    sentences, owners, aux_images=aux_images, aux_labels=aux_labels)
 
 
 # -- shared buffers -------------------------------------------------------------------------------
@@ -150,7 +157,7 @@ def _worker_main(spec: StepSpec, folder: str, n_slots: int, tasks: Any, results:
             data = prepare_step(sampler, spec, step, level)
             slots[slot] = data.images
             results.put(("step", step, level, slot, data.labels, data.words, data.sentences,
-                         data.owners))
+                         data.owners, data.aux_images, data.aux_labels))
         except Exception:
             results.put(("error", msg[:2], traceback.format_exc()))
 
@@ -286,7 +293,7 @@ class ParallelSteps:
         if kind == "pool":
             self._pools[msg[1]] = list(msg[2])
             return
-        _, step, level, slot, labels, words, sentences, owners = msg
+        _, step, level, slot, labels, words, sentences, owners, aux_images, aux_labels = msg
         self._inflight.pop(slot, None)
         if self._requested.get(step) != (level, slot):
             self._free.append(slot)  # stale: the level changed after it was asked for
@@ -294,7 +301,8 @@ class ParallelSteps:
         del self._requested[step]
         images = np.asarray(self._slots[slot])
         self._ready[step] = StepData(step, level, images, labels, self.spec.n_per_side, words,
-                                     sentences, owners, slot=slot)
+                                     sentences, owners, slot=slot, aux_images=aux_images,
+                                     aux_labels=aux_labels)
 
     def _fill(self, step: int, level: int) -> None:
         """Ask for the pools of this epoch and the next, and for steps up to the prefetch depth."""

@@ -65,6 +65,7 @@ class TrainConfig:
     warmup_steps: int = 100
     scorer_weight: float = 1.0  # weight of the per-image loss against the sentence loss
     type_head_weight: float = 1.0  # weight of the per-image type-classification aid (0: none)
+    aux_images: int = 0  # extra single images per step, each with one random difference (dense labels)
     pos_weight: float = 4.0  # per-image positives are rare among all types
     pool_size: int = 1024  # base images in memory
     pool_every: int = 300  # steps between redrawing the base-image pool
@@ -222,7 +223,8 @@ class Trainer:
         return StepSpec(seed=cfg.seed, image_size=self.sampler.image_size,
                         pool_size=cfg.pool_size, pool_every=cfg.pool_every,
                         holdout_paraphrase=cfg.holdout_paraphrase, n_tasks=cfg.n_tasks,
-                        n_per_side=cfg.n_per_side, p_canonical=cfg.p_canonical)
+                        n_per_side=cfg.n_per_side, p_canonical=cfg.p_canonical,
+                        aux_images=cfg.aux_images)
 
     def _step_data(self) -> StepData:
         if self.workers == 0:
@@ -261,15 +263,21 @@ class Trainer:
         lr = _lr_at(cfg, self.step, progress)
         for group in self.opt.param_groups:
             group["lr"] = lr
+        n_main = images.shape[0]
+        if data.aux_images is not None and data.aux_labels is not None:
+            # single labelled images join the encoder pass and the per-image losses only
+            images = torch.cat([images, torch.from_numpy(data.aux_images).to(self.device)])
+            labels = torch.cat([labels, torch.from_numpy(data.aux_labels).to(self.device)])
         with self._autocast():
-            emb = self.model.encoder(images)  # (N, D)
-            logits = self.model.scorer(emb, txt).float()  # (N, K)
+            emb_all = self.model.encoder(images)  # (N + M, D)
+            emb = emb_all[:n_main]  # (N, D) the task images
+            logits = self.model.scorer(emb_all, txt).float()  # (N + M, K)
             pos_w = torch.full((logits.shape[1],), cfg.pos_weight, device=self.device)
             loss_img = F.binary_cross_entropy_with_logits(logits, labels, pos_weight=pos_w)
             loss_type = torch.zeros((), device=self.device)
             if self.model.type_head is not None:
                 loss_type = F.binary_cross_entropy_with_logits(
-                    self.model.type_head(emb).float(), labels, pos_weight=pos_w)  # (N, K) targets
+                    self.model.type_head(emb_all).float(), labels, pos_weight=pos_w)  # (N + M, K)
             sets = emb.view(n_t, n2, -1)  # (T, 2n, D)
             prefix = self.model.comparator(sets[:, :n], sets[:, n:])  # (T, P, d)
             loss_txt = self.model.sentence_loss(prefix[owners], tokens)
@@ -468,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default="small", choices=["tiny", "small"], help="model size")
     p.add_argument("--n-tasks", type=int, help="set pairs per step (default 4; more on a GPU)")
     p.add_argument("--n-per-side", type=int, help="images per set in training tasks (default 8)")
+    p.add_argument("--aux-images", type=int,
+                   help="extra single images per step, each with one random difference, for dense "
+                        "per-image supervision (default 0)")
     p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3)")
     p.add_argument("--val-every", type=int, help="steps between validations (default 200)")
     p.add_argument("--val-tasks", type=int, help="validation tasks per level (default 32)")
@@ -498,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         n_texts = text_side.use_text_cache(args.text_cache)
         print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
     cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
-    for name in ("n_tasks", "n_per_side", "lr", "val_every", "val_tasks", "val_per_side",
+    for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
                  "pool_size", "pool_every", "ckpt_every", "log_every"):
         value = getattr(args, name)
         if value is not None:
