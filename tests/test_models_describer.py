@@ -175,3 +175,55 @@ def test_config_json_round_trip() -> None:
         DescriberConfig.from_json({**cfg.to_json(), "bogus": 1})
     with pytest.raises(ValueError):
         DescriberConfig.named("huge", 10)
+
+
+def _typed_model(tokenizer: WordTokenizer) -> Describer:
+    """A tiny describer with a two-type head whose logits read embedding dimension 0 and 1."""
+    torch.manual_seed(2)
+    cfg = DescriberConfig.tiny(len(tokenizer))
+    cfg.n_types, cfg.type_stats = 2, True
+    m = Describer(cfg, tokenizer, type_ids=["tiny_rectangles", "inverted"],
+                  type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[3], SENTENCES[3])]).eval()
+    assert m.type_head is not None
+    with torch.no_grad():
+        m.type_head.weight.zero_()
+        m.type_head.bias.zero_()
+        m.type_head.weight[0, 0] = 5.0
+        m.type_head.weight[1, 1] = 5.0
+    return m
+
+
+def test_describe_types_names_the_set_where_a_type_is_more_common(tokenizer: WordTokenizer) -> None:
+    m = _typed_model(tokenizer)
+    rng = np.random.default_rng(0)
+    ea = rng.normal(size=(6, m.config.embed_dim)).astype(np.float32) * 0.1
+    eb = rng.normal(size=(9, m.config.embed_dim)).astype(np.float32) * 0.1
+    ea[:, 0] += 1.0  # type 0 fires in A
+    eb[:, 1] += 1.0  # type 1 fires in B
+    said = m.describe_types(ea, eb, n=2)
+    assert [s for s, _ in said] == [SENTENCES[0], SENTENCES[3]] or \
+        [s for s, _ in said] == [SENTENCES[3], SENTENCES[0]]
+    by_sentence = dict(said)
+    assert by_sentence[SENTENCES[0]] > 0.5 and by_sentence[SENTENCES[3]] < -0.5
+    swapped = dict(m.describe_types(eb, ea, n=2))
+    assert SENTENCES[1] in swapped  # the same type, now more common in set B
+    assert m.type_index("diff:tiny_rectangles:A") == 0 and m.type_index("diff:nothing") is None
+    # the comparator reads the type statistics: changing only type evidence changes the prefix
+    ta, tb = torch.from_numpy(ea)[None], torch.from_numpy(eb)[None]
+    with torch.no_grad():
+        before = m.compare(ta, tb)
+        m.type_head.bias[0] = 3.0
+        after = m.compare(ta, tb)
+    assert before.shape == (1, m.config.n_prefix, m.config.d_model)
+    assert not torch.allclose(before, after)
+    with pytest.raises(ValueError, match="type_stats needs a type head"):
+        Describer(DescriberConfig(vocab_size=len(tokenizer), type_stats=True), tokenizer)
+
+
+def test_type_ids_survive_save_and_load(tokenizer: WordTokenizer, tmp_path) -> None:
+    m = _typed_model(tokenizer)
+    loaded = load_describer(save_describer(m, tmp_path / "typed", dtype="float16"))
+    assert loaded.type_ids == m.type_ids and loaded.type_sentences == m.type_sentences
+    e = m.embed(_images(4, 64, 1))
+    assert [s for s, _ in loaded.describe_types(e[:2], e[2:], n=2)] == \
+        [s for s, _ in m.describe_types(e[:2], e[2:], n=2)]

@@ -122,3 +122,33 @@ def test_to_model_input_keeps_whole_frame() -> None:
     out = runtime.to_model_input(img, 32)
     assert out.shape == (32, 32, 3) and out.dtype == np.uint8
     assert out[:2, -3:].mean() > 128
+
+
+def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: DataContext) -> None:
+    from tellapart.propose.learned import claim_scores
+
+    torch.manual_seed(4)
+    tok = WordTokenizer.build(SENTENCES)
+    known = {normalize_sentence(s): "diff:tiny_rectangles" for s in SENTENCES[:2]}
+    known.update({normalize_sentence(s): "diff:darker" for s in SENTENCES[2:]})
+    cfg = DescriberConfig.tiny(len(tok))
+    cfg.n_types, cfg.type_stats = 2, True
+    typed = Describer(cfg, tok, known_sentences=known, type_ids=["tiny_rectangles", "darker"],
+                      type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[2], SENTENCES[3])]).eval()
+    runtime.clear_cache()
+    rows = np.arange(16)
+    scorer = LearnedScorer(model=typed)
+    hyp = scorer.interpret("Set A images are darker than set B images")
+    assert hyp is not None and hyp.concept == "diff:darker:A"
+    free = scorer.interpret("Set A images look gloomy")
+    assert free is not None
+    emb = runtime.embed_records(typed, ctx, list(ctx.table.records))
+    both = claim_scores(typed, emb, [hyp, free])
+    np.testing.assert_allclose(both[:, 0], typed.type_logits(emb)[:, 1], rtol=1e-5)
+    np.testing.assert_allclose(both[:, 1], typed.score_texts(emb, [free.params["phrase"]])[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(scorer.score(hyp, ctx, rows), both[:, 0], rtol=1e-5)
+    hyps = LearnedProposer(model=typed, n_candidates=4).propose(ctx, rows, k=8)
+    heads = {h.params["head"] for h in hyps}
+    assert "type_head" in heads
+    type_claims = {h.concept for h in hyps if h.params["head"] == "type_head"}
+    assert {c.rsplit(":", 1)[0] for c in type_claims} == {"diff:tiny_rectangles", "diff:darker"}

@@ -79,6 +79,22 @@ def test_resume_gives_identical_continuation(tmp_path) -> None:
         assert torch.equal(p, q), name
 
 
+def test_init_from_copies_every_matching_tensor(tmp_path) -> None:
+    old = Trainer(_cfg(type_stats=False), tmp_path / "old", progress=False)
+    old.run(steps=2)
+    ckpt = old.save_checkpoint()
+    new = Trainer(_cfg(), tmp_path / "new", progress=False)  # type_stats on: a wider stats MLP
+    fresh = new.init_from(ckpt)
+    assert fresh and all(name.startswith("comparator.stats_mlp") for name in fresh)
+    old_state = old.model.state_dict()
+    for name, tensor in new.model.state_dict().items():
+        if name not in fresh:
+            assert torch.equal(tensor, old_state[name]), name
+    assert new.step == 0  # a warm start, not a resume
+    val = new.validate(0)
+    assert 0.0 <= val["type_recall"] <= 1.0 and 0.0 <= val["type_top1"] <= 1.0
+
+
 def test_curriculum_promotes_on_threshold() -> None:
     cur = Curriculum()
     rng = np.random.default_rng(0)

@@ -135,6 +135,12 @@ def compare(
 
     settings_out = settings.to_dict()
     settings_out["n_tested_hypotheses"] = result.n_tested
+    if "learned" in settings.proposers:
+        from .models.shipped import describer_dir
+        from .models.weights import read_meta
+
+        settings_out["describer"] = {"folder": str(describer_dir()),
+                                     "weights_sha256": read_meta(describer_dir())["weights_sha256"]}
     return Report(
         tellapart_version=__version__,
         set_a=SetSummary(image_set_a.source, len(image_set_a), len(image_set_a.skipped)),

@@ -63,6 +63,9 @@ class DescriberConfig:
     # Only a training aid: a fixed-vocabulary target that teaches the encoder faster than
     # the open-vocabulary image-text loss alone (which starts at a constant predictor).
     n_types: int = 0
+    # with a type head: each set's mean type probability (and A - B) joins the comparator's
+    # statistics, so the decoder conditions on the densely supervised per-image evidence
+    type_stats: bool = False
     dropout: float = 0.0
 
     @property
@@ -213,6 +216,8 @@ class SetComparator(nn.Module):
         d, e = config.d_model, config.embed_dim
         self.detectors = nn.Linear(e, config.n_detectors)
         n_stats = 6 * e + 3 * config.n_detectors
+        self.n_type_stats = config.n_types if config.type_stats else 0
+        n_stats += 3 * self.n_type_stats
         self.n_stat_tokens = config.n_stat_tokens
         self.stats_mlp = nn.Sequential(
             nn.LayerNorm(n_stats),
@@ -237,7 +242,10 @@ class SetComparator(nn.Module):
         emb_b: torch.Tensor,
         mask_a: torch.Tensor | None = None,
         mask_b: torch.Tensor | None = None,
+        types_a: torch.Tensor | None = None,
+        types_b: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """``types_a``/``types_b``: (B, N, K) type probabilities, needed when ``type_stats``."""
         bsz = emb_a.shape[0]
         if mask_a is None:
             mask_a = torch.ones(emb_a.shape[:2], dtype=torch.bool, device=emb_a.device)
@@ -247,10 +255,15 @@ class SetComparator(nn.Module):
         mean_b, std_b = masked_mean_std(emb_b, mask_b)
         prev_a, _ = masked_mean_std(torch.sigmoid(self.detectors(emb_a)), mask_a)  # (B, K)
         prev_b, _ = masked_mean_std(torch.sigmoid(self.detectors(emb_b)), mask_b)
-        stats = torch.cat(
-            [mean_a, mean_b, mean_a - mean_b, std_a, std_b, std_a - std_b,
-             prev_a, prev_b, prev_a - prev_b], dim=1,
-        )  # (B, 6D + 3K)
+        parts = [mean_a, mean_b, mean_a - mean_b, std_a, std_b, std_a - std_b,
+                 prev_a, prev_b, prev_a - prev_b]
+        if self.n_type_stats:
+            if types_a is None or types_b is None:
+                raise ValueError("this comparator reads type probabilities; pass types_a and types_b")
+            type_a, _ = masked_mean_std(types_a, mask_a)  # (B, T)
+            type_b, _ = masked_mean_std(types_b, mask_b)
+            parts += [type_a, type_b, type_a - type_b]
+        stats = torch.cat(parts, dim=1)  # (B, 6D + 3K [+ 3T])
         stat_tokens = self.stats_mlp(stats).view(bsz, self.n_stat_tokens, -1)  # (B, S, d)
 
         tok_a = self.in_proj(emb_a) + self.contrast_proj(emb_a - mean_b.unsqueeze(1)) + self.set_embed[0]
@@ -404,6 +417,10 @@ class Describer(nn.Module):
     known_sentences : dict of str -> str, optional
         Normalised sentence -> difference id ("diff:tiny_rectangles") for sentences the
         model was trained on, so callers can tell a known concept from free text.
+    type_ids : list of str, optional
+        The difference id of each type-head output, in order.
+    type_sentences : list of (str, str), optional
+        Per type, its canonical sentence about set A and the same about set B.
     """
 
     def __init__(
@@ -411,6 +428,8 @@ class Describer(nn.Module):
         config: DescriberConfig,
         tokenizer: WordTokenizer,
         known_sentences: dict[str, str] | None = None,
+        type_ids: list[str] | None = None,
+        type_sentences: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__()
         if config.vocab_size != len(tokenizer):
@@ -420,6 +439,14 @@ class Describer(nn.Module):
         self.config = config
         self.tokenizer = tokenizer
         self.known_sentences: dict[str, str] = dict(known_sentences or {})
+        self.type_ids: list[str] = list(type_ids or [])
+        self.type_sentences: list[tuple[str, str]] = [(str(a), str(b)) for a, b in type_sentences or []]
+        if config.n_types and self.type_ids and len(self.type_ids) != config.n_types:
+            raise ValueError(f"{len(self.type_ids)} type ids for a type head of {config.n_types}")
+        if self.type_sentences and len(self.type_sentences) != len(self.type_ids):
+            raise ValueError("type_sentences needs one (set A, set B) pair per type id")
+        if config.type_stats and not config.n_types:
+            raise ValueError("type_stats needs a type head (n_types > 0)")
         self.encoder = ImageEncoder(config)
         self.comparator = SetComparator(config)
         self.decoder = HypothesisDecoder(config)
@@ -446,6 +473,21 @@ class Describer(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     # -- training-time forward passes ------------------------------------------------------------
+    def compare(
+        self,
+        emb_a: torch.Tensor,
+        emb_b: torch.Tensor,
+        mask_a: torch.Tensor | None = None,
+        mask_b: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """(B, Na, D), (B, Nb, D) embeddings -> (B, P, d) decoder prefix."""
+        types_a = types_b = None
+        if self.config.type_stats and self.type_head is not None:
+            # detached: the type head stays a plain per-image classifier
+            types_a = torch.sigmoid(self.type_head(emb_a)).detach()  # (B, Na, T)
+            types_b = torch.sigmoid(self.type_head(emb_b)).detach()
+        return self.comparator(emb_a, emb_b, mask_a, mask_b, types_a, types_b)
+
     def sentence_loss(
         self,
         prefix: torch.Tensor,
@@ -510,7 +552,7 @@ class Describer(nn.Module):
         ea, eb = self._as_set(emb_a, "emb_a"), self._as_set(emb_b, "emb_b")
         was_training = self.training
         self.eval()
-        prefix = self.comparator(ea, eb)  # (1, P, d)
+        prefix = self.compare(ea, eb)  # (1, P, d)
         width = beam_width or max(2 * n, 8)
         max_len = min(max_len or self.config.block_size, self.config.block_size)
         tok = self.tokenizer
@@ -558,6 +600,35 @@ class Describer(nn.Module):
         out = self.scorer(e, txt).float().cpu().numpy()
         self.train(was_training)
         return out.astype(np.float32)
+
+    @torch.no_grad()
+    def type_logits(self, emb: np.ndarray) -> np.ndarray:
+        """(N, D) embeddings -> (N, T) type-head logits, T = ``len(type_ids)``."""
+        if self.type_head is None:
+            raise ValueError("this describer has no type head")
+        e = self._as_set(emb, "emb")[0]
+        return self.type_head(e).float().cpu().numpy().astype(np.float32)
+
+    def type_index(self, concept: str | None) -> int | None:
+        """Type-head output of "diff:<id>" (or "<id>"), or None."""
+        if concept is None or self.type_head is None:
+            return None
+        tid = concept.split(":")[1] if concept.startswith("diff:") else concept
+        return self.type_ids.index(tid) if tid in self.type_ids else None
+
+    def describe_types(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8) -> list[tuple[str, float]]:
+        """The canonical sentences of the ``n`` trained types whose prevalence differs most.
+
+        A type's prevalence in a set is the mean type-head probability over its images; the
+        sentence names the set where it is higher. Returns (sentence, A - B difference).
+        """
+        if self.type_head is None or not self.type_sentences:
+            return []
+        pa = 1.0 / (1.0 + np.exp(-self.type_logits(emb_a).astype(np.float64)))  # (Na, T)
+        pb = 1.0 / (1.0 + np.exp(-self.type_logits(emb_b).astype(np.float64)))
+        diff = pa.mean(axis=0) - pb.mean(axis=0)  # (T,)
+        order = np.argsort(-np.abs(diff), kind="stable")[:n]
+        return [(self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k])) for k in order]
 
     def concept_of(self, sentence: str) -> str | None:
         """"diff:<id>" when ``sentence`` is one the model was trained on, else None."""

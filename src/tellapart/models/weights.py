@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from .describer import Describer, DescriberConfig
-from .shipped import DEFAULT_DIR, META_FILE, WEIGHTS_FILE, default_available
+from .shipped import DEFAULT_DIR, ENV_VAR, META_FILE, WEIGHTS_FILE, default_available, describer_dir
 from .tokenizer import WordTokenizer
 
 FORMAT_VERSION = "tellapart-describer/1"
@@ -104,6 +104,8 @@ def save_describer(
         "config": model.config.to_json(),
         "tokenizer": model.tokenizer.to_json(),
         "known_sentences": model.known_sentences,
+        "type_ids": model.type_ids,
+        "type_sentences": [list(pair) for pair in model.type_sentences],
         "weights_sha256": _sha256(weights_path),
         "weights_dtype": dtype,
         "n_params": model.n_params(),
@@ -141,7 +143,9 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
         )
     config = DescriberConfig.from_json(meta["config"])
     tokenizer = WordTokenizer.from_json(meta["tokenizer"])
-    model = Describer(config, tokenizer, known_sentences=meta.get("known_sentences", {}))
+    model = Describer(config, tokenizer, known_sentences=meta.get("known_sentences", {}),
+                      type_ids=meta.get("type_ids") or None,
+                      type_sentences=[tuple(p) for p in meta.get("type_sentences") or []] or None)
     state = _safetensors().load_file(str(weights_path), device="cpu")
     state["decoder.lm_head.weight"] = state["decoder.wte.weight"]
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -153,17 +157,17 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
     return model.to(torch.device(device)).eval()
 
 
-_default: Describer | None = None
+_defaults: dict[Path, Describer] = {}
 
 
 def load_default() -> Describer:
-    """The shipped describer (loaded once per process)."""
-    global _default
-    if _default is None:
+    """The default describer: ``$TELLAPART_DESCRIBER`` or the shipped weights (loaded once)."""
+    folder = describer_dir()
+    if folder not in _defaults:
         if not default_available():
             raise WeightsError(
-                f"no shipped describer weights in {DEFAULT_DIR}; train some with "
-                "`tellapart train --out DIR` and copy DIR/final into that folder"
+                f"no describer weights in {folder}; train some with `tellapart train --out DIR` "
+                f"and point {ENV_VAR} at DIR/final"
             )
-        _default = load_describer(DEFAULT_DIR)
-    return _default
+        _defaults[folder] = load_describer(folder)
+    return _defaults[folder]

@@ -6,9 +6,12 @@ Usage::
     LearnedProposer(model=my_describer).propose(ctx, rows, k=8)
 
 The proposal rows of both sets are embedded once (shared with the learned scorer through
-:mod:`tellapart.models.runtime`), the decoder writes several candidate sentences with beam
-search, and the candidates are re-ranked by how well their per-image phrase already
-separates the two sets on the proposal rows (the held-out rows decide significance).
+:mod:`tellapart.models.runtime`). Candidates come from two heads of the describer: the
+decoder writes free sentences with beam search, and the type head names the trained
+differences whose per-image prevalence differs most between the sets. Every candidate is
+re-ranked by how well its per-image score (:func:`claim_scores`, the same the verifier
+uses) already separates the two sets on the proposal rows; the held-out rows decide
+significance.
 """
 
 from __future__ import annotations
@@ -44,6 +47,35 @@ def learned_concept(model: Describer, sentence: str, more_in: str | None) -> str
     return "text:" + normalize_sentence(sentence).lower()
 
 
+def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]) -> np.ndarray:
+    """(N, D) embeddings x hypotheses -> (N, H) per-image scores, higher = shows it more.
+
+    A claim about a difference the model was trained on (its concept is "diff:<id>...")
+    is scored by the type head's logit for that difference, the densely supervised
+    per-image detector; any other wording by the image-text head on its per-image phrase.
+    """
+    out = np.zeros((len(emb), len(hypotheses)), dtype=np.float64)
+    if not hypotheses or len(emb) == 0:
+        return out
+    text_cols: list[int] = []
+    phrases: list[str] = []
+    types = None
+    for j, hyp in enumerate(hypotheses):
+        k = model.type_index(hyp.params.get("type_id") or hyp.concept)
+        if k is None:
+            text_cols.append(j)
+            phrase = hyp.params.get("phrase")
+            phrases.append(phrase if isinstance(phrase, str) and phrase.strip()
+                           else parse_claim(hyp.description).phrase)
+            continue
+        if types is None:
+            types = model.type_logits(emb)  # (N, T)
+        out[:, j] = types[:, k]
+    if text_cols:
+        out[:, text_cols] = model.score_texts(emb, phrases)  # (N, len(text_cols))
+    return out
+
+
 @register_proposer
 class LearnedProposer(Proposer):
     """Hypotheses written by the learned describer.
@@ -64,11 +96,12 @@ class LearnedProposer(Proposer):
         self.n_candidates = n_candidates
 
     def unavailable_reason(self) -> str | None:
-        from ..models.shipped import DEFAULT_DIR, default_available
+        from ..models.shipped import ENV_VAR, default_available, describer_dir
 
         if self.model is None and not default_available():
-            return (f"the learned proposer needs describer weights and none ship in {DEFAULT_DIR}; "
-                    "train them with `tellapart train`, or use --proposers measurements")
+            return (f"the learned proposer needs describer weights and there are none in "
+                    f"{describer_dir()}; set {ENV_VAR} to a folder written by `tellapart train`, "
+                    "or use --proposers measurements")
         return None
 
     def _get_model(self) -> Describer:
@@ -90,10 +123,12 @@ class LearnedProposer(Proposer):
 
         records = [ctx.table.records[i] for i in rows]
         emb = embed_records(model, ctx, records)  # (len(rows), D)
-        said = model.describe(emb[is_a], emb[~is_a], n=self.n_candidates or max(3 * k, 12))
+        n_cand = self.n_candidates or max(3 * k, 12)
+        said = [(s, lp, "decoder") for s, lp in model.describe(emb[is_a], emb[~is_a], n=n_cand)]
+        said += [(s, 0.0, "type_head") for s, _ in model.describe_types(emb[is_a], emb[~is_a], n=n_cand)]
         candidates: list[tuple[float, float, Hypothesis]] = []
         seen: set[str] = set()
-        for sentence, logprob in said:
+        for sentence, logprob, head in said:
             claim = parse_claim(sentence)
             if claim.subject is None:
                 continue  # a claim naming no set cannot be oriented; the decoder rarely says one
@@ -107,11 +142,11 @@ class LearnedProposer(Proposer):
                 more_in=claim.subject,
                 proposer=self.name,
                 scorer="learned",
-                params={"phrase": claim.phrase, "logprob": round(float(logprob), 4)},
+                params={"phrase": claim.phrase, "logprob": round(float(logprob), 4), "head": head},
             )))
         if not candidates:
             return []
-        scores = model.score_texts(emb, [h.params["phrase"] for _, _, h in candidates])  # (N, C)
+        scores = claim_scores(model, emb, [h for _, _, h in candidates])  # (N, C)
         ranked = []
         for j, (_, logprob, hyp) in enumerate(candidates):
             more = is_a if hyp.more_in == "A" else ~is_a

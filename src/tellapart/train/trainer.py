@@ -65,6 +65,7 @@ class TrainConfig:
     warmup_steps: int = 100
     scorer_weight: float = 1.0  # weight of the per-image loss against the sentence loss
     type_head_weight: float = 1.0  # weight of the per-image type-classification aid (0: none)
+    type_stats: bool = True  # the comparator reads each set's mean type probabilities
     aux_images: int = 0  # extra single images per step, each with one random difference (dense labels)
     pos_weight: float = 4.0  # per-image positives are rare among all types
     pool_size: int = 1024  # base images in memory
@@ -153,7 +154,12 @@ class Trainer:
         mcfg = DescriberConfig.named(cfg.model, vocab_size=len(self.tokenizer))
         if cfg.type_head_weight > 0:
             mcfg.n_types = len(self.sampler.type_ids)
-        self.model = Describer(mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences())
+            mcfg.type_stats = cfg.type_stats
+        swap = self.sampler.differences.swap_sets  # type: ignore[attr-defined]
+        self.model = Describer(
+            mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences(),
+            type_ids=list(self.sampler.type_ids),
+            type_sentences=[(t.sentences[0], swap(t.sentences[0])) for t in self.sampler.types])
         self.model.to(self.device)
         # fused AdamW: one kernel per step instead of ~10 passes over every tensor
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, fused=True,
@@ -279,7 +285,7 @@ class Trainer:
                 loss_type = F.binary_cross_entropy_with_logits(
                     self.model.type_head(emb_all).float(), labels, pos_weight=pos_w)  # (N + M, K)
             sets = emb.view(n_t, n2, -1)  # (T, 2n, D)
-            prefix = self.model.comparator(sets[:, :n], sets[:, n:])  # (T, P, d)
+            prefix = self.model.compare(sets[:, :n], sets[:, n:])  # (T, P, d)
             loss_txt = self.model.sentence_loss(prefix[owners], tokens)
             loss = loss_txt + cfg.scorer_weight * loss_img + cfg.type_head_weight * loss_type
         self.opt.zero_grad(set_to_none=True)
@@ -317,6 +323,7 @@ class Trainer:
         tasks = self._val_tasks(level_index)
         n = self.cfg.val_per_side
         hits = found = total = 0
+        type_hits = type_found = 0
         all_emb, all_lab = [], []
         for images, labels, truths in tasks:
             emb = self.model.embed(images)
@@ -330,6 +337,12 @@ class Trainer:
             got = set().union(*claims) if claims else set()
             found += len(true & got)
             total += len(true)
+            if self.model.type_head is not None:
+                by_type = self.model.describe_types(emb[:n], emb[n:], n=len(truths) + 1)
+                t_claims = [self.truth_table.get(normalize_sentence(s), set()) for s, _ in by_type]
+                if t_claims and t_claims[0] & true:
+                    type_hits += 1
+                type_found += len(true & set().union(*t_claims)) if t_claims else 0
         emb_all = np.concatenate(all_emb)
         lab_all = np.concatenate(all_lab)
         seen, unseen = [], []
@@ -344,6 +357,8 @@ class Trainer:
             "level": float(level_index),
             "top1": hits / len(tasks),
             "recall": found / max(1, total),
+            "type_top1": type_hits / len(tasks),
+            "type_recall": type_found / max(1, total),
             "scorer_auroc": float(np.nanmean(seen)) if seen else float("nan"),
             "scorer_auroc_unseen_wording": float(np.nanmean(unseen)) if unseen else float("nan"),
         }
@@ -413,16 +428,34 @@ class Trainer:
         easy = self.validate(0) if self.curriculum.level > 0 else val
         record: dict[str, Any] = {"step": self.step, "val": val, "val_easy": easy,
                                   "val_s": round(time.perf_counter() - t0, 1)}
-        if promote and self.curriculum.update(val["recall"], self.step):
+        # the describer proposes from its decoder and its type head: either may carry a level
+        if promote and self.curriculum.update(max(val["recall"], val["type_recall"]), self.step):
             record["promoted_to"] = self.curriculum.current.name
         self.log(record)
         if self.progress:
             print(f"\nstep {self.step}: level {LEVELS[int(val['level'])].name} recall "
-                  f"{val['recall']:.2f} top1 {val['top1']:.2f} scorer AUROC {val['scorer_auroc']:.3f} "
+                  f"{val['recall']:.2f} top1 {val['top1']:.2f} type recall {val['type_recall']:.2f} "
+                  f"type top1 {val['type_top1']:.2f} scorer AUROC {val['scorer_auroc']:.3f} "
                   f"(unseen wording {val['scorer_auroc_unseen_wording']:.3f}); easy recall "
                   f"{easy['recall']:.2f}" + (f" -> promoted to {record['promoted_to']}"
                                              if "promoted_to" in record else ""), file=sys.stderr)
         return {**val, "step": float(self.step), "easy_recall": easy["recall"], "easy_top1": easy["top1"]}
+
+    def init_from(self, path: str | Path) -> list[str]:
+        """Warm start: copy every parameter of checkpoint ``path`` whose name and shape match.
+
+        For continuing a run after the architecture grew (optimizer, step and curriculum
+        start fresh). Returns the names of the parameters that kept their fresh values.
+        """
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        if state["tokenizer"] != self.tokenizer.to_json():
+            raise RuntimeError(f"checkpoint {path} was trained with a different vocabulary")
+        own = self.model.state_dict()
+        fresh = [k for k, v in own.items()
+                 if k not in state["model"] or state["model"][k].shape != v.shape]
+        own.update({k: v for k, v in state["model"].items() if k in own and k not in fresh})
+        self.model.load_state_dict(own)
+        return fresh
 
     def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None,
                dtype: str = "float32") -> Path:
@@ -472,6 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "included (the learning-rate schedule ends by then too)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
+    p.add_argument("--init-from", metavar="CKPT",
+                   help="warm start from a checkpoint of an older architecture: parameters whose "
+                        "name and shape match are copied, the rest start fresh")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--config", default="small", choices=["tiny", "small"], help="model size")
     p.add_argument("--n-tasks", type=int, help="set pairs per step (default 4; more on a GPU)")
@@ -522,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
     trainer = Trainer(cfg, args.out, progress=not args.no_progress, workers=args.workers)
     if args.resume:
         trainer.load_checkpoint(args.resume)
+    elif args.init_from:
+        fresh = trainer.init_from(args.init_from)
+        print(f"warm start from {args.init_from}; {len(fresh)} tensors start fresh: "
+              f"{', '.join(fresh[:6])}", file=sys.stderr)
     print(f"describer {cfg.model}: {trainer.model.n_params() / 1e6:.2f} M parameters, "
           f"{len(trainer.sampler.types)} difference types, vocabulary {len(trainer.tokenizer)}, "
           f"device {cfg.device}, data workers {args.workers}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The learned scorer: how much one image shows a claim, by the describer's image-text head.
+"""The learned scorer: how much one image shows a claim, by the describer.
 
 Usage::
 
@@ -8,7 +8,9 @@ Usage::
 
 Any wording works: the claim's per-image phrase ("have a small logo in the corner") is
 embedded by frozen MiniLM and compared with each image's projected embedding, so
-hypotheses the decoder wrote and sentences a user typed are scored alike.
+hypotheses the decoder wrote and sentences a user typed are scored alike. A sentence the
+describer was trained on is scored by its type head instead (a per-image detector of that
+difference, trained on dense labels), see :func:`tellapart.propose.learned.claim_scores`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from ..models.shipped import default_available
 from ..models.text import parse_claim
 from ..propose.base import DataContext
-from ..propose.learned import learned_concept
+from ..propose.learned import claim_scores, learned_concept
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
 
@@ -33,7 +35,10 @@ _NEGATION_RE = re.compile(r"\b(not|never|neither|nor)\b|n't\b", re.IGNORECASE)
 
 @register_scorer
 class LearnedScorer(Scorer):
-    """Image-text similarity of a hypothesis's per-image phrase.
+    """How much one image shows a hypothesis, by the describer.
+
+    A sentence the describer was trained on is scored by its type head (one logit per
+    trained difference); any other wording by image-text similarity of its per-image phrase.
 
     Parameters
     ----------
@@ -78,7 +83,7 @@ class LearnedScorer(Scorer):
         emb = embed_records(model, ctx, records)
         if len(rows) == 0:
             return np.zeros(0, dtype=np.float64)
-        return model.score_texts(emb, [self.phrase_of(hypothesis)])[:, 0].astype(np.float64)
+        return claim_scores(model, emb, [hypothesis])[:, 0]
 
     def interpret(self, text: str) -> Hypothesis | None:
         """Any non-negated claim; ``more_in`` is the set it names first ("set A"/"set B")."""

@@ -1,0 +1,501 @@
+"""Measured acceptance experiments of the learned describer (issue: describer).
+
+Each sub-command prints a markdown table that goes into BENCHMARKS.md next to its command::
+
+    .venv/bin/python benchmarks/describer_experiments.py openvocab [--types 20] [--n-per-side 100] [--seed 0] [--json PATH]
+    .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
+    .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
+
+``openvocab`` and ``scale`` take ``--model FOLDER`` (a saved describer; default: the weights
+shipped in the package). ``cold`` runs the ``tellapart compare`` CLI in a subprocess, which
+always loads the shipped describer: no flag or environment variable points it at another
+folder, so ``cold`` refuses ``--model``. Every sub-command takes ``--threads N`` (torch
+threads, and OMP/MKL threads of the ``cold`` subprocess; 0 = the library default).
+
+``openvocab``: for 20 difference types of ``tellapart.synth``, held-out images (``split=
+"heldout"``: base images no training stream draws) with the difference in set A only are
+embedded, and the image-text scorer's logit for the canonical per-image phrase and for three
+fresh paraphrases written here (asserted to be absent from every training template) is turned
+into an AUROC (set A = positive). A paraphrase "holds" when its AUROC is within 0.05 of the
+canonical phrase's.
+
+``scale``: the set comparator on random embeddings, n images per side: seconds of
+``compare`` alone and of ``describe`` (comparator + beam search), best of ``--repeats``, a
+linear fit of comparator seconds vs n (R^2), and encoder throughput on 256 random images.
+
+``cold``: one synthetic task of 2 x N PNG images, compared by ``python -m tellapart compare``
+with ``--no-cache`` (no feature cache read or written) and a JSON report: wall seconds and the
+top findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tellapart.models.describer import Describer
+
+# Three fresh per-image paraphrases per difference type, written for this benchmark and never
+# used in training: `check_fresh` asserts that none equals (after lower-casing and whitespace
+# normalisation) any sentence, paraphrase or phrase of any training template. They are phrased
+# as `parse_claim` leaves a per-image phrase (no leading "are"/"look"), so each passes through
+# `parse_claim` unchanged. The 20 types span overlays, tone, colour, blur/degradation, geometry
+# and spatial changes that one image shows by itself; "upside_down" and "stretched_*" were left
+# out because on held-out bases (textures, mosaics, crops) a single image rarely shows them: the
+# canonical phrase itself scored an AUROC near 0.5, so a paraphrase gap would measure only noise.
+FRESH: dict[str, tuple[str, str, str]] = {
+    # overlays
+    "tiny_rectangles": ("have a few little outlined boxes drawn on them",
+                        "show small rectangular marks scattered around",
+                        "contain several miniature boxes"),
+    "circles": ("have small round blobs painted on them",
+                "show a scattering of little dots",
+                "contain tiny filled circles"),
+    "frame": ("have a solid coloured border around the edges",
+              "enclosed by a coloured outline",
+              "show a band of colour along all four sides"),
+    "grid": ("have a lattice of straight lines drawn over them",
+             "covered by a regular mesh of crossing lines",
+             "crossed by a net of evenly spaced lines"),
+    "lines": ("have a few long thin strokes across them",
+              "show straight scratches running across the picture",
+              "marked with several narrow line segments"),
+    "text_watermark": ("have some words printed across them",
+                       "show a caption of overlaid text",
+                       "contain visible letters stamped on top"),
+    # tone
+    "darker": ("poorly lit and gloomy",
+               "have deep, dim tones throughout",
+               "show less light overall"),
+    "lower_contrast": ("dull, with little difference between light and dark",
+                       "have a narrow range of tones",
+                       "grey and lacking punch"),
+    # colour
+    "grayscale": ("without any colour",
+                  "shown only in shades of grey",
+                  "colourless, like an old black-and-white print"),
+    "sepia": ("have a brownish antique tint",
+              "tinted in warm brown like a vintage photograph",
+              "show an old-fashioned yellow-brown tone"),
+    "inverted": ("have their colours reversed",
+                 "show dark areas where light ones should be",
+                 "like a film negative"),
+    "warmer": ("have an orange colour cast",
+               "tinted toward yellow and red",
+               "show a golden, sunlit hue"),
+    # blur and degradations
+    "blur": ("soft, lacking crisp detail",
+             "have fuzzy, smeared edges",
+             "not in sharp focus"),
+    "noise": ("covered in fine random speckles",
+              "have a grainy, sandy texture",
+              "show pixel-level static"),
+    "pixelated": ("made of big visible square blocks",
+                  "have a coarse, low-resolution look",
+                  "show chunky square pixels"),
+    # geometry
+    "shifted": ("moved off-centre with an empty strip along one side",
+                "have a blank band where the content was pushed away",
+                "displaced so that one edge is left empty"),
+    "rotated": ("turned at a slant",
+                "tilted sideways at an angle",
+                "have their content rotated off axis"),
+    # spatial
+    "half_darkened": ("have one side much dimmer than the other",
+                      "half in darkness",
+                      "lit unevenly, with a dark half"),
+    "vignette": ("have dark shadowy corners",
+                 "darker around the edges than in the centre",
+                 "show a dim ring around the border"),
+    "occluding_patch": ("have a solid block hiding part of the picture",
+                        "partly covered by a big flat rectangle",
+                        "show a large blank area over the content"),
+}
+
+HOLD_TOLERANCE = 0.05  # a paraphrase holds when |AUROC - canonical AUROC| <= this
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _set_threads(threads: int) -> None:
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def _load_model(folder: str | None) -> Describer:
+    if folder:
+        from tellapart.models.weights import load_describer
+
+        return load_describer(folder)
+    from tellapart.models.weights import load_default
+
+    return load_default()
+
+
+def _model_name(folder: str | None) -> str:
+    return folder or "shipped default"
+
+
+def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(score of a positive > score of a negative), ties counted half (Mann-Whitney U)."""
+    pos = np.asarray(pos, dtype=np.float64)
+    neg = np.asarray(neg, dtype=np.float64)
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan")
+    allv = np.concatenate([pos, neg])
+    order = np.argsort(allv, kind="mergesort")
+    ranks = np.empty(len(allv), dtype=np.float64)
+    sorted_v = allv[order]
+    # average ranks over ties (1-based)
+    start = 0
+    while start < len(sorted_v):
+        end = start
+        while end + 1 < len(sorted_v) and sorted_v[end + 1] == sorted_v[start]:
+            end += 1
+        ranks[order[start:end + 1]] = 0.5 * (start + end) + 1.0
+        start = end + 1
+    u = ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2.0
+    return float(u / (len(pos) * len(neg)))
+
+
+# -- openvocab -------------------------------------------------------------------------------------
+
+
+def training_texts(model: Describer | None = None) -> set[str]:
+    """Normalised form of every sentence and phrase the training templates use (all types).
+
+    The union of ``tellapart.train.text_cache.training_texts()`` (each type's phrase,
+    canonical, graded and paraphrase sentences in both set directions, and their per-image
+    phrases, and the scorer's training and held-out phrase lists), each type id in words,
+    and, with ``model``, the sentences it records as known and their per-image phrases.
+    """
+    from tellapart.models.text import parse_claim
+    from tellapart.synth.differences import DIFFERENCES, swap_sets
+    from tellapart.train.text_cache import training_texts as synth_texts
+
+    texts = {_norm(t) for t in synth_texts()}
+    texts.update(_norm(tid.replace("_", " ")) for tid in DIFFERENCES.list())
+    if model is not None:
+        sentences = [*model.known_sentences, *(s for pair in model.type_sentences for s in pair)]
+        for s in sentences:
+            for variant in (s, swap_sets(s)):
+                texts.add(_norm(variant))
+                texts.add(_norm(parse_claim(variant).phrase))
+    return texts
+
+
+def check_fresh(fresh: dict[str, tuple[str, str, str]], model: Describer | None = None) -> None:
+    """Assert every fresh paraphrase is new, distinct, and a per-image phrase."""
+    from tellapart.models.text import parse_claim
+    from tellapart.synth.differences import DIFFERENCES
+
+    known = training_texts(model)
+    seen: set[str] = set()
+    for tid, phrases in fresh.items():
+        assert tid in DIFFERENCES, f"unknown difference type {tid!r}"
+        assert len(phrases) == 3, f"{tid}: need 3 fresh paraphrases, got {len(phrases)}"
+        for p in phrases:
+            n = _norm(p)
+            assert n not in known, f"{tid}: paraphrase {p!r} is a training text"
+            assert n not in seen, f"{tid}: paraphrase {p!r} is used twice"
+            assert parse_claim(p).phrase == p, f"{tid}: {p!r} is not a bare per-image phrase"
+            seen.add(n)
+
+
+def cmd_openvocab(args: argparse.Namespace) -> None:
+    from tellapart.models.text import parse_claim
+    from tellapart.synth import DiffSpec, make_task
+    from tellapart.synth.differences import create_difference
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    check_fresh(FRESH, model)
+    types = list(FRESH)[:args.types]
+    if args.types > len(FRESH):
+        print(f"only {len(FRESH)} types have fresh paraphrases; using those", file=sys.stderr)
+    rows: list[dict[str, Any]] = []
+    t_all = time.perf_counter()
+    for k, tid in enumerate(types):
+        t = time.perf_counter()
+        diff = create_difference(tid)
+        canonical = parse_claim(diff.sentence).phrase
+        task = make_task([DiffSpec(tid, s=args.s)], n_per_side=args.n_per_side, size=args.size,
+                         base=args.base, seed=args.seed * 1000 + k, task_id=f"openvocab-{tid}",
+                         split="heldout")
+        images = np.stack([*task.images_a, *task.images_b])
+        is_a = np.arange(len(images)) < len(task.images_a)
+        emb = model.embed(images)
+        texts = [canonical, diff.phrase, *FRESH[tid]]
+        logits = model.score_texts(emb, texts)  # (N, T)
+        aucs = [auroc(logits[is_a, j], logits[~is_a, j]) for j in range(len(texts))]
+        can_auc, short_auc, para_aucs = aucs[0], aucs[1], aucs[2:]
+        gaps = [p - can_auc for p in para_aucs]
+        row = {
+            "type_id": tid,
+            "canonical": canonical,
+            "canonical_auroc": can_auc,
+            "short_phrase": diff.phrase,
+            "short_phrase_auroc": short_auc,
+            "paraphrases": list(FRESH[tid]),
+            "paraphrase_auroc": para_aucs,
+            "gaps": gaps,
+            "max_abs_gap": max(abs(g) for g in gaps),
+            "holds": all(abs(g) <= HOLD_TOLERANCE for g in gaps),
+        }
+        rows.append(row)
+        print(f"{tid}: canonical {can_auc:.3f}, paraphrases "
+              f"{', '.join(f'{a:.3f}' for a in para_aucs)} ({time.perf_counter() - t:.0f} s)",
+              file=sys.stderr)
+    n_hold = sum(r["holds"] for r in rows)
+    all_gaps = [g for r in rows for g in r["gaps"]]
+    mean_gap = float(np.mean(all_gaps))
+    mean_abs_gap = float(np.mean(np.abs(all_gaps)))
+
+    print(f"| difference ({args.n_per_side}/side held-out images, s={args.s}, {args.size}px, "
+          f"base {args.base}) | canonical phrase | canonical AUROC | short phrase AUROC "
+          "| fresh 1 | fresh 2 | fresh 3 | max abs gap | all 3 within "
+          f"{HOLD_TOLERANCE} |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        paras = " | ".join(f"{a:.3f}" for a in r["paraphrase_auroc"])
+        print(f"| {r['type_id']} | {r['canonical']} | {r['canonical_auroc']:.3f} "
+              f"| {r['short_phrase_auroc']:.3f} | {paras} | {r['max_abs_gap']:.3f} "
+              f"| {'yes' if r['holds'] else 'no'} |")
+    print()
+    print(f"{n_hold}/{len(rows)} types have all 3 fresh paraphrases within {HOLD_TOLERANCE} AUROC "
+          f"of the canonical phrase; mean gap (paraphrase - canonical) {mean_gap:+.3f}, "
+          f"mean |gap| {mean_abs_gap:.3f}, over {len(all_gaps)} paraphrases; "
+          f"mean canonical AUROC {np.mean([r['canonical_auroc'] for r in rows]):.3f}, "
+          f"mean fresh AUROC {np.mean([a for r in rows for a in r['paraphrase_auroc']]):.3f}. "
+          f"Model: {_model_name(args.model)}; {time.perf_counter() - t_all:.0f} s.")
+    if args.json:
+        out = {
+            "model": _model_name(args.model),
+            "settings": {"types": len(rows), "n_per_side": args.n_per_side, "seed": args.seed,
+                         "s": args.s, "size": args.size, "base": args.base, "split": "heldout",
+                         "tolerance": HOLD_TOLERANCE},
+            "types": rows,
+            "n_hold": n_hold,
+            "mean_gap": mean_gap,
+            "mean_abs_gap": mean_abs_gap,
+        }
+        Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+
+
+# -- scale -----------------------------------------------------------------------------------------
+
+
+def _best_of(repeats: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def cmd_scale(args: argparse.Namespace) -> None:
+    import torch
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    dim = model.config.embed_dim
+    rng = np.random.default_rng(args.seed)
+
+    images = rng.integers(0, 256, size=(256, 128, 128, 3), dtype=np.uint8)
+    model.embed(images[:16])  # warm-up
+    enc_s = _best_of(args.repeats, lambda: model.embed(images))
+    enc_rate = len(images) / enc_s
+
+    rows: list[tuple[int, float, float]] = []
+    for n in args.sizes:
+        ea = rng.standard_normal((n, dim)).astype(np.float32)
+        eb = rng.standard_normal((n, dim)).astype(np.float32)
+        ta, tb = torch.from_numpy(ea)[None], torch.from_numpy(eb)[None]
+
+        def run_compare(ta: torch.Tensor = ta, tb: torch.Tensor = tb) -> None:
+            with torch.no_grad():
+                model.compare(ta, tb)
+
+        def run_describe(ea: np.ndarray = ea, eb: np.ndarray = eb) -> None:
+            model.describe(ea, eb, n=8)
+
+        run_compare()  # warm-up (allocations of this size)
+        cmp_s = _best_of(args.repeats, run_compare)
+        desc_s = _best_of(args.repeats, run_describe)
+        rows.append((n, cmp_s, desc_s))
+        print(f"n={n}: compare {cmp_s:.4f} s, describe {desc_s:.4f} s", file=sys.stderr)
+
+    ns = np.array([r[0] for r in rows], dtype=np.float64)
+    cs = np.array([r[1] for r in rows], dtype=np.float64)
+    slope, intercept = (np.polyfit(ns, cs, 1) if len(rows) >= 2 else (float("nan"), float("nan")))
+    pred = slope * ns + intercept
+    ss_res = float(np.sum((cs - pred) ** 2))
+    ss_tot = float(np.sum((cs - cs.mean()) ** 2))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+
+    threads = torch.get_num_threads()
+    print(f"| images per side n (random {dim}-d embeddings, {threads} torch thread(s), best of "
+          f"{args.repeats}) | comparator s | comparator s per 1000 images (2n in all) "
+          "| describe(n=8) s (comparator + beam search) |")
+    print("|---|---|---|---|")
+    for n, cmp_s, desc_s in rows:
+        print(f"| {n} | {cmp_s:.4f} | {cmp_s / (2 * n) * 1000:.4f} | {desc_s:.3f} |")
+    print()
+    print(f"linear fit of comparator seconds vs n: {slope * 1000:.4f} s per 1000 images per side "
+          f"({slope * 500:.4f} s per 1000 images in all) + {intercept:.4f} s; R^2 = {r2:.4f}.")
+    print(f"encoder: {enc_rate:.0f} images/s (256 random 128x128 uint8 images, best of "
+          f"{args.repeats}; {1000 / enc_rate:.2f} s per 1000 images). Model: {_model_name(args.model)}.")
+
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5.5, 4.0), dpi=120)
+        ax.loglog(ns, cs, "o", label="comparator (measured)")
+        ax.loglog(ns, [r[2] for r in rows], "s", label="describe, n=8 (measured)")
+        grid = np.geomspace(ns.min(), ns.max(), 100)
+        fit = slope * grid + intercept
+        ok = fit > 0
+        ax.loglog(grid[ok], fit[ok], "-",
+                  label=f"linear fit: {slope * 1000:.3g} s/1000 per side + {intercept:.3g} s "
+                        f"(R$^2$={r2:.3f})")
+        ax.set_xlabel("images per side")
+        ax.set_ylabel(f"seconds (best of {args.repeats})")
+        ax.set_title(f"Set comparator cost, {threads} CPU thread(s)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(args.plot)
+        plt.close(fig)
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+# -- cold ------------------------------------------------------------------------------------------
+
+
+def cmd_cold(args: argparse.Namespace) -> None:
+    from tellapart.models.shipped import DEFAULT_DIR, default_available
+    from tellapart.synth import DiffSpec, make_task, write_task
+    from tellapart.synth.differences import DIFFERENCES
+
+    if args.model:
+        raise SystemExit(
+            "cold runs `tellapart compare`, which loads only the shipped describer "
+            f"({DEFAULT_DIR}); no CLI flag or environment variable selects another folder, "
+            "so --model is not supported here")
+    proposers: list[str] = [p for item in args.proposers for p in re.split(r"[,\s]+", item) if p]
+    if "learned" in proposers and not default_available():
+        raise SystemExit(f"the learned proposer needs shipped describer weights in {DEFAULT_DIR}; "
+                         "none are there (use --proposers measurements)")
+    if args.difference not in DIFFERENCES:
+        raise SystemExit(f"unknown difference {args.difference!r}; known: {', '.join(DIFFERENCES.list())}")
+
+    with tempfile.TemporaryDirectory(prefix="tellapart_cold_") as tmp:
+        root = Path(tmp)
+        t = time.perf_counter()
+        task = make_task([DiffSpec(args.difference, s=args.s)], n_per_side=args.n, size=args.size,
+                         base=args.base, seed=args.seed, task_id="cold")
+        task_dir = write_task(task, root / "task", contact_sheet=False)
+        gen_s = time.perf_counter() - t
+        report_path = root / "report.json"
+        cmd = [sys.executable, "-m", "tellapart", "compare", str(task_dir / "a"), str(task_dir / "b"),
+               "--proposers", *proposers, "--no-cache", "--json", str(report_path), "--quiet",
+               "--jobs", str(args.jobs)]
+        env = dict(os.environ)
+        if args.threads > 0:
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+                env[var] = str(args.threads)
+        print("$ " + " ".join(cmd), file=sys.stderr)
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+        wall_s = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise SystemExit(f"compare failed ({proc.returncode}): "
+                             f"{(proc.stderr or proc.stdout).decode()[-2000:]}")
+        report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
+
+    n_imgs = report["set_a"]["n_images"] + report["set_b"]["n_images"]
+    timing = report.get("timing_s", {})
+    print(f"| `tellapart compare`, cold (--no-cache, new process), {report['set_a']['n_images']} + "
+          f"{report['set_b']['n_images']} PNG {args.size}x{args.size}, one difference "
+          f"({args.difference}, s={args.s}), proposers {' '.join(proposers)}, --jobs {args.jobs} "
+          "| wall s | images/s | generation s |")
+    print("|---|---|---|---|")
+    print(f"| | {wall_s:.1f} | {n_imgs / wall_s:.0f} | {gen_s:.1f} |")
+    if timing:
+        print()
+        print("stage seconds from the report: " + ", ".join(f"{k} {v:.2f}" for k, v in timing.items()))
+    print()
+    top = report["findings"][:args.top]
+    print("| rank | finding | concept | more in | AUROC | q | significant | proposer |")
+    print("|---|---|---|---|---|---|---|---|")
+    for f in top:
+        print(f"| {f['rank']} | {f['description']} | {f['concept']} | {f['more_in']} "
+              f"| {f['auroc']:.3f} | {f['q_value']:.2g} | {'yes' if f['significant'] else 'no'} "
+              f"| {f['proposer']} |")
+    if not top:
+        print("| - | (no findings) | | | | | | |")
+    n_sig = sum(1 for f in report["findings"] if f["significant"])
+    print()
+    print(f"{n_sig} significant of {len(report['findings'])} findings; truth: "
+          f"{'; '.join(task.sentences)}.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name, fn in (("openvocab", cmd_openvocab), ("scale", cmd_scale), ("cold", cmd_cold)):
+        p = sub.add_parser(name)
+        p.set_defaults(func=fn)
+        p.add_argument("--model", default=None,
+                       help="saved describer folder (default: the shipped weights)")
+        p.add_argument("--threads", type=int, default=0,
+                       help="torch threads (0: library default)")
+        p.add_argument("--seed", type=int, default=0)
+    ov = sub.choices["openvocab"]
+    ov.add_argument("--types", type=int, default=20)
+    ov.add_argument("--n-per-side", type=int, default=100)
+    ov.add_argument("--s", type=float, default=0.8, help="difference strength")
+    ov.add_argument("--size", type=int, default=128)
+    ov.add_argument("--base", default="mixed")
+    ov.add_argument("--json", default=None, help="write the results here")
+    sc = sub.choices["scale"]
+    sc.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000, 10000])
+    sc.add_argument("--repeats", type=int, default=3)
+    sc.add_argument("--plot", default=None, help="save a log-log plot here (e.g. benchmarks/comparator_scaling.png)")
+    co = sub.choices["cold"]
+    co.add_argument("--n", type=int, default=1000, help="images per side")
+    co.add_argument("--size", type=int, default=128)
+    co.add_argument("--base", default="mixed")
+    co.add_argument("--difference", default="tiny_rectangles")
+    co.add_argument("--s", type=float, default=0.8)
+    co.add_argument("--proposers", nargs="+", default=["learned", "measurements"])
+    co.add_argument("--jobs", type=int, default=2, help="`tellapart compare --jobs`")
+    co.add_argument("--top", type=int, default=5, help="findings listed")
+    args = parser.parse_args(argv)
+    args.func(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
