@@ -6,11 +6,12 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
 
-``openvocab`` and ``scale`` take ``--model FOLDER`` (a saved describer; default: the weights
-shipped in the package). ``cold`` runs the ``tellapart compare`` CLI in a subprocess, which
-always loads the shipped describer: no flag or environment variable points it at another
-folder, so ``cold`` refuses ``--model``. Every sub-command takes ``--threads N`` (torch
-threads, and OMP/MKL threads of the ``cold`` subprocess; 0 = the library default).
+Every sub-command takes ``--model FOLDER`` (a saved describer, e.g. ``tellapart train --out
+DIR`` gives ``DIR/final``; default: ``$TELLAPART_DESCRIBER`` or the weights shipped in the
+package). ``cold`` runs the ``tellapart compare`` CLI in a subprocess and passes the folder to
+it through the ``TELLAPART_DESCRIBER`` environment variable. Every sub-command takes
+``--threads N`` (torch threads, and OMP/MKL threads of the ``cold`` subprocess; 0 = the
+library default).
 
 ``openvocab``: for 20 difference types of ``tellapart.synth``, held-out images (``split=
 "heldout"``: base images no training stream draws) with the difference in set A only are
@@ -149,7 +150,11 @@ def _load_model(folder: str | None) -> Describer:
 
 
 def _model_name(folder: str | None) -> str:
-    return folder or "shipped default"
+    if folder:
+        return folder
+    from tellapart.models.shipped import describer_dir
+
+    return f"default ({describer_dir()})"
 
 
 def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -394,19 +399,19 @@ def cmd_scale(args: argparse.Namespace) -> None:
 
 
 def cmd_cold(args: argparse.Namespace) -> None:
-    from tellapart.models.shipped import DEFAULT_DIR, default_available
+    from tellapart.models.shipped import ENV_VAR, META_FILE, WEIGHTS_FILE, describer_dir
     from tellapart.synth import DiffSpec, make_task, write_task
     from tellapart.synth.differences import DIFFERENCES
 
+    env = dict(os.environ)
     if args.model:
-        raise SystemExit(
-            "cold runs `tellapart compare`, which loads only the shipped describer "
-            f"({DEFAULT_DIR}); no CLI flag or environment variable selects another folder, "
-            "so --model is not supported here")
+        env[ENV_VAR] = str(Path(args.model).resolve())  # the CLI's learned parts load this folder
+    folder = Path(env[ENV_VAR]).expanduser() if env.get(ENV_VAR, "").strip() else describer_dir()
     proposers: list[str] = [p for item in args.proposers for p in re.split(r"[,\s]+", item) if p]
-    if "learned" in proposers and not default_available():
-        raise SystemExit(f"the learned proposer needs shipped describer weights in {DEFAULT_DIR}; "
-                         "none are there (use --proposers measurements)")
+    uses_model = "learned" in proposers
+    if uses_model and not ((folder / META_FILE).is_file() and (folder / WEIGHTS_FILE).is_file()):
+        raise SystemExit(f"the learned proposer needs describer weights in {folder}; none are "
+                         "there (pass --model FOLDER, or use --proposers measurements)")
     if args.difference not in DIFFERENCES:
         raise SystemExit(f"unknown difference {args.difference!r}; known: {', '.join(DIFFERENCES.list())}")
 
@@ -421,7 +426,6 @@ def cmd_cold(args: argparse.Namespace) -> None:
         cmd = [sys.executable, "-m", "tellapart", "compare", str(task_dir / "a"), str(task_dir / "b"),
                "--proposers", *proposers, "--no-cache", "--json", str(report_path), "--quiet",
                "--jobs", str(args.jobs)]
-        env = dict(os.environ)
         if args.threads > 0:
             for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
                 env[var] = str(args.threads)
@@ -456,9 +460,18 @@ def cmd_cold(args: argparse.Namespace) -> None:
     if not top:
         print("| - | (no findings) | | | | | | |")
     n_sig = sum(1 for f in report["findings"] if f["significant"])
+    true_key = f"diff:{args.difference}"
+    hit = next((f for f in report["findings"]
+                if f["concept"] == true_key or f["concept"].startswith(true_key + ":")), None)
     print()
+    if uses_model:
+        print(f"the injected difference as a learned concept ({true_key}): "
+              + (f"rank {hit['rank']}, AUROC {hit['auroc']:.3f}, "
+                 f"{'significant' if hit['significant'] else 'not significant'}"
+                 if hit else "not among the findings"))
     print(f"{n_sig} significant of {len(report['findings'])} findings; truth: "
-          f"{'; '.join(task.sentences)}.")
+          f"{'; '.join(task.sentences)}."
+          + (f" Describer: {folder}." if uses_model else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,7 +125,11 @@ def test_to_model_input_keeps_whole_frame() -> None:
 
 
 def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: DataContext) -> None:
-    from tellapart.propose.learned import claim_scores
+    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores, names_one_set_twice
+
+    assert names_one_set_twice("Set A images are darker than set A images")
+    assert not names_one_set_twice("Set A images are darker than set B images")
+    assert not names_one_set_twice("Set B images are noisy")
 
     torch.manual_seed(4)
     tok = WordTokenizer.build(SENTENCES)
@@ -144,7 +148,7 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
     assert free is not None
     emb = runtime.embed_records(typed, ctx, list(ctx.table.records))
     both = claim_scores(typed, emb, [hyp, free])
-    np.testing.assert_allclose(both[:, 0], typed.type_logits(emb)[:, 1], rtol=1e-5)
+    np.testing.assert_allclose(both[:, 0], np.maximum(typed.type_logits(emb)[:, 1], TYPE_FLOOR_LOGIT), rtol=1e-5)
     np.testing.assert_allclose(both[:, 1], typed.score_texts(emb, [free.params["phrase"]])[:, 0], rtol=1e-5)
     np.testing.assert_allclose(scorer.score(hyp, ctx, rows), both[:, 0], rtol=1e-5)
     hyps = LearnedProposer(model=typed, n_candidates=4).propose(ctx, rows, k=8)

@@ -115,6 +115,19 @@ def test_curriculum_promotes_on_threshold() -> None:
         again.load_state_dict({"level": 99})
 
 
+def test_type_floor_is_the_quantile_over_images_without_the_type(tmp_path) -> None:
+    from tellapart.train.trainer import calibrate_type_floor
+
+    trainer = Trainer(_cfg(), tmp_path, progress=False)
+    floors = calibrate_type_floor(trainer.model, trainer.sampler, n_images=120, quantile=0.9, seed=1)
+    rng = np.random.default_rng([1, 5151])
+    images, labels = trainer.sampler.labelled_images(120, LEVELS[-1], rng)
+    logits = trainer.model.type_logits(trainer.model.embed(images))
+    k = int(np.argmax(labels.sum(axis=0)))
+    assert floors[k] == pytest.approx(float(np.quantile(logits[labels[:, k] < 0.5, k], 0.9)), rel=1e-5)
+    assert len(floors) == len(trainer.sampler.type_ids)
+
+
 def test_auroc() -> None:
     assert _auroc(np.array([3.0, 4.0, 1.0, 2.0]), np.array([1, 1, 0, 0])) == 1.0
     assert _auroc(np.array([1.0, 1.0]), np.array([1, 0])) == 0.5
@@ -131,6 +144,10 @@ def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
     assert any("val" in r for r in records)
     model = load_describer(out / "final")
     assert model.config.image_size == 64
+    # the export names the type head's outputs and calibrates one floor per type
+    assert model.type_ids == TaskSampler(64, seed=0).type_ids
+    assert len(model.type_floor) == len(model.type_ids) and np.isfinite(model.type_floor).all()
+    assert len(model.type_sentences) == len(model.type_ids)
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["step"] == 3
     code = main(["--out", str(out), "--resume", str(out / "ckpt.pt"), "--steps", "4", "--no-progress"])

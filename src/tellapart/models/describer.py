@@ -421,6 +421,9 @@ class Describer(nn.Module):
         The difference id of each type-head output, in order.
     type_sentences : list of (str, str), optional
         Per type, its canonical sentence about set A and the same about set B.
+    type_floor : list of float, optional
+        Per type, the type-head logit that images without that difference rarely exceed
+        (calibrated after training); below it an image counts as not showing the type.
     """
 
     def __init__(
@@ -430,6 +433,7 @@ class Describer(nn.Module):
         known_sentences: dict[str, str] | None = None,
         type_ids: list[str] | None = None,
         type_sentences: list[tuple[str, str]] | None = None,
+        type_floor: list[float] | None = None,
     ) -> None:
         super().__init__()
         if config.vocab_size != len(tokenizer):
@@ -445,6 +449,9 @@ class Describer(nn.Module):
             raise ValueError(f"{len(self.type_ids)} type ids for a type head of {config.n_types}")
         if self.type_sentences and len(self.type_sentences) != len(self.type_ids):
             raise ValueError("type_sentences needs one (set A, set B) pair per type id")
+        self.type_floor: list[float] = [float(v) for v in type_floor or []]
+        if self.type_floor and len(self.type_floor) != len(self.type_ids):
+            raise ValueError("type_floor needs one logit per type id")
         if config.type_stats and not config.n_types:
             raise ValueError("type_stats needs a type head (n_types > 0)")
         self.encoder = ImageEncoder(config)
@@ -624,11 +631,22 @@ class Describer(nn.Module):
         """
         if self.type_head is None or not self.type_sentences:
             return []
+        diff = self.type_prevalence_difference(emb_a, emb_b)
+        return [(self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k]))
+                for k in self.top_types(emb_a, emb_b, n)]
+
+    def type_prevalence_difference(self, emb_a: np.ndarray, emb_b: np.ndarray) -> np.ndarray:
+        """(T,) mean type probability over set A minus the same over set B."""
         pa = 1.0 / (1.0 + np.exp(-self.type_logits(emb_a).astype(np.float64)))  # (Na, T)
         pb = 1.0 / (1.0 + np.exp(-self.type_logits(emb_b).astype(np.float64)))
-        diff = pa.mean(axis=0) - pb.mean(axis=0)  # (T,)
-        order = np.argsort(-np.abs(diff), kind="stable")[:n]
-        return [(self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k])) for k in order]
+        return np.asarray(pa.mean(axis=0) - pb.mean(axis=0))
+
+    def top_types(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8) -> list[int]:
+        """Indices of the ``n`` types whose prevalence differs most, largest first."""
+        if self.type_head is None or not self.type_sentences:
+            return []
+        diff = self.type_prevalence_difference(emb_a, emb_b)
+        return [int(k) for k in np.argsort(-np.abs(diff), kind="stable")[:n]]
 
     def concept_of(self, sentence: str) -> str | None:
         """"diff:<id>" when ``sentence`` is one the model was trained on, else None."""

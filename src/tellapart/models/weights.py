@@ -106,6 +106,7 @@ def save_describer(
         "known_sentences": model.known_sentences,
         "type_ids": model.type_ids,
         "type_sentences": [list(pair) for pair in model.type_sentences],
+        "type_floor": model.type_floor,
         "weights_sha256": _sha256(weights_path),
         "weights_dtype": dtype,
         "n_params": model.n_params(),
@@ -145,7 +146,8 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
     tokenizer = WordTokenizer.from_json(meta["tokenizer"])
     model = Describer(config, tokenizer, known_sentences=meta.get("known_sentences", {}),
                       type_ids=meta.get("type_ids") or None,
-                      type_sentences=[tuple(p) for p in meta.get("type_sentences") or []] or None)
+                      type_sentences=[tuple(p) for p in meta.get("type_sentences") or []] or None,
+                      type_floor=meta.get("type_floor") or None)
     state = _safetensors().load_file(str(weights_path), device="cpu")
     state["decoder.lm_head.weight"] = state["decoder.wte.weight"]
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -16,6 +16,7 @@ significance.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,12 +48,29 @@ def learned_concept(model: Describer, sentence: str, more_in: str | None) -> str
     return "text:" + normalize_sentence(sentence).lower()
 
 
+TYPE_FLOOR_LOGIT = -2.944
+"""logit(0.05): type-head logits below it count as "does not show it" and tie. Without a
+floor, a detector's faint response to an unrelated change (frame images nudge the "stars"
+logit from -6 to -4) is a real but meaningless shift that a rank test finds significant.
+A model with calibrated per-type floors (``Describer.type_floor``: the logit that 95 % of
+images without the type stay under) uses the higher of the two."""
+
+_SET_NAME_RE = re.compile(r"\bset ([AB])\b", re.IGNORECASE)
+
+
+def names_one_set_twice(sentence: str) -> bool:
+    """"Set A images are darker than set A images": a decoder slip no claim can be read from."""
+    names = [m.upper() for m in _SET_NAME_RE.findall(sentence)]
+    return len(names) >= 2 and len(set(names)) == 1
+
+
 def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]) -> np.ndarray:
     """(N, D) embeddings x hypotheses -> (N, H) per-image scores, higher = shows it more.
 
     A claim about a difference the model was trained on (its concept is "diff:<id>...")
     is scored by the type head's logit for that difference, the densely supervised
-    per-image detector; any other wording by the image-text head on its per-image phrase.
+    per-image detector, floored at :data:`TYPE_FLOOR_LOGIT`; any other wording by the
+    image-text head on its per-image phrase.
     """
     out = np.zeros((len(emb), len(hypotheses)), dtype=np.float64)
     if not hypotheses or len(emb) == 0:
@@ -70,7 +88,8 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
             continue
         if types is None:
             types = model.type_logits(emb)  # (N, T)
-        out[:, j] = types[:, k]
+        floor = max(TYPE_FLOOR_LOGIT, model.type_floor[k]) if model.type_floor else TYPE_FLOOR_LOGIT
+        out[:, j] = np.maximum(types[:, k], floor)
     if text_cols:
         out[:, text_cols] = model.score_texts(emb, phrases)  # (N, len(text_cols))
     return out
@@ -124,15 +143,21 @@ class LearnedProposer(Proposer):
         records = [ctx.table.records[i] for i in rows]
         emb = embed_records(model, ctx, records)  # (len(rows), D)
         n_cand = self.n_candidates or max(3 * k, 12)
-        said = [(s, lp, "decoder") for s, lp in model.describe(emb[is_a], emb[~is_a], n=n_cand)]
-        said += [(s, 0.0, "type_head") for s, _ in model.describe_types(emb[is_a], emb[~is_a], n=n_cand)]
+        # (sentence, log-probability, head, type id when the head knows it)
+        said: list[tuple[str, float, str, str | None]] = []
+        for k_type, (sentence, _) in zip(model.top_types(emb[is_a], emb[~is_a], n=n_cand),
+                                         model.describe_types(emb[is_a], emb[~is_a], n=n_cand),
+                                         strict=True):
+            said.append((sentence, 0.0, "type_head", model.type_ids[k_type]))
+        said += [(s, lp, "decoder", None) for s, lp in model.describe(emb[is_a], emb[~is_a], n=n_cand)]
         candidates: list[tuple[float, float, Hypothesis]] = []
         seen: set[str] = set()
-        for sentence, logprob, head in said:
+        for sentence, logprob, head, type_id in said:
             claim = parse_claim(sentence)
-            if claim.subject is None:
+            if claim.subject is None or names_one_set_twice(sentence):
                 continue  # a claim naming no set cannot be oriented; the decoder rarely says one
-            concept = learned_concept(model, sentence, claim.subject)
+            concept = (f"diff:{type_id}:{claim.subject}" if type_id is not None
+                       else learned_concept(model, sentence, claim.subject))
             if concept in seen:
                 continue
             seen.add(concept)
@@ -142,7 +167,8 @@ class LearnedProposer(Proposer):
                 more_in=claim.subject,
                 proposer=self.name,
                 scorer="learned",
-                params={"phrase": claim.phrase, "logprob": round(float(logprob), 4), "head": head},
+                params={"phrase": claim.phrase, "logprob": round(float(logprob), 4), "head": head,
+                        **({"type_id": type_id} if type_id is not None else {})},
             )))
         if not candidates:
             return []

@@ -170,13 +170,19 @@ class TaskSampler:
         return out
 
     def known_sentences(self) -> dict[str, str]:
-        """Normalised sentence -> "diff:<id>" (the first type in id order when shared)."""
+        """Normalised sentence -> "diff:<id>".
+
+        A sentence shared by several types goes to the type whose canonical sentence it is
+        ("Set A images are darker than set B images" is darker's, though it also paraphrases
+        brighter applied to set B), else to the first type in id order.
+        """
         swap = self.differences.swap_sets  # type: ignore[attr-defined]
         known: dict[str, str] = {}
-        for info in self.types:
-            for s in info.sentences:
-                for variant in (s, swap(s)):
-                    known.setdefault(normalize_sentence(variant), f"diff:{info.type_id}")
+        for canonical_only in (True, False):
+            for info in self.types:
+                for s in info.sentences[:1] if canonical_only else info.sentences:
+                    for variant in (s, swap(s)):
+                        known.setdefault(normalize_sentence(variant), f"diff:{info.type_id}")
         return known
 
     def sentence_truths(self) -> dict[str, set[tuple[str, str]]]:

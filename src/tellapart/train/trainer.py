@@ -112,6 +112,24 @@ def _auroc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+def calibrate_type_floor(model: Describer, sampler: TaskSampler, n_images: int = 2000,
+                         quantile: float = 0.95, seed: int = 0) -> list[float]:
+    """Per type, the ``quantile`` of its type-head logit over images that lack that type.
+
+    The images are ``sampler.labelled_images`` at the hardest level: each has one random
+    other difference or none, so a floor says how far the detector strays on everything
+    else. Types never absent in the draw keep -inf (no floor).
+    """
+    rng = np.random.default_rng([seed, 5151])
+    images, labels = sampler.labelled_images(n_images, LEVELS[-1], rng)
+    logits = model.type_logits(model.embed(images))  # (N, T)
+    floors = []
+    for k in range(logits.shape[1]):
+        negative = logits[labels[:, k] < 0.5, k]
+        floors.append(float(np.quantile(negative, quantile)) if len(negative) else float("-inf"))
+    return floors
+
+
 class Trainer:
     """Owns the model, optimiser, data, curriculum and logs of one run.
 
@@ -459,7 +477,9 @@ class Trainer:
 
     def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None,
                dtype: str = "float32") -> Path:
-        """Save the model (safetensors + JSON, ``dtype`` storage) for shipping."""
+        """Calibrate the type floors and save the model (safetensors + JSON, ``dtype`` storage)."""
+        if self.model.type_head is not None:
+            self.model.type_floor = calibrate_type_floor(self.model, self.val_sampler, seed=self.cfg.seed)
         info = {"train_config": self.cfg.to_json(), "steps": self.step,
                 "elapsed_s": round(self.elapsed, 1), "curriculum": self.curriculum.state_dict()}
         info.update(extra or {})
