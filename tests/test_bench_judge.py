@@ -157,6 +157,10 @@ def test_difference_id_is_exact() -> None:
     assert PATTERNS.judge("x", "B", truth("darker", "A"), concept="diff:brighter").match
     assert PATTERNS.judge("x", "A", truth("motion_blur"), concept="diff:blur").match
     assert not PATTERNS.judge("x", "A", truth("blur"), concept="diff:motion_blur").match
+    # the learned proposer's concepts also name the set; more_in still decides the direction
+    assert PATTERNS.judge("x", "A", truth("tiny_rectangles"), concept="diff:tiny_rectangles:A").match
+    assert not PATTERNS.judge("x", "B", truth("tiny_rectangles"), concept="diff:tiny_rectangles:B").match
+    assert PATTERNS.judge("x", "B", truth("darker", "A"), concept="diff:brighter:B").match
 
 
 def test_measurement_table_reads_the_concept_as_set_a() -> None:

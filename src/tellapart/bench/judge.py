@@ -4,7 +4,8 @@ A finding (its sentence, its ``more_in`` set and its ``concept``) is compared wi
 difference (type id, the set it was applied to -- the *target* -- and its sentences). The
 judge tries, in order, and the first step that can decide does:
 
-1. **Difference id** -- a finding whose concept is ``"diff:<type_id>"`` (learned models)
+1. **Difference id** -- a finding whose concept is ``"diff:<type_id>"`` or
+   ``"diff:<type_id>:<set>"`` (learned models)
    matches exactly: same type and ``more_in`` equal to the target. A different type id
    matches only when it names the truth type's concept with a consistent direction
    (``diff:brighter`` in set B is ``darker`` in set A; ``diff:blur`` names ``motion_blur``).
@@ -234,6 +235,8 @@ def id_decision(concept: str, more_in: str, truth: Truth) -> Decision | None:
     if not concept.startswith("diff:"):
         return None
     found = concept[len("diff:") :]
+    if found.endswith((":A", ":B")):
+        found = found[:-2]  # the learned proposer's "diff:<id>:<set>"; more_in carries the set
     if found == truth.type_id:
         ok = more_in == truth.target
         return Decision(ok, "id", f"same difference id, {'same' if ok else 'other'} set")

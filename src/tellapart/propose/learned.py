@@ -104,15 +104,19 @@ class LearnedProposer(Proposer):
     model : Describer, optional
         The describer; default: the weights shipped with tellapart.
     n_candidates : int, optional
-        Sentences generated before re-ranking; default ``max(3 * k, 12)``.
+        Trained types named by the type head before re-ranking; default ``max(3 * k, 12)``.
+    n_decoder : int
+        Free sentences written by the decoder (beam width too) before re-ranking.
     """
 
     name = "learned"
     needs_images = True
 
-    def __init__(self, model: Describer | None = None, n_candidates: int | None = None) -> None:
+    def __init__(self, model: Describer | None = None, n_candidates: int | None = None,
+                 n_decoder: int = 8) -> None:
         self.model = model
         self.n_candidates = n_candidates
+        self.n_decoder = n_decoder
 
     def unavailable_reason(self) -> str | None:
         from ..models.shipped import ENV_VAR, default_available, describer_dir
@@ -149,7 +153,10 @@ class LearnedProposer(Proposer):
                                          model.describe_types(emb[is_a], emb[~is_a], n=n_cand),
                                          strict=True):
             said.append((sentence, 0.0, "type_head", model.type_ids[k_type]))
-        said += [(s, lp, "decoder", None) for s, lp in model.describe(emb[is_a], emb[~is_a], n=n_cand)]
+        # beam search re-runs the decoder over every prefix (no key-value cache): keep it narrow
+        n_free = min(n_cand, self.n_decoder)
+        said += [(s, lp, "decoder", None)
+                 for s, lp in model.describe(emb[is_a], emb[~is_a], n=n_free, beam_width=n_free)]
         candidates: list[tuple[float, float, Hypothesis]] = []
         seen: set[str] = set()
         for sentence, logprob, head, type_id in said:
