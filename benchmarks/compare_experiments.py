@@ -32,6 +32,10 @@ import numpy as np
 from tellapart import compare
 from tellapart.synth import DiffSpec, make_task, write_task
 
+# These experiments measure the measurement pipeline of issue "compare" (its bars and the
+# CleanVision comparison); they pin its proposer whatever compare's default is.
+MEASURED_WITH = ["measurements"]
+
 # Which measurement concepts count as "the matching measurement" for each change injected into
 # set A. A concept states how set A compares ("brightness_mean:lower"), whichever set the
 # sentence names, so a match needs the right measurement AND the right direction.
@@ -53,6 +57,7 @@ def _compare_task(
     with tempfile.TemporaryDirectory() as tmp:
         task_dir = write_task(task, tmp, contact_sheet=False)
         t = time.perf_counter()
+        options = {"proposers": MEASURED_WITH, **options}
         report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1, seed=seed, **options)
         seconds = time.perf_counter() - t
     findings = [
@@ -205,10 +210,10 @@ def cmd_speed(args: argparse.Namespace) -> None:
 
         cache = str(root / "cache.sqlite")
         t = time.perf_counter()
-        compare(dir_a, dir_b, cache=cache, progress=False, jobs=2)
+        compare(dir_a, dir_b, cache=cache, progress=False, jobs=2, proposers=MEASURED_WITH)
         cold_s = time.perf_counter() - t
         t = time.perf_counter()
-        compare(dir_a, dir_b, cache=cache, progress=False, jobs=2)
+        compare(dir_a, dir_b, cache=cache, progress=False, jobs=2, proposers=MEASURED_WITH)
         warm_s = time.perf_counter() - t
 
         n_props = len(MEASUREMENTS)
@@ -262,7 +267,7 @@ def cmd_memory(args: argparse.Namespace) -> None:
         dir_a, dir_b = _write_jpeg_sets(root / "data", args.n, args.size, seed=11, base="shapes")
         gen_s = time.perf_counter() - t
         cmd = [sys.executable, "-m", "tellapart", "compare", str(dir_a), str(dir_b), "--out", str(root / "out"),
-               "--cache", str(root / "cache.sqlite"), "--quiet"]
+               "--cache", str(root / "cache.sqlite"), "--quiet", "--proposers", *MEASURED_WITH]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak = 0

@@ -152,3 +152,8 @@ def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
     assert summary["step"] == 3
     code = main(["--out", str(out), "--resume", str(out / "ckpt.pt"), "--steps", "4", "--no-progress"])
     assert code == 0
+    code = main(["--out", str(tmp_path / "exported"), "--export-from", str(out / "ckpt.pt"),
+                 "--export-dtype", "float16", "--no-progress"])
+    assert code == 0
+    exported = load_describer(tmp_path / "exported" / "final")
+    assert exported.type_floor and json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 4

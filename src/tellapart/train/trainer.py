@@ -525,6 +525,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "included (the learning-rate schedule ends by then too)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
+    p.add_argument("--export-from", metavar="CKPT",
+                   help="train nothing: export checkpoint CKPT to OUT/final (type floors calibrated)")
     p.add_argument("--init-from", metavar="CKPT",
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
@@ -570,12 +572,20 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)
-    if args.resume:
-        saved = torch.load(args.resume, map_location="cpu", weights_only=False)["train_config"]
+    if args.resume and args.export_from:
+        raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+    if args.resume or args.export_from:
+        saved = torch.load(args.resume or args.export_from, map_location="cpu",
+                           weights_only=False)["train_config"]
         cfg = TrainConfig.from_json({**saved, "device": args.device})
     if args.threads is not None:
         torch.set_num_threads(max(1, args.threads))
     trainer = Trainer(cfg, args.out, progress=not args.no_progress, workers=args.workers)
+    if args.export_from:
+        trainer.load_checkpoint(args.export_from)
+        folder = trainer.export(dtype=args.export_dtype)
+        print(json.dumps({"final": str(folder), "step": trainer.step}), flush=True)
+        return 0
     if args.resume:
         trainer.load_checkpoint(args.resume)
     elif args.init_from:
