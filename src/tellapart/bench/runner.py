@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import shlex
 import sys
 import tempfile
@@ -75,6 +76,14 @@ def _truth_summary(truth: dict[str, Any]) -> dict[str, Any]:
         "null": bool(truth.get("null", not truth.get("differences"))),
         "base": truth.get("base"),
     }
+
+
+def _one_thread_per_worker() -> None:
+    """Workers already use every core between them; a torch or BLAS pool each would oversubscribe."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _run_task(spec: Any, task_root: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -287,7 +296,8 @@ def _run_all(
         # is loaded its thread pools must not be inherited, so then spawn fresh workers.
         method = "spawn" if "torch" in sys.modules or sys.platform != "linux" else "fork"
         ctx = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=ctx,
+                                 initializer=_one_thread_per_worker) as pool:
             futures = [pool.submit(_run_task, spec, task_root, options) for spec in specs]
             for fut in as_completed(futures):
                 done(fut.result())
