@@ -20,8 +20,8 @@ def test_cli_bench_two_easy_two_null(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0
     printed = capsys.readouterr().out
     assert "| suite | proposers | n_tasks | Acc@1 |" in printed
-    assert "| easy | measurements | 2 |" in printed and "| null | measurements | 2 |" in printed
-    assert (out / "summary.md").read_text().count("| measurements |") == 2
+    assert "| easy | learned, measurements | 2 |" in printed and "| null | learned, measurements | 2 |" in printed
+    assert (out / "summary.md").read_text().count("| learned, measurements |") == 2
     for suite, null in (("easy", False), ("null", True)):
         lines = (out / suite / "results.jsonl").read_text().splitlines()
         tasks = [TaskResult.from_json(json.loads(line)) for line in lines]
@@ -52,7 +52,7 @@ def test_api_finds_an_easy_difference(tmp_path: Path) -> None:
     # proposer must find it among the first five significant findings.
     result = run_benchmark(
         "easy", n_tasks=6, n_per_side=32, size=64, jobs=2, out_dir=str(tmp_path),
-        judge=Judge(use_embeddings=False),
+        judge=Judge(use_embeddings=False), proposers=["measurements"],
     )
     assert [t.task_id for t in result.tasks] == [f"easy-{i:04d}" for i in range(6)]
     assert result.metrics.n_errors == 0

@@ -47,14 +47,27 @@ def test_null_pair_reports_nothing_significant(tmp_path: Path) -> None:
     assert not report.significant
 
 
-def test_user_hypotheses_tested_or_declared_untestable(tmp_path: Path) -> None:
+def test_user_hypotheses_tested_or_declared_untestable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task_dir = _task_dir(tmp_path, [DiffSpec("blur", s=1.0)], seed=1)
-    report = compare(
-        task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1,
-        hypotheses=["set A images are blurrier", "set A images show more giraffes"],
-    )
-    user = [f for f in report.findings if f.user]
-    assert len(user) == 1 and user[0].significant and user[0].more_in == "A"
+    claims = ["set A images are blurrier", "set A images show more giraffes"]
+    # with the describer, any wording can be scored: the giraffes are tested and not supported
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1, hypotheses=claims)
+    user = {f.description.split(" (typed")[0]: f for f in report.findings if f.user}
+    assert len(user) == 2 and not report.untestable_hypotheses
+    blurrier = [f for f in report.findings if f.user and "blurrier" in f.description]
+    assert blurrier[0].significant and blurrier[0].more_in == "A"
+    giraffes = [f for f in report.findings if f.user and "giraffes" in f.description]
+    assert not giraffes[0].significant
+    # without it, only the measurement scorer reads claims: the giraffes are declared untestable
+    import tellapart.verify.learned as learned_mod
+
+    monkeypatch.setattr(learned_mod, "default_available", lambda: False)
+    report = compare(task_dir / "a", task_dir / "b", progress=False, cache="", jobs=1,
+                     hypotheses=claims, proposers=["measurements"])
+    user_findings = [f for f in report.findings if f.user]
+    assert len(user_findings) == 1 and user_findings[0].significant and user_findings[0].more_in == "A"
     assert report.untestable_hypotheses == ["set A images show more giraffes"]
 
 

@@ -38,7 +38,7 @@ def test_shipped_weights_load_and_fit_the_budget() -> None:
 
 
 # (difference, knob s): clear differences the shipped model should name and verify
-PLANTED = [("grayscale", 1.0), ("frame", 0.9), ("darker", 0.9), ("tiny_rectangles", 0.9)]
+PLANTED = [("grayscale", 1.0), ("frame", 0.9), ("darker", 0.9), ("text_watermark", 0.9), ("noise", 0.8), ("grid", 0.9)]
 
 
 @pytest.mark.parametrize(("type_id", "s"), PLANTED)

@@ -30,7 +30,7 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--group-b", default=None, help="manifest group that forms set B")
     p.add_argument("--min-images", type=int, default=None, help="fewest usable images per set (default 8)")
     p.add_argument("--shortlist", type=int, default=None, help="hypotheses per proposer and fold to test")
-    p.add_argument("--proposers", nargs="+", default=None, help="proposers to run (default: measurements)")
+    p.add_argument("--proposers", nargs="+", default=None, help="proposers to run (default: learned measurements)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--cache", default=None, help="feature cache file (SQLite); '' disables caching")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")

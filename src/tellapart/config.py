@@ -17,7 +17,7 @@ class Settings:
     top: int = 10  # findings shown in the terminal table (JSON/HTML keep all tested)
     min_images: int = 8  # fewer usable images in a set stops the run (exit code 2)
     shortlist: int = 8  # hypotheses per proposer and fold sent to held-out testing
-    proposers: list[str] = field(default_factory=lambda: ["measurements"])
+    proposers: list[str] = field(default_factory=lambda: ["learned", "measurements"])
     hypotheses: list[str] = field(default_factory=list)  # user-typed claims to test
     group_threshold: float = 0.8  # |Spearman r| between per-image scores that groups findings
     n_examples: int = 4  # example images per set and finding

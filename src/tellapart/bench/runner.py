@@ -203,7 +203,7 @@ def run_benchmark(
     suite : str
         "easy", "medium", "hard", "null" or "heldout" (see :data:`tellapart.synth.SUITES`).
     proposers : list of str, optional
-        Proposers for ``compare`` (default: the settings' default, ``["measurements"]``).
+        Proposers for ``compare`` (default: the settings' default, ``["learned", "measurements"]``).
     n_tasks : int, optional
         The first ``n_tasks`` tasks of the suite (default: all).
     n_per_side, size : int
@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="suite(s): easy, medium, hard, null, heldout (or 'all')")
     p.add_argument("--rejudge", nargs="+", default=None, metavar="DIR",
                    help="judge the stored findings of earlier runs' out dirs again (runs nothing)")
-    p.add_argument("--proposers", nargs="+", default=None, help="proposers (default: measurements)")
+    p.add_argument("--proposers", nargs="+", default=None, help="proposers (default: learned measurements)")
     p.add_argument("--jobs", type=int, default=2, help="parallel worker processes (default 2)")
     p.add_argument("--n-tasks", type=int, default=None, help="first N tasks of each suite (default: all)")
     p.add_argument("--n-per-side", type=int, default=50, help="images per set (default 50)")

@@ -17,6 +17,9 @@ class Scorer(ABC):
     """Base class of scorers. A scorer only scores; the verifier computes every statistic."""
 
     name: ClassVar[str]
+    # True: any wording is read as a claim (an image-text model scores it); the held-out test,
+    # not the reading, decides whether it holds. False: only claims the scorer understands.
+    open_vocabulary: ClassVar[bool] = False
 
     @abstractmethod
     def can_score(self, hypothesis: Hypothesis) -> bool:

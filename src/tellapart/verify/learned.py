@@ -48,6 +48,7 @@ class LearnedScorer(Scorer):
     """
 
     name = "learned"
+    open_vocabulary = True
 
     def __init__(self, model: Describer | None = None) -> None:
         self.model = model
