@@ -629,11 +629,15 @@ class Describer(nn.Module):
         A type's prevalence in a set is the mean type-head probability over its images; the
         sentence names the set where it is higher. Returns (sentence, A - B difference).
         """
+        return [(sentence, d) for _, sentence, d in self.type_claims(emb_a, emb_b, n)]
+
+    def type_claims(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8) -> list[tuple[int, str, float]]:
+        """(type index, sentence, A - B prevalence difference) of :meth:`describe_types`."""
         if self.type_head is None or not self.type_sentences:
             return []
         diff = self.type_prevalence_difference(emb_a, emb_b)
-        return [(self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k]))
-                for k in self.top_types(emb_a, emb_b, n)]
+        order = np.argsort(-np.abs(diff), kind="stable")[:n]
+        return [(int(k), self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k])) for k in order]
 
     def type_prevalence_difference(self, emb_a: np.ndarray, emb_b: np.ndarray) -> np.ndarray:
         """(T,) mean type probability over set A minus the same over set B."""
@@ -641,12 +645,7 @@ class Describer(nn.Module):
         pb = 1.0 / (1.0 + np.exp(-self.type_logits(emb_b).astype(np.float64)))
         return np.asarray(pa.mean(axis=0) - pb.mean(axis=0))
 
-    def top_types(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8) -> list[int]:
-        """Indices of the ``n`` types whose prevalence differs most, largest first."""
-        if self.type_head is None or not self.type_sentences:
-            return []
-        diff = self.type_prevalence_difference(emb_a, emb_b)
-        return [int(k) for k in np.argsort(-np.abs(diff), kind="stable")[:n]]
+
 
     def concept_of(self, sentence: str) -> str | None:
         """"diff:<id>" when ``sentence`` is one the model was trained on, else None."""

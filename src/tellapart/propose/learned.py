@@ -149,9 +149,7 @@ class LearnedProposer(Proposer):
         n_cand = self.n_candidates or max(3 * k, 12)
         # (sentence, log-probability, head, type id when the head knows it)
         said: list[tuple[str, float, str, str | None]] = []
-        for k_type, (sentence, _) in zip(model.top_types(emb[is_a], emb[~is_a], n=n_cand),
-                                         model.describe_types(emb[is_a], emb[~is_a], n=n_cand),
-                                         strict=True):
+        for k_type, sentence, _ in model.type_claims(emb[is_a], emb[~is_a], n=n_cand):
             said.append((sentence, 0.0, "type_head", model.type_ids[k_type]))
         # beam search re-runs the decoder over every prefix (no key-value cache): keep it narrow
         n_free = min(n_cand, self.n_decoder)
