@@ -64,6 +64,14 @@ def names_one_set_twice(sentence: str) -> bool:
     return len(names) >= 2 and len(set(names)) == 1
 
 
+def claim_phrase(hypothesis: Hypothesis) -> str:
+    """The per-image phrase the image-text head scores: the proposer's, else parsed from the text."""
+    phrase = hypothesis.params.get("phrase")
+    if isinstance(phrase, str) and phrase.strip():
+        return phrase
+    return parse_claim(hypothesis.description).phrase
+
+
 def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]) -> np.ndarray:
     """(N, D) embeddings x hypotheses -> (N, H) per-image scores, higher = shows it more.
 
@@ -82,9 +90,7 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
         k = model.type_index(hyp.params.get("type_id") or hyp.concept)
         if k is None:
             text_cols.append(j)
-            phrase = hyp.params.get("phrase")
-            phrases.append(phrase if isinstance(phrase, str) and phrase.strip()
-                           else parse_claim(hyp.description).phrase)
+            phrases.append(claim_phrase(hyp))
             continue
         if types is None:
             types = model.type_logits(emb)  # (N, T)

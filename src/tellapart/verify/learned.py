@@ -63,13 +63,6 @@ class LearnedScorer(Scorer):
             self.model = load_default()
         return self.model
 
-    @staticmethod
-    def phrase_of(hypothesis: Hypothesis) -> str:
-        phrase = hypothesis.params.get("phrase")
-        if isinstance(phrase, str) and phrase.strip():
-            return phrase
-        return parse_claim(hypothesis.description).phrase
-
     def can_score(self, hypothesis: Hypothesis) -> bool:
         if not self.available() or hypothesis.scorer not in (None, self.name):
             return False
