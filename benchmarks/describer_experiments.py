@@ -3,6 +3,7 @@
 Each sub-command prints a markdown table that goes into BENCHMARKS.md next to its command::
 
     .venv/bin/python benchmarks/describer_experiments.py openvocab [--types 20] [--n-per-side 100] [--seed 0] [--json PATH]
+    .venv/bin/python benchmarks/describer_experiments.py reading
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
 
@@ -15,10 +16,18 @@ library default).
 
 ``openvocab``: for 20 difference types of ``tellapart.synth``, held-out images (``split=
 "heldout"``: base images no training stream draws) with the difference in set A only are
-embedded, and the image-text scorer's logit for the canonical per-image phrase and for three
-fresh paraphrases written here (asserted to be absent from every training template) is turned
-into an AUROC (set A = positive). A paraphrase "holds" when its AUROC is within 0.05 of the
-canonical phrase's.
+embedded. The canonical sentence and three fresh paraphrases written here (asserted to be
+absent from every training template) are typed as hypotheses about set A, read by the
+learned scorer (``LearnedScorer.interpret``: a trained sentence, or a wording read as a
+trained difference, is scored by the type head; any other wording by the image-text head)
+and scored per image; each score is turned into an AUROC (set A = positive). A paraphrase
+"holds" when its AUROC is within 0.05 of the canonical sentence's. The table also gives
+the image-text head alone on the per-image phrases (canonical phrase vs fresh phrases).
+
+``reading``: the development set that chose ``READ_AS_SIMILARITY`` and ``READ_AS_MARGIN``
+(``tellapart.propose.learned``): how many development wordings each threshold pair reads as
+a trained difference, how many of them as the right one, and how many unrelated claims it
+reads; the open-vocabulary paraphrases take no part in it.
 
 ``scale``: the set comparator on random embeddings, n images per side: seconds of
 ``compare`` alone and of ``describe`` (comparator + beam search), best of ``--repeats``, a
@@ -223,14 +232,35 @@ def check_fresh(fresh: dict[str, tuple[str, str, str]], model: Describer | None 
             seen.add(n)
 
 
+_FINITE_VERBS = {"have", "has", "show", "shows", "contain", "contains", "look", "looks", "appear",
+                 "seem", "lack", "lacks", "are", "is"}
+
+
+def typed_sentence(phrase: str) -> str:
+    """The sentence a user would type for a per-image phrase: "Set A images <phrase>" when it
+    starts with a verb ("have ..."), else "Set A images are <phrase>"; it must parse back."""
+    from tellapart.models.text import parse_claim
+
+    verb_first = phrase.split()[0].lower() in _FINITE_VERBS
+    candidates = [f"Set A images {phrase}"] if verb_first else [f"Set A images are {phrase}"]
+    for sentence in candidates:
+        claim = parse_claim(sentence)
+        if claim.phrase == phrase and claim.subject == "A":
+            return sentence
+    raise ValueError(f"no sentence about set A parses back to {phrase!r}")
+
+
 def cmd_openvocab(args: argparse.Namespace) -> None:
     from tellapart.models.text import parse_claim
+    from tellapart.propose.learned import claim_scores
     from tellapart.synth import DiffSpec, make_task
     from tellapart.synth.differences import create_difference
+    from tellapart.verify.learned import LearnedScorer
 
     _set_threads(args.threads)
     model = _load_model(args.model)
     check_fresh(FRESH, model)
+    scorer = LearnedScorer(model)
     types = list(FRESH)[:args.types]
     if args.types > len(FRESH):
         print(f"only {len(FRESH)} types have fresh paraphrases; using those", file=sys.stderr)
@@ -246,48 +276,86 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         images = np.stack([*task.images_a, *task.images_b])
         is_a = np.arange(len(images)) < len(task.images_a)
         emb = model.embed(images)
+        # As a user gets it from the learned scorer: each sentence typed as a hypothesis,
+        # read by LearnedScorer.interpret and scored as the verifier scores it. (`compare`
+        # offers a typed claim to the measurement scorer first; that one is not measured here.)
+        typed = [diff.sentence, *(typed_sentence(p) for p in FRESH[tid])]
+        # A refused wording (the scorer cannot express a negation: "not in sharp focus") gets
+        # no AUROC and does not hold.
+        hyps = [scorer.interpret(text) for text in typed]
+        if hyps[0] is None:
+            raise RuntimeError(f"{tid}: the learned scorer refused the canonical sentence")
+        usable = [j for j, h in enumerate(hyps) if h is not None]
+        scores = claim_scores(model, emb, [hyps[j] for j in usable])  # type: ignore[misc]
+        aucs = [float("nan")] * len(typed)
+        for col, j in enumerate(usable):
+            aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
+        reads = [("refused" if h is None else str(h.params.get("read_as", ""))) for h in hyps[1:]]
+        # The image-text head alone, on per-image phrases (this table before wordings were read
+        # as trained differences): how far the head itself generalises.
         texts = [canonical, diff.phrase, *FRESH[tid]]
         logits = model.score_texts(emb, texts)  # (N, T)
-        aucs = [auroc(logits[is_a, j], logits[~is_a, j]) for j in range(len(texts))]
-        can_auc, short_auc, para_aucs = aucs[0], aucs[1], aucs[2:]
-        gaps = [p - can_auc for p in para_aucs]
+        head = [auroc(logits[is_a, j], logits[~is_a, j]) for j in range(len(texts))]
+        gaps = [a - aucs[0] for a in aucs[1:]]
+        head_gaps = [a - head[0] for a in head[2:]]
         row = {
             "type_id": tid,
-            "canonical": canonical,
-            "canonical_auroc": can_auc,
-            "short_phrase": diff.phrase,
-            "short_phrase_auroc": short_auc,
+            "canonical_sentence": diff.sentence,
+            "canonical_auroc": aucs[0],
             "paraphrases": list(FRESH[tid]),
-            "paraphrase_auroc": para_aucs,
+            "typed_sentences": typed[1:],
+            "paraphrase_auroc": aucs[1:],
+            "read_as": reads,
             "gaps": gaps,
-            "max_abs_gap": max(abs(g) for g in gaps),
-            "holds": all(abs(g) <= HOLD_TOLERANCE for g in gaps),
+            "max_abs_gap": max(abs(g) if np.isfinite(g) else np.inf for g in gaps),
+            "holds": all(bool(abs(g) <= HOLD_TOLERANCE) for g in gaps),
+            "head_canonical_phrase": canonical,
+            "head_canonical_auroc": head[0],
+            "head_short_phrase_auroc": head[1],
+            "head_paraphrase_auroc": head[2:],
+            "head_gaps": head_gaps,
+            "head_holds": all(abs(g) <= HOLD_TOLERANCE for g in head_gaps),
         }
         rows.append(row)
-        print(f"{tid}: canonical {can_auc:.3f}, paraphrases "
-              f"{', '.join(f'{a:.3f}' for a in para_aucs)} ({time.perf_counter() - t:.0f} s)",
-              file=sys.stderr)
+        print(f"{tid}: canonical {aucs[0]:.3f}, paraphrases "
+              f"{', '.join(f'{a:.3f}' for a in aucs[1:])}, read as {reads} "
+              f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     n_hold = sum(r["holds"] for r in rows)
+    n_head_hold = sum(r["head_holds"] for r in rows)
     all_gaps = [g for r in rows for g in r["gaps"]]
-    mean_gap = float(np.mean(all_gaps))
-    mean_abs_gap = float(np.mean(np.abs(all_gaps)))
+    n_refused = sum(x == "refused" for r in rows for x in r["read_as"])
+    n_read = sum(bool(x) and x != "refused" for r in rows for x in r["read_as"])
+    n_read_right = sum(x == r["type_id"] for r in rows for x in r["read_as"])
+    mean_gap = float(np.nanmean(all_gaps))
+    mean_abs_gap = float(np.nanmean(np.abs(all_gaps)))
 
     print(f"| difference ({args.n_per_side}/side held-out images, s={args.s}, {args.size}px, "
-          f"base {args.base}) | canonical phrase | canonical AUROC | short phrase AUROC "
-          "| fresh 1 | fresh 2 | fresh 3 | max abs gap | all 3 within "
-          f"{HOLD_TOLERANCE} |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"base {args.base}) | canonical sentence AUROC | fresh 1 | fresh 2 | fresh 3 "
+          f"| max abs gap | all 3 within {HOLD_TOLERANCE} | image-text head: canonical phrase "
+          "| fresh 1-3 | all 3 within |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    def cell(a: float, read: str) -> str:
+        if read == "refused":
+            return "refused (negation)"
+        return f"{a:.3f}" + (f" (read as {read})" if read else "")
+
     for r in rows:
-        paras = " | ".join(f"{a:.3f}" for a in r["paraphrase_auroc"])
-        print(f"| {r['type_id']} | {r['canonical']} | {r['canonical_auroc']:.3f} "
-              f"| {r['short_phrase_auroc']:.3f} | {paras} | {r['max_abs_gap']:.3f} "
-              f"| {'yes' if r['holds'] else 'no'} |")
+        paras = " | ".join(cell(a, x) for a, x in zip(r["paraphrase_auroc"], r["read_as"], strict=True))
+        head_paras = ", ".join(f"{a:.3f}" for a in r["head_paraphrase_auroc"])
+        print(f"| {r['type_id']} | {r['canonical_auroc']:.3f} | {paras} | {r['max_abs_gap']:.3f} "
+              f"| {'yes' if r['holds'] else 'no'} | {r['head_canonical_auroc']:.3f} | {head_paras} "
+              f"| {'yes' if r['head_holds'] else 'no'} |")
     print()
-    print(f"{n_hold}/{len(rows)} types have all 3 fresh paraphrases within {HOLD_TOLERANCE} AUROC "
-          f"of the canonical phrase; mean gap (paraphrase - canonical) {mean_gap:+.3f}, "
-          f"mean |gap| {mean_abs_gap:.3f}, over {len(all_gaps)} paraphrases; "
-          f"mean canonical AUROC {np.mean([r['canonical_auroc'] for r in rows]):.3f}, "
-          f"mean fresh AUROC {np.mean([a for r in rows for a in r['paraphrase_auroc']]):.3f}. "
+    print(f"Typed, read by the learned scorer: {n_hold}/{len(rows)} types have all 3 fresh "
+          f"paraphrases within {HOLD_TOLERANCE} AUROC of the canonical sentence; {n_read} of "
+          f"{len(all_gaps)} paraphrases were read as a trained difference ({n_read_right} as the "
+          f"right one), {n_refused} refused; mean gap (paraphrase - canonical) {mean_gap:+.3f}, mean |gap| "
+          f"{mean_abs_gap:.3f}; mean canonical AUROC {np.mean([r['canonical_auroc'] for r in rows]):.3f}, "
+          f"mean fresh AUROC {np.nanmean([a for r in rows for a in r['paraphrase_auroc']]):.3f}. "
+          f"Image-text head alone: {n_head_hold}/{len(rows)} types hold, mean canonical phrase "
+          f"AUROC {np.mean([r['head_canonical_auroc'] for r in rows]):.3f}, mean fresh "
+          f"{np.mean([a for r in rows for a in r['head_paraphrase_auroc']]):.3f}. "
           f"Model: {_model_name(args.model)}; {time.perf_counter() - t_all:.0f} s.")
     if args.json:
         out = {
@@ -297,11 +365,121 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
                          "tolerance": HOLD_TOLERANCE},
             "types": rows,
             "n_hold": n_hold,
+            "n_head_hold": n_head_hold,
+            "n_read": n_read,
+            "n_read_right": n_read_right,
+            "n_refused": n_refused,
             "mean_gap": mean_gap,
             "mean_abs_gap": mean_abs_gap,
         }
         Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
+
+
+# -- reading: how free wordings are mapped onto trained differences --------------------------------
+
+# Wordings for tuning READ_AS_SIMILARITY / READ_AS_MARGIN (tellapart.propose.learned), written
+# apart from FRESH (the open-vocabulary test never tunes anything): `check_dev` asserts both
+# are new to training and disjoint from each other.
+DEV_WORDINGS: dict[str, str] = {
+    "darker": "look underexposed and murky",
+    "brighter": "look overexposed and bright",
+    "grayscale": "have no hue at all",
+    "frame": "have a thick edge all around",
+    "blur": "look out of focus",
+    "noise": "look grainy",
+    "inverted": "look like photographic negatives",
+    "lower_contrast": "look washed-out and flat",
+    "higher_contrast": "look punchy with deep blacks and bright whites",
+    "warmer": "look more orange",
+    "cooler": "look more blue",
+    "vignette": "have shadowed corners",
+    "tiny_rectangles": "have little squares on them",
+    "circles": "have round spots",
+    "grid": "have a checkerboard of thin lines",
+    "text_watermark": "have writing on them",
+    "rotated": "are tilted",
+    "upside_down": "are the wrong way up",
+    "mirrored": "are flipped left to right",
+    "pixelated": "look blocky",
+    "jpeg": "show compression artefacts",
+    "sepia": "look brownish and old",
+    "more_saturated": "have vivid colours",
+    "less_saturated": "have dull, subdued colours",
+}
+# Claims about things no trained difference is: none of them may be read as one.
+DEV_UNRELATED: tuple[str, ...] = (
+    "contain dogs", "show people smiling", "taken outdoors", "contain cars", "show a beach",
+    "zxq blorf wug", "show cats", "contain trees", "are medical scans", "show hospitals",
+    "have more faces", "show snow", "feature red clothing", "are taken at night",
+    "contain handwritten notes", "show a chest x-ray", "have a ruler", "show water",
+    "have a pacemaker", "show older patients",
+)
+
+
+def cmd_reading(args: argparse.Namespace) -> None:
+    """Development-set table of READ_AS_SIMILARITY x READ_AS_MARGIN.
+
+    Positives: each type's held-out scorer phrase (kept out of scorer training, so the
+    adapter never saw it), read against a bank *without* the held-out phrases, as at
+    training time; plus DEV_WORDINGS, read against the full bank. Negatives: DEV_UNRELATED.
+    A reading is right when it names the type the wording was written for.
+    """
+    from tellapart.propose import learned as lp
+    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.train.data import type_info
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    fresh = {_norm(p) for ps in FRESH.values() for p in ps}
+    assert not fresh & {_norm(w) for w in [*DEV_WORDINGS.values(), *DEV_UNRELATED]}, \
+        "development wordings overlap the open-vocabulary test"
+    known = training_texts(model)
+    in_training = [w for w in [*DEV_WORDINGS.values(), *DEV_UNRELATED] if _norm(w) in known]
+    assert not in_training, f"development wordings that are training texts: {in_training}"
+
+    def bank(holdout: bool) -> tuple[list[str], np.ndarray]:
+        owners, phrases = [], []
+        for tid in model.type_ids:
+            info = type_info(DIFFERENCES.create(tid), holdout_paraphrase=holdout)
+            owners += [tid] * len(info.image_phrases)
+            phrases += info.image_phrases
+        return owners, model.text_embeddings(phrases)
+
+    def nearest(owners: list[str], emb: np.ndarray, text: str) -> tuple[str, float, float]:
+        sims = emb @ model.text_embeddings([text])[0]
+        per: dict[str, float] = {}
+        for tid, sim in zip(owners, sims, strict=True):
+            per[tid] = max(per.get(tid, -1.0), float(sim))
+        ranked = sorted(per.items(), key=lambda kv: -kv[1])
+        return ranked[0][0], ranked[0][1], ranked[0][1] - ranked[1][1]
+
+    train_bank, full_bank = bank(True), bank(False)
+    positives: list[tuple[str, str, tuple[str, float, float]]] = []
+    for tid in model.type_ids:
+        for phrase in type_info(DIFFERENCES.create(tid), holdout_paraphrase=True).heldout_phrases:
+            positives.append((tid, phrase, nearest(*train_bank, phrase)))
+    for tid, phrase in DEV_WORDINGS.items():
+        if tid in model.type_ids:
+            positives.append((tid, phrase, nearest(*full_bank, phrase)))
+    negatives = [(w, nearest(*full_bank, w)) for w in DEV_UNRELATED]
+    print(f"| similarity >= | margin >= | wordings read (of {len(positives)}) | read right "
+          f"| read wrong | unrelated claims read (of {len(negatives)}) |")
+    print("|---|---|---|---|---|---|")
+    for tau in (0.6, 0.65, 0.7, 0.75, 0.8, 0.85):
+        for margin in (0.0, 0.05, 0.1):
+            read = [(tid, r) for tid, _, r in positives if r[1] >= tau and r[2] >= margin]
+            right = sum(tid == r[0] for tid, r in read)
+            neg = sum(r[1] >= tau and r[2] >= margin for _, r in negatives)
+            mark = " (used)" if (tau, margin) == (lp.READ_AS_SIMILARITY, lp.READ_AS_MARGIN) else ""
+            print(f"| {tau}{mark} | {margin} | {len(read)} | {right} | {len(read) - right} | {neg} |")
+    print()
+    print("Wordings at the thresholds in use:")
+    for tid, phrase, (got, sim, margin) in positives:
+        ok = sim >= lp.READ_AS_SIMILARITY and margin >= lp.READ_AS_MARGIN
+        print(f"- {tid}: {phrase!r} -> {got if ok else 'not read'} (nearest {got}, "
+              f"similarity {sim:.2f}, margin {margin:.2f})")
+    print(f"Model: {_model_name(args.model)}.")
 
 
 # -- scale -----------------------------------------------------------------------------------------
@@ -477,7 +655,8 @@ def cmd_cold(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name, fn in (("openvocab", cmd_openvocab), ("scale", cmd_scale), ("cold", cmd_cold)):
+    for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("scale", cmd_scale),
+                     ("cold", cmd_cold)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,

@@ -156,3 +156,32 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
     assert "type_head" in heads
     type_claims = {h.concept for h in hyps if h.params["head"] == "type_head"}
     assert {c.rsplit(":", 1)[0] for c in type_claims} == {"diff:tiny_rectangles", "diff:darker"}
+
+
+def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: DataContext) -> None:
+    from tellapart.propose.learned import claim_scores, read_as_trained, trained_phrases
+
+    torch.manual_seed(5)
+    tok = WordTokenizer.build(SENTENCES)
+    cfg = DescriberConfig.tiny(len(tok))
+    cfg.n_types = 2
+    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"]).eval()
+    bank = trained_phrases(typed)
+    assert {t for t, _ in bank} == {"tiny_rectangles", "darker"}
+    # a trained phrase is its own nearest neighbour (similarity 1): read as its difference
+    phrase = next(p for t, p in bank if t == "tiny_rectangles" and "box" in p)
+    reading = read_as_trained(typed, phrase)
+    assert reading is not None and reading.type_id == "tiny_rectangles"
+    assert reading.similarity > 0.99 and reading.nearest == phrase
+    assert read_as_trained(typed, "contain dogs playing in a park") is None
+    assert read_as_trained(typed, "   ") is None
+    hyp = LearnedScorer(model=typed).interpret(f"Set B images {phrase}")
+    assert hyp is not None and hyp.concept == "diff:tiny_rectangles:B"
+    assert hyp.params["read_as"] == "tiny_rectangles"
+    emb = runtime.embed_records(typed, ctx, list(ctx.table.records))
+    canonical = LearnedScorer(model=typed).interpret("Set B images contain tiny rectangles")
+    assert canonical is not None
+    scores = claim_scores(typed, emb, [hyp, canonical])
+    np.testing.assert_array_equal(scores[:, 0], scores[:, 1])
+    # without a type head nothing is read: the image-text head scores every wording
+    assert read_as_trained(Describer(DescriberConfig.tiny(len(tok)), tok), phrase) is None

@@ -15,6 +15,7 @@ from tellapart.report.text import (
     n_tested,
     summary_sentence,
     timing_summary,
+    trained_difference_of,
 )
 from test_report_builders import make_report
 
@@ -76,3 +77,16 @@ def test_summary_counts_grouped_hypotheses(tmp_path: Path) -> None:
     report.settings["alpha"] = "high"
     with pytest.raises(ValueError, match="alpha must be a number"):
         summary_sentence(report)
+
+
+def test_a_typed_claim_names_the_trained_difference_it_was_tested_as(tmp_path: Path) -> None:
+    from tellapart.report.terminal import yours_note
+
+    finding = make_report(tmp_path).findings[0]
+    finding.user, finding.concept = True, "diff:noise:A"
+    assert trained_difference_of(finding) == "noise"
+    assert yours_note(finding) == " (yours; tested as the trained difference noise)"
+    finding.concept = "text:set a images look odd"
+    assert trained_difference_of(finding) is None and yours_note(finding) == " (yours)"
+    finding.user, finding.concept = False, "diff:noise:A"  # proposed, not typed: nothing to say
+    assert trained_difference_of(finding) is None

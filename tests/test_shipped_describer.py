@@ -63,3 +63,38 @@ def test_learned_proposer_reports_nothing_between_samples_of_one_distribution(tm
                      jobs=1, seed=3)
     assert report.findings, "the proposer should still propose; the verifier must reject it"
     assert not any(f.significant for f in report.findings)
+
+
+# Wordings from the development set that tuned the reading thresholds (benchmarks/
+# describer_experiments.py DEV_WORDINGS), never the open-vocabulary test's paraphrases.
+READ = [("look grainy", "noise"), ("look out of focus", "blur"), ("are tilted", "rotated"),
+        ("look like photographic negatives", "inverted"), ("have vivid colours", "more_saturated")]
+NOT_READ = ["contain dogs", "show a chest x-ray", "zxq blorf wug", "have a pacemaker"]
+
+
+def test_typed_wordings_are_read_as_trained_differences_and_unrelated_ones_are_not() -> None:
+    from tellapart.models.weights import load_default
+    from tellapart.propose.learned import read_as_trained
+
+    model = load_default()
+    for phrase, type_id in READ:
+        reading = read_as_trained(model, phrase)
+        assert reading is not None and reading.type_id == type_id, (phrase, reading)
+    for phrase in NOT_READ:
+        assert read_as_trained(model, phrase) is None, phrase
+
+
+def test_a_read_wording_is_tested_like_the_canonical_sentence(tmp_path: Path) -> None:
+    # wordings the measurement scorer does not understand, so the learned scorer takes both
+    task = make_task([DiffSpec("inverted", s=0.9)], n_per_side=24, size=128, base="mixed",
+                     seed=9400, task_id="inverted")
+    folder = write_task(task, tmp_path, contact_sheet=False)
+    typed = ["Set A images look like photographic negatives",
+             "Set A images are colour-inverted (negatives)"]
+    report = compare(folder / "a", folder / "b", proposers=[], hypotheses=typed, progress=False,
+                     cache="", jobs=1, seed=3)
+    by_text = {f.description: f for f in report.findings}  # typed claims stay at top level
+    read, canonical = by_text[typed[0]], by_text[typed[1]]
+    assert read.scorer == canonical.scorer == "learned"
+    assert read.concept == canonical.concept == "diff:inverted:A"
+    assert read.significant and read.auroc == canonical.auroc and read.p_value == canonical.p_value

@@ -387,9 +387,13 @@ class ImageTextScorer(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(10.0)))
         self.logit_bias = nn.Parameter(torch.tensor(-3.0))
 
+    def text_side(self, txt_emb: torch.Tensor) -> torch.Tensor:
+        """(T, 384) MiniLM embeddings -> (T, 384) unit-length embeddings the images are matched to."""
+        return F.normalize(txt_emb + self.txt_adapter(txt_emb), dim=-1)
+
     def forward(self, img_emb: torch.Tensor, txt_emb: torch.Tensor) -> torch.Tensor:
         i = F.normalize(self.img_proj(img_emb), dim=-1)  # (N, 384)
-        t = F.normalize(txt_emb + self.txt_adapter(txt_emb), dim=-1)  # (T, 384)
+        t = self.text_side(txt_emb)  # (T, 384)
         scale = self.logit_scale.clamp(max=math.log(100.0)).exp()
         return scale * i @ t.T + self.logit_bias  # (N, T)
 
@@ -607,6 +611,16 @@ class Describer(nn.Module):
         out = self.scorer(e, txt).float().cpu().numpy()
         self.train(was_training)
         return out.astype(np.float32)
+
+    @torch.no_grad()
+    def text_embeddings(self, texts: list[str]) -> np.ndarray:
+        """(T, 384) float32 unit-length embeddings of ``texts`` on the image-text scorer's text side.
+
+        MiniLM plus the scorer's trained adapter: wordings the scorer treats alike lie close
+        here, which raw MiniLM does not promise for opposites ("lower/higher contrast").
+        """
+        txt = torch.from_numpy(text_side.encode(list(texts))).to(self.device)  # (T, 384)
+        return self.scorer.text_side(txt).float().cpu().numpy().astype(np.float32)
 
     @torch.no_grad()
     def type_logits(self, emb: np.ndarray) -> np.ndarray:

@@ -17,7 +17,9 @@ significance.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,13 +41,117 @@ def _auroc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(greater + 0.5 * ties)
 
 
-def learned_concept(model: Describer, sentence: str, more_in: str | None) -> str:
-    """Stable key of a claim: "diff:<id>:<set>" for sentences the model was trained on,
-    else "text:<normalised sentence>"."""
+READ_AS_SIMILARITY = 0.8
+"""A wording is read as a trained difference when its nearest trained phrase of that
+difference is at least this similar (cosine, on the scorer's text side)..."""
+READ_AS_MARGIN = 0.05
+"""...and that difference's nearest phrase beats every other difference's by this much.
+Both were chosen on a development set of wordings (each type's held-out scorer phrase,
+24 wordings written for tuning and 20 unrelated claims: ``python
+benchmarks/describer_experiments.py reading``), never on the open-vocabulary benchmark's
+paraphrases. With the shipped weights, at 0.8 / 0.05, 23 of 70 development wordings are read
+as a type, 21 of them as the right one, and none of the unrelated claims is read."""
+
+
+@dataclass(frozen=True)
+class TypeReading:
+    """A free wording read as one of the describer's trained differences.
+
+    Attributes
+    ----------
+    type_id : str
+        The trained difference.
+    similarity : float
+        Cosine similarity to its nearest trained phrase ``nearest``.
+    margin : float
+        How much closer that is than the nearest phrase of any other difference.
+    nearest : str
+    """
+
+    type_id: str
+    similarity: float
+    margin: float
+    nearest: str
+
+
+_PHRASE_BANKS: weakref.WeakKeyDictionary[Any, tuple[list[str], list[str], np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def trained_phrases(model: Describer) -> list[tuple[str, str]]:
+    """(type id, per-image phrase) of every phrase the scorer of ``model`` was trained on."""
+    from ..synth.differences import DIFFERENCES
+    from ..train.data import type_info
+
+    known = set(DIFFERENCES.list())
+    out: list[tuple[str, str]] = []
+    for tid in model.type_ids:
+        if tid in known:
+            info = type_info(DIFFERENCES.create(tid), holdout_paraphrase=False)
+            out += [(tid, phrase) for phrase in info.image_phrases]
+    return out
+
+
+def _phrase_bank(model: Describer) -> tuple[list[str], list[str], np.ndarray]:
+    bank = _PHRASE_BANKS.get(model)
+    if bank is None:
+        pairs = trained_phrases(model)
+        owners, phrases = [t for t, _ in pairs], [p for _, p in pairs]
+        emb = model.text_embeddings(phrases) if phrases else np.zeros((0, 0), np.float32)
+        bank = (owners, phrases, emb)
+        _PHRASE_BANKS[model] = bank
+    return bank
+
+
+def read_as_trained(model: Describer, phrase: str) -> TypeReading | None:
+    """The trained difference a per-image phrase means, when the describer can tell; else None.
+
+    The phrase ("show a band of colour along all four sides") is compared with every
+    trained phrase on the image-text scorer's text side; it is read as difference ``t``
+    when ``t``'s nearest phrase is similar enough (:data:`READ_AS_SIMILARITY`) and clearly
+    nearer than any other difference's (:data:`READ_AS_MARGIN`). A claim read this way is
+    scored by the type head, the describer's densely trained detector of ``t``, instead of
+    the image-text head; the held-out test still decides whether it holds.
+    """
+    phrase = " ".join(phrase.split())
+    if not phrase or model.type_head is None:
+        return None
+    owners, phrases, emb = _phrase_bank(model)
+    if not phrases:
+        return None
+    sims = emb @ model.text_embeddings([phrase])[0]  # (P,)
+    best: dict[str, int] = {}
+    for i, tid in enumerate(owners):
+        if tid not in best or sims[i] > sims[best[tid]]:
+            best[tid] = i
+    ranked = sorted(best.items(), key=lambda kv: -float(sims[kv[1]]))
+    tid, i = ranked[0]
+    runner_up = float(sims[ranked[1][1]]) if len(ranked) > 1 else -1.0
+    similarity, margin = float(sims[i]), float(sims[i]) - runner_up
+    if similarity < READ_AS_SIMILARITY or margin < READ_AS_MARGIN:
+        return None
+    return TypeReading(tid, round(similarity, 4), round(margin, 4), phrases[i])
+
+
+def concept_and_reading(model: Describer, sentence: str,
+                        more_in: str | None) -> tuple[str, TypeReading | None]:
+    """:func:`learned_concept` and the reading it used (None for trained or unread sentences)."""
     known = model.concept_of(sentence)
+    reading = None
+    if known is None:
+        reading = read_as_trained(model, parse_claim(sentence).phrase)
+        if reading is not None:
+            known = f"diff:{reading.type_id}"
     if known is not None:
-        return f"{known}:{more_in}" if more_in else known
-    return "text:" + normalize_sentence(sentence).lower()
+        return (f"{known}:{more_in}" if more_in else known), reading
+    return "text:" + normalize_sentence(sentence).lower(), None
+
+
+def learned_concept(model: Describer, sentence: str, more_in: str | None) -> str:
+    """Stable key of a claim: "diff:<id>:<set>" for sentences the model was trained on or
+    reads as a trained difference (:func:`read_as_trained`), else "text:<normalised sentence>"."""
+    return concept_and_reading(model, sentence, more_in)[0]
 
 
 TYPE_FLOOR_LOGIT = -2.944

@@ -32,6 +32,7 @@ from .text import (
     report_alpha,
     summary_sentence,
     timing_summary,
+    trained_difference_of,
 )
 
 THUMB_MAX_SIDE = 160
@@ -197,6 +198,9 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         ("More in", f"Set {finding.more_in}"),
         ("Proposer / scorer", f"{finding.proposer} / {finding.scorer}"),
     ]
+    trained = trained_difference_of(finding)
+    if trained:
+        stats.append(("Tested as", f"the trained difference {trained}"))
     scores: Mapping[str, Sequence[float]] = finding.scores or {}
     plot_uri = plotter.data_uri(scores, finding.more_in)
     plot_counts = {

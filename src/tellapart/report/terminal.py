@@ -6,8 +6,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..types import Report
-from .text import fmt_auroc, fmt_p, skipped_line, summary_sentence
+from ..types import Finding, Report
+from .text import fmt_auroc, fmt_p, skipped_line, summary_sentence, trained_difference_of
+
+
+def yours_note(f: Finding) -> str:
+    """" (yours)", plus the trained difference a typed wording was tested as, if any."""
+    trained = trained_difference_of(f)
+    return f" (yours; tested as the trained difference {trained})" if trained else " (yours)"
 
 
 def _top(report: Report, top: int | None) -> int:
@@ -57,7 +63,7 @@ def print_table(report: Report, console: Console | None = None, top: int | None 
             style = "" if f.significant else "dim"
             table.add_row(
                 Text(str(f.rank)),
-                Text(f.description + (" (yours)" if f.user else "")),
+                Text(f.description + (yours_note(f) if f.user else "")),
                 Text(f.more_in),
                 Text(fmt_auroc(f)),
                 Text(fmt_p(f.q_value)),

@@ -56,6 +56,17 @@ def fmt_auroc(finding: Finding) -> str:
     return f"{fmt_num(finding.auroc)} [{fmt_num(lo)}, {fmt_num(hi)}]"
 
 
+def trained_difference_of(finding: Finding) -> str | None:
+    """The trained difference a typed claim was tested as ("noise"), else None.
+
+    The learned scorer reads a typed wording it recognises as one of the describer's
+    trained differences and tests it with that difference's detector; the report says so.
+    """
+    if finding.user and finding.concept.startswith("diff:"):
+        return finding.concept.split(":")[1]
+    return None
+
+
 def fmt_seconds(seconds: float) -> str:
     """ "0.42 s", "12.3 s", "3 min 05 s"."""
     if _is_missing(seconds):

@@ -9,8 +9,10 @@ Usage::
 Any wording works: the claim's per-image phrase ("have a small logo in the corner") is
 embedded by frozen MiniLM and compared with each image's projected embedding, so
 hypotheses the decoder wrote and sentences a user typed are scored alike. A sentence the
-describer was trained on is scored by its type head instead (a per-image detector of that
-difference, trained on dense labels), see :func:`tellapart.propose.learned.claim_scores`.
+describer was trained on, or a wording it reads as one of its trained differences
+(:func:`tellapart.propose.learned.read_as_trained`), is scored by its type head instead
+(a per-image detector of that difference, trained on dense labels), see
+:func:`tellapart.propose.learned.claim_scores`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from ..models.shipped import default_available
 from ..models.text import parse_claim
 from ..propose.base import DataContext
-from ..propose.learned import claim_scores, learned_concept
+from ..propose.learned import claim_scores, concept_and_reading
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
 
@@ -85,12 +87,17 @@ class LearnedScorer(Scorer):
         if not text or not self.available() or _NEGATION_RE.search(text):
             return None  # a similarity score cannot express "not X"
         claim = parse_claim(text)
+        concept, reading = concept_and_reading(self._get_model(), text, claim.subject)
+        params: dict[str, object] = {"phrase": claim.phrase}
+        if reading is not None:  # say in the report which trained difference was tested
+            params.update(read_as=reading.type_id, read_as_similarity=reading.similarity,
+                          read_as_nearest=reading.nearest)
         return Hypothesis(
             description=text,
-            concept=learned_concept(self._get_model(), text, claim.subject),
+            concept=concept,
             more_in=claim.subject,
             proposer="user",
             scorer=self.name,
-            params={"phrase": claim.phrase},
+            params=params,
             user=True,
         )
