@@ -4,6 +4,7 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
 
     .venv/bin/python benchmarks/describer_experiments.py openvocab [--types 20] [--n-per-side 100] [--seed 0] [--json PATH]
     .venv/bin/python benchmarks/describer_experiments.py reading
+    .venv/bin/python benchmarks/describer_experiments.py ceiling   --tasks BENCH_OUT/hard/tasks [--alpha 0.05]
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
 
@@ -28,6 +29,11 @@ the image-text head alone on the per-image phrases (canonical phrase vs fresh ph
 (``tellapart.propose.learned``): how many development wordings each threshold pair reads as
 a trained difference, how many of them as the right one, and how many unrelated claims it
 reads; the open-vocabulary paraphrases take no part in it.
+
+``ceiling``: on the task folders ``tellapart bench`` wrote, the accuracy a perfect per-image
+detector of the true differences would reach under the verifier's held-out design (an upper
+bound for any proposer and scorer), and the accuracy of the type head alone when every
+trained type is tested on all images.
 
 ``scale``: the set comparator on random embeddings, n images per side: seconds of
 ``compare`` alone and of ``describe`` (comparator + beam search), best of ``--repeats``, a
@@ -321,6 +327,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
               f"{', '.join(f'{a:.3f}' for a in aucs[1:])}, read as {reads} "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     n_hold = sum(r["holds"] for r in rows)
+    # the weaker reading of the bar: no paraphrase more than 0.05 *below* the canonical sentence
+    n_not_worse = sum(all(bool(g >= -HOLD_TOLERANCE) for g in r["gaps"]) for r in rows)
     n_head_hold = sum(r["head_holds"] for r in rows)
     all_gaps = [g for r in rows for g in r["gaps"]]
     n_refused = sum(x == "refused" for r in rows for x in r["read_as"])
@@ -348,7 +356,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
               f"| {'yes' if r['head_holds'] else 'no'} |")
     print()
     print(f"Typed, read by the learned scorer: {n_hold}/{len(rows)} types have all 3 fresh "
-          f"paraphrases within {HOLD_TOLERANCE} AUROC of the canonical sentence; {n_read} of "
+          f"paraphrases within {HOLD_TOLERANCE} AUROC of the canonical sentence ({n_not_worse}/"
+          f"{len(rows)} have none more than {HOLD_TOLERANCE} below it); {n_read} of "
           f"{len(all_gaps)} paraphrases were read as a trained difference ({n_read_right} as the "
           f"right one), {n_refused} refused; mean gap (paraphrase - canonical) {mean_gap:+.3f}, mean |gap| "
           f"{mean_abs_gap:.3f}; mean canonical AUROC {np.mean([r['canonical_auroc'] for r in rows]):.3f}, "
@@ -365,6 +374,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
                          "tolerance": HOLD_TOLERANCE},
             "types": rows,
             "n_hold": n_hold,
+            "n_not_worse": n_not_worse,
             "n_head_hold": n_head_hold,
             "n_read": n_read,
             "n_read_right": n_read_right,
@@ -480,6 +490,88 @@ def cmd_reading(args: argparse.Namespace) -> None:
         print(f"- {tid}: {phrase!r} -> {got if ok else 'not read'} (nearest {got}, "
               f"similarity {sim:.2f}, margin {margin:.2f})")
     print(f"Model: {_model_name(args.model)}.")
+
+
+# -- ceiling: what the verifier could confirm with a perfect detector ------------------------------
+
+
+def cmd_ceiling(args: argparse.Namespace) -> None:
+    """Oracle and type-head-only accuracies on tasks written by ``tellapart bench``.
+
+    For every task folder under ``--tasks`` (``BENCH_OUT/<suite>/tasks``):
+
+    - oracle: a perfect per-image detector of each true difference (1 on the images the
+      difference was applied to, 0 elsewhere, from ``truth.json``), tested with the
+      verifier's own held-out design (two folds, one-sided Mann-Whitney on each held-out
+      fold, ``p = 2 min_h p_h``, Benjamini-Hochberg over the true differences at 0.05). A
+      task counts when any true difference is significant; multi-difference recall counts
+      every significant one. Only true claims are tested, so this bounds what any proposer
+      and scorer can reach under this verifier at this sample size.
+    - type head, all types on all images: every trained type in both directions (one-sided
+      Mann-Whitney on the floored type-head logits, as the learned scorer scores them), BH
+      over all of them at ``--alpha``; top-1 / top-5 by AUROC among the significant ones.
+    """
+    from PIL import Image
+
+    from tellapart.propose.learned import TYPE_FLOOR_LOGIT
+    from tellapart.verify import stats
+    from tellapart.verify.verifier import split_folds
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    floors = np.array([max(TYPE_FLOOR_LOGIT, f) for f in model.type_floor]) if model.type_floor \
+        else np.full(len(model.type_ids), TYPE_FLOOR_LOGIT)
+    rows: list[dict[str, Any]] = []
+    for task_dir in sorted(Path(args.tasks).iterdir()):
+        truth_file = task_dir / "truth.json"
+        if not truth_file.is_file():
+            continue
+        truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        if not truth["differences"]:
+            continue
+        n = int(truth["n_per_side"])
+        files = [f"a/{i:04d}.png" for i in range(n)] + [f"b/{i:04d}.png" for i in range(n)]
+        is_a = np.arange(2 * n) < n
+        folds = split_folds(is_a, 0)
+        oracle_p = []
+        for d in truth["differences"]:
+            hit = set(d["affected"])
+            score = np.array([1.0 if f in hit else 0.0 for f in files])
+            more = is_a if d["target"] == "A" else ~is_a
+            fold_p = [stats.mannwhitney_p(score[more & (folds == h)], score[~more & (folds == h)],
+                                          "greater") for h in range(2)]
+            oracle_p.append(min(1.0, 2 * min(fold_p)))
+        oracle_sig = stats.benjamini_hochberg(oracle_p) <= 0.05
+        images = np.stack([np.asarray(Image.open(task_dir / f).convert("RGB")) for f in files])
+        logits = np.maximum(model.type_logits(model.embed(images)), floors)  # (2n, T)
+        keys, ps, aucs = [], [], []
+        for k, tid in enumerate(model.type_ids):
+            for side in "AB":
+                more = is_a if side == "A" else ~is_a
+                x, y = logits[more, k], logits[~more, k]
+                keys.append((tid, side))
+                ps.append(stats.mannwhitney_p(x, y, "greater"))
+                aucs.append(stats.auroc(x, y))
+        q = stats.benjamini_hochberg(ps)
+        top = [keys[i] for i in np.argsort(-np.array(aucs), kind="stable") if q[i] <= args.alpha][:5]
+        true = {(d["type_id"], d["target"]) for d in truth["differences"]}
+        rows.append({"task": task_dir.name, "n_true": len(true), "oracle": bool(oracle_sig.any()),
+                     "oracle_recall": float(oracle_sig.mean()),
+                     "type_acc1": bool(top) and top[0] in true,
+                     "type_acc5": any(t in true for t in top),
+                     "type_recall5": len(true & set(top)) / len(true)})
+    multi = [r for r in rows if r["n_true"] > 1]
+
+    def mean(key: str, of: list[dict[str, Any]]) -> str:
+        return f"{np.mean([r[key] for r in of]):.3f}" if of else "n/a"
+
+    print(f"| tasks ({args.tasks}) | n | oracle Acc@1 | oracle recall (multi) | type head, all types "
+          f"on all images: Acc@1 | Acc@5 | recall@5 (multi) |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {Path(args.tasks).parent.name} | {len(rows)} | {mean('oracle', rows)} "
+          f"| {mean('oracle_recall', multi)} | {mean('type_acc1', rows)} | {mean('type_acc5', rows)} "
+          f"| {mean('type_recall5', multi)} |")
+    print(f"Model: {_model_name(args.model)}; type-head family at alpha {args.alpha}.")
 
 
 # -- scale -----------------------------------------------------------------------------------------
@@ -655,8 +747,8 @@ def cmd_cold(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("scale", cmd_scale),
-                     ("cold", cmd_cold)):
+    for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
+                     ("scale", cmd_scale), ("cold", cmd_cold)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,
@@ -671,6 +763,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ov.add_argument("--size", type=int, default=128)
     ov.add_argument("--base", default="mixed")
     ov.add_argument("--json", default=None, help="write the results here")
+    ce = sub.choices["ceiling"]
+    ce.add_argument("--tasks", required=True, help="a suite's task folders, BENCH_OUT/<suite>/tasks")
+    ce.add_argument("--alpha", type=float, default=0.05)
     sc = sub.choices["scale"]
     sc.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000, 10000])
     sc.add_argument("--repeats", type=int, default=3)
