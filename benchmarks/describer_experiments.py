@@ -258,7 +258,7 @@ def typed_sentence(phrase: str) -> str:
 
 def cmd_openvocab(args: argparse.Namespace) -> None:
     from tellapart.models.text import parse_claim
-    from tellapart.propose.learned import claim_scores
+    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores
     from tellapart.synth import DiffSpec, make_task
     from tellapart.synth.differences import create_difference
     from tellapart.verify.learned import LearnedScorer
@@ -302,6 +302,17 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         texts = [canonical, diff.phrase, *FRESH[tid]]
         logits = model.score_texts(emb, texts)  # (N, T)
         head = [auroc(logits[is_a, j], logits[~is_a, j]) for j in range(len(texts))]
+        # The type head on the canonical difference with each floor policy: calibrated (as
+        # shipped), logit(0.05) only, none.
+        k_type = model.type_index(tid)
+        floors: dict[str, float] = {}
+        if k_type is not None:
+            raw = model.type_logits(emb)[:, k_type]
+            cal = max(TYPE_FLOOR_LOGIT, model.type_floor[k_type]) if model.type_floor else TYPE_FLOOR_LOGIT
+            for name, floor in (("calibrated", cal), ("logit(0.05)", TYPE_FLOOR_LOGIT),
+                                ("none", -np.inf)):
+                floored = np.maximum(raw, floor)
+                floors[name] = auroc(floored[is_a], floored[~is_a])
         gaps = [a - aucs[0] for a in aucs[1:]]
         head_gaps = [a - head[0] for a in head[2:]]
         row = {
@@ -321,6 +332,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
             "head_paraphrase_auroc": head[2:],
             "head_gaps": head_gaps,
             "head_holds": all(abs(g) <= HOLD_TOLERANCE for g in head_gaps),
+            "type_head_auroc_by_floor": floors,
         }
         rows.append(row)
         print(f"{tid}: canonical {aucs[0]:.3f}, paraphrases "
@@ -364,7 +376,10 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
           f"mean fresh AUROC {np.nanmean([a for r in rows for a in r['paraphrase_auroc']]):.3f}. "
           f"Image-text head alone: {n_head_hold}/{len(rows)} types hold, mean canonical phrase "
           f"AUROC {np.mean([r['head_canonical_auroc'] for r in rows]):.3f}, mean fresh "
-          f"{np.mean([a for r in rows for a in r['head_paraphrase_auroc']]):.3f}. "
+          f"{np.mean([a for r in rows for a in r['head_paraphrase_auroc']]):.3f}. Type head on "
+          f"the canonical difference, mean AUROC by floor: " + ", ".join(
+              f"{name} {np.mean([r['type_head_auroc_by_floor'][name] for r in rows if r['type_head_auroc_by_floor']]):.3f}"
+              for name in ("calibrated", "logit(0.05)", "none")) + ". "
           f"Model: {_model_name(args.model)}; {time.perf_counter() - t_all:.0f} s.")
     if args.json:
         out = {
