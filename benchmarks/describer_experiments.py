@@ -5,6 +5,7 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py openvocab [--types 20] [--n-per-side 100] [--seed 0] [--json PATH]
     .venv/bin/python benchmarks/describer_experiments.py reading
     .venv/bin/python benchmarks/describer_experiments.py ceiling   --tasks BENCH_OUT/hard/tasks [--alpha 0.05]
+    .venv/bin/python benchmarks/describer_experiments.py independent [--n-per-side 40]
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
 
@@ -34,6 +35,11 @@ reads; the open-vocabulary paraphrases take no part in it.
 detector of the true differences would reach under the verifier's held-out design (an upper
 bound for any proposer and scorer), and the accuracy of the type head alone when every
 trained type is tested on all images.
+
+``independent``: ``compare`` (default proposers) on held-out photograph crops where set A is
+changed by an edit written here with PIL (a red square, text, JPEG, brightness, grayscale,
+blur, flip, a black border), not by ``tellapart.synth``: does the first significant finding
+name the edit?
 
 ``scale``: the set comparator on random embeddings, n images per side: seconds of
 ``compare`` alone and of ``describe`` (comparator + beam search), best of ``--repeats``, a
@@ -589,6 +595,145 @@ def cmd_ceiling(args: argparse.Namespace) -> None:
     print(f"Model: {_model_name(args.model)}; type-head family at alpha {args.alpha}.")
 
 
+# -- independent: edits written here with PIL, on held-out photographs ------------------------------
+
+
+def _edit_red_box(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw
+
+    w, h = img.size
+    side = max(4, int(0.12 * w))
+    x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
+    out = img.copy()
+    ImageDraw.Draw(out).rectangle([x, y, x + side, y + side], fill=(220, 20, 20))
+    return out
+
+
+def _edit_text(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw
+
+    out = img.copy()
+    w, h = img.size
+    ImageDraw.Draw(out).text((int(rng.integers(2, w // 3)), int(rng.integers(h // 3, 2 * h // 3))),
+                             "SAMPLE", fill=(255, 255, 255))
+    return out
+
+
+def _edit_jpeg(img: Any, rng: np.random.Generator) -> Any:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=8)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _edit_darker(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageEnhance
+
+    return ImageEnhance.Brightness(img).enhance(0.55)
+
+
+def _edit_gray(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageOps
+
+    return ImageOps.grayscale(img).convert("RGB")
+
+
+def _edit_blur(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageFilter
+
+    return img.filter(ImageFilter.GaussianBlur(2.0))
+
+
+def _edit_upside_down(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageOps
+
+    return ImageOps.flip(img)
+
+
+def _edit_black_border(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageOps
+
+    w, h = img.size
+    return ImageOps.expand(img.resize((w - 16, h - 16)), border=8, fill=(0, 0, 0))
+
+
+# (edit, its function, the synth difference types that count as naming it, judged by the
+# benchmark's judge exactly as `tellapart bench` judges findings). Fixed before the first run.
+INDEPENDENT_EDITS: list[tuple[str, Callable[[Any, np.random.Generator], Any], tuple[str, ...]]] = [
+    ("small red square (PIL rectangle)", _edit_red_box,
+     ("tiny_rectangles", "occluding_patch", "stamp")),
+    ("white text 'SAMPLE' (PIL default font)", _edit_text, ("text_watermark",)),
+    ("JPEG quality 8 (PIL)", _edit_jpeg, ("jpeg",)),
+    ("darker, brightness x0.55 (PIL ImageEnhance)", _edit_darker, ("darker",)),
+    ("grayscale (PIL ImageOps)", _edit_gray, ("grayscale", "less_saturated")),
+    ("Gaussian blur radius 2 (PIL)", _edit_blur, ("blur",)),
+    ("upside down (PIL ImageOps.flip)", _edit_upside_down, ("upside_down",)),
+    ("8 px black border (PIL ImageOps.expand)", _edit_black_border, ("frame",)),
+]
+
+
+def cmd_independent(args: argparse.Namespace) -> None:
+    """`compare` on held-out photographs changed by edits written here with PIL, not by synth.
+
+    Set A and set B are different crops of the held-out bundled photographs
+    (``BaseSampler("photos", split="heldout")``); every set-A image gets the edit. Default
+    proposers (learned + measurements). A row names the first significant finding and
+    whether the benchmark's judge matches it to one of the difference types listed for that
+    edit (fixed before the first run).
+    """
+    from PIL import Image
+
+    from tellapart import compare
+    from tellapart.bench.judge import Judge, Truth
+    from tellapart.synth.bases import BaseSampler
+    from tellapart.synth.differences import create_difference
+
+    judge = Judge()
+
+    sampler = BaseSampler("photos", args.size, "heldout")
+    print(f"| edit on set A ({args.n_per_side} held-out photo crops per side, {args.size} px) "
+          "| first significant finding | concept | AUROC | proposer | names the edit "
+          "| first finding naming it (rank, AUROC) |")
+    print("|---|---|---|---|---|---|---|")
+    n_first = n_any = 0
+    with tempfile.TemporaryDirectory(prefix="tellapart_indep_") as tmp:
+        for k, (name, edit, accepted) in enumerate(INDEPENDENT_EDITS):
+            folders = {side: Path(tmp) / f"edit{k}" / side for side in "ab"}
+            for side_no, (side, folder) in enumerate(folders.items()):
+                folder.mkdir(parents=True)
+                for i in range(args.n_per_side):
+                    rng = np.random.default_rng([args.seed, k, side_no, i])
+                    img = Image.fromarray(sampler.sample(rng)[0]).convert("RGB")
+                    if side == "a":
+                        img = edit(img, rng)
+                    img.save(folder / f"{i:04d}.png")
+            report = compare(folders["a"], folders["b"], progress=False, cache="", jobs=args.jobs,
+                             seed=args.seed)
+            truths = []
+            for tid in accepted:
+                diff = create_difference(tid)
+                truths.append(Truth(tid, "A", diff.sentence, tuple(diff.paraphrases), diff.phrase))
+            sig = [f for f in report.findings if f.significant]
+            hits = [r for r, f in enumerate(sig, start=1)
+                    if any(judge.judge(f.description, f.more_in, t, f.concept).match for t in truths)]
+            n_first += bool(hits) and hits[0] == 1
+            n_any += bool(hits)
+            top = sig[0] if sig else None
+            print(f"| {name} | {top.description if top else 'none'} | {top.concept if top else ''} "
+                  f"| {f'{top.auroc:.3f}' if top else ''} | {top.proposer if top else ''} "
+                  f"| {'yes' if hits and hits[0] == 1 else 'no'} | "
+                  + (f"{sig[hits[0] - 1].description} ({hits[0]}, {sig[hits[0] - 1].auroc:.3f})"
+                     if hits else "none") + " |",
+                  flush=True)
+    print()
+    print(f"{n_first}/{len(INDEPENDENT_EDITS)} edits named by the first significant finding, "
+          f"{n_any}/{len(INDEPENDENT_EDITS)} by some significant finding. Model: "
+          f"{_model_name(args.model)}.")
+
+
 # -- scale -----------------------------------------------------------------------------------------
 
 
@@ -763,7 +908,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
-                     ("scale", cmd_scale), ("cold", cmd_cold)):
+                     ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,
@@ -781,6 +926,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ce = sub.choices["ceiling"]
     ce.add_argument("--tasks", required=True, help="a suite's task folders, BENCH_OUT/<suite>/tasks")
     ce.add_argument("--alpha", type=float, default=0.05)
+    ind = sub.choices["independent"]
+    ind.add_argument("--n-per-side", type=int, default=40)
+    ind.add_argument("--size", type=int, default=128)
+    ind.add_argument("--jobs", type=int, default=2, help="`compare` worker processes")
     sc = sub.choices["scale"]
     sc.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000, 10000])
     sc.add_argument("--repeats", type=int, default=3)
