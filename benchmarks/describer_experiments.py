@@ -469,21 +469,19 @@ def cmd_reading(args: argparse.Namespace) -> None:
     in_training = [w for w in [*DEV_WORDINGS.values(), *DEV_UNRELATED] if _norm(w) in known]
     assert not in_training, f"development wordings that are training texts: {in_training}"
 
-    def bank(holdout: bool) -> tuple[list[str], np.ndarray]:
+    def bank(holdout: bool) -> tuple[list[str], list[str], np.ndarray]:
         owners, phrases = [], []
         for tid in model.type_ids:
             info = type_info(DIFFERENCES.create(tid), holdout_paraphrase=holdout)
             owners += [tid] * len(info.image_phrases)
             phrases += info.image_phrases
-        return owners, model.text_embeddings(phrases)
+        return owners, phrases, model.text_embeddings(phrases)
 
-    def nearest(owners: list[str], emb: np.ndarray, text: str) -> tuple[str, float, float]:
-        sims = emb @ model.text_embeddings([text])[0]
-        per: dict[str, float] = {}
-        for tid, sim in zip(owners, sims, strict=True):
-            per[tid] = max(per.get(tid, -1.0), float(sim))
-        ranked = sorted(per.items(), key=lambda kv: -kv[1])
-        return ranked[0][0], ranked[0][1], ranked[0][1] - ranked[1][1]
+    def nearest(owners: list[str], phrases: list[str], emb: np.ndarray,
+                text: str) -> tuple[str, float, float]:
+        # the rule `read_as_trained` applies, before its thresholds
+        r = lp.nearest_type(owners, phrases, emb @ model.text_embeddings([text])[0])
+        return r.type_id, r.similarity, r.margin
 
     train_bank, full_bank = bank(True), bank(False)
     positives: list[tuple[str, str, tuple[str, float, float]]] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,7 +120,20 @@ def read_as_trained(model: Describer, phrase: str) -> TypeReading | None:
     owners, phrases, emb = _phrase_bank(model)
     if not phrases:
         return None
-    sims = emb @ model.text_embeddings([phrase])[0]  # (P,)
+    nearest = nearest_type(owners, phrases, emb @ model.text_embeddings([phrase])[0])
+    if nearest.similarity < READ_AS_SIMILARITY or nearest.margin < READ_AS_MARGIN:
+        return None
+    return replace(nearest, similarity=round(nearest.similarity, 4), margin=round(nearest.margin, 4))
+
+
+def nearest_type(owners: list[str], phrases: list[str], sims: np.ndarray) -> TypeReading:
+    """The difference owning the most similar phrase, and its margin over the next difference.
+
+    ``sims`` (P,) are one wording's similarities to ``phrases`` (owned by ``owners``); the
+    reading is returned whatever its similarity (the thresholds are the caller's).
+    """
+    if len(phrases) == 0:
+        raise ValueError("no trained phrases to compare with")
     best: dict[str, int] = {}
     for i, tid in enumerate(owners):
         if tid not in best or sims[i] > sims[best[tid]]:
@@ -128,10 +141,8 @@ def read_as_trained(model: Describer, phrase: str) -> TypeReading | None:
     ranked = sorted(best.items(), key=lambda kv: -float(sims[kv[1]]))
     tid, i = ranked[0]
     runner_up = float(sims[ranked[1][1]]) if len(ranked) > 1 else -1.0
-    similarity, margin = float(sims[i]), float(sims[i]) - runner_up
-    if similarity < READ_AS_SIMILARITY or margin < READ_AS_MARGIN:
-        return None
-    return TypeReading(tid, round(similarity, 4), round(margin, 4), phrases[i])
+    similarity = float(sims[i])
+    return TypeReading(tid, similarity, similarity - runner_up, phrases[i])
 
 
 def concept_and_reading(model: Describer, sentence: str,
