@@ -264,7 +264,7 @@ def typed_sentence(phrase: str) -> str:
 
 def cmd_openvocab(args: argparse.Namespace) -> None:
     from tellapart.models.text import parse_claim
-    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores
+    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores, type_floor_logits
     from tellapart.synth import DiffSpec, make_task
     from tellapart.synth.differences import create_difference
     from tellapart.verify.learned import LearnedScorer
@@ -314,8 +314,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         floors: dict[str, float] = {}
         if k_type is not None:
             raw = model.type_logits(emb)[:, k_type]
-            cal = max(TYPE_FLOOR_LOGIT, model.type_floor[k_type]) if model.type_floor else TYPE_FLOOR_LOGIT
-            for name, floor in (("calibrated", cal), ("logit(0.05)", TYPE_FLOOR_LOGIT),
+            for name, floor in (("calibrated", float(type_floor_logits(model)[k_type])),
+                                ("logit(0.05)", TYPE_FLOOR_LOGIT),
                                 ("none", -np.inf)):
                 floored = np.maximum(raw, floor)
                 floors[name] = auroc(floored[is_a], floored[~is_a])
@@ -532,14 +532,13 @@ def cmd_ceiling(args: argparse.Namespace) -> None:
     """
     from PIL import Image
 
-    from tellapart.propose.learned import TYPE_FLOOR_LOGIT
+    from tellapart.propose.learned import type_floor_logits
     from tellapart.verify import stats
-    from tellapart.verify.verifier import split_folds
+    from tellapart.verify.verifier import cross_fit_p_value, split_folds
 
     _set_threads(args.threads)
     model = _load_model(args.model)
-    floors = np.array([max(TYPE_FLOOR_LOGIT, f) for f in model.type_floor]) if model.type_floor \
-        else np.full(len(model.type_ids), TYPE_FLOOR_LOGIT)
+    floors = type_floor_logits(model)
     rows: list[dict[str, Any]] = []
     for task_dir in sorted(Path(args.tasks).iterdir()):
         truth_file = task_dir / "truth.json"
@@ -559,7 +558,7 @@ def cmd_ceiling(args: argparse.Namespace) -> None:
             more = is_a if d["target"] == "A" else ~is_a
             fold_p = [stats.mannwhitney_p(score[more & (folds == h)], score[~more & (folds == h)],
                                           "greater") for h in range(2)]
-            oracle_p.append(min(1.0, 2 * min(fold_p)))
+            oracle_p.append(cross_fit_p_value(fold_p))
         oracle_sig = stats.benjamini_hochberg(oracle_p) <= 0.05
         images = np.stack([np.asarray(Image.open(task_dir / f).convert("RGB")) for f in files])
         logits = np.maximum(model.type_logits(model.embed(images)), floors)  # (2n, T)

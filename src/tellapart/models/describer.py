@@ -659,8 +659,6 @@ class Describer(nn.Module):
         pb = 1.0 / (1.0 + np.exp(-self.type_logits(emb_b).astype(np.float64)))
         return np.asarray(pa.mean(axis=0) - pb.mean(axis=0))
 
-
-
     def concept_of(self, sentence: str) -> str | None:
         """"diff:<id>" when ``sentence`` is one the model was trained on, else None."""
         return self.known_sentences.get(normalize_sentence(sentence))

@@ -172,6 +172,14 @@ logit from -6 to -4) is a real but meaningless shift that a rank test finds sign
 A model with calibrated per-type floors (``Describer.type_floor``: the logit that 95 % of
 images without the type stay under) uses the higher of the two."""
 
+def type_floor_logits(model: Describer) -> np.ndarray:
+    """(T,) the logit each type-head output is floored at: max(TYPE_FLOOR_LOGIT, calibrated floor)."""
+    floors = np.full(len(model.type_ids), TYPE_FLOOR_LOGIT, dtype=np.float64)
+    if model.type_floor:
+        floors = np.maximum(floors, np.asarray(model.type_floor, dtype=np.float64))
+    return floors
+
+
 _SET_NAME_RE = re.compile(r"\bset ([AB])\b", re.IGNORECASE)
 
 
@@ -202,17 +210,17 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
         return out
     text_cols: list[int] = []
     phrases: list[str] = []
-    types = None
+    types = floors = None
     for j, hyp in enumerate(hypotheses):
         k = model.type_index(hyp.params.get("type_id") or hyp.concept)
         if k is None:
             text_cols.append(j)
             phrases.append(claim_phrase(hyp))
             continue
-        if types is None:
+        if types is None or floors is None:
             types = model.type_logits(emb)  # (N, T)
-        floor = max(TYPE_FLOOR_LOGIT, model.type_floor[k]) if model.type_floor else TYPE_FLOOR_LOGIT
-        out[:, j] = np.maximum(types[:, k], floor)
+            floors = type_floor_logits(model)
+        out[:, j] = np.maximum(types[:, k], floors[k])
     if text_cols:
         out[:, text_cols] = model.score_texts(emb, phrases)  # (N, len(text_cols))
     return out
