@@ -146,6 +146,155 @@ FRESH: dict[str, tuple[str, str, str]] = {
                         "show a large blank area over the content"),
 }
 
+# A second open-vocabulary test set, written for session 5 by a writer that saw neither the
+# repository's templates and wordings nor FRESH: it was given only what each edit does. Five
+# entries that equalled training texts or development wordings were replaced by the same writer.
+# `--set fresh2` measures on it; UNRELATED2 are its claims about things no trained difference is.
+FRESH2: dict[str, tuple[str, str, str]] = {
+    "tiny_rectangles": (
+        "have small boxes scattered at random spots",
+        "contain a few tiny squares and rectangular outlines dropped over the scene",
+        "show several little rectangle artifacts, some filled and some hollow",
+    ),
+    "circles": (
+        "have small round dots sprinkled across them",
+        "contain several filled discs pasted at random locations",
+        "show a handful of solid round spots overlaid on the content",
+    ),
+    "frame": (
+        "have a thick solid-colour edge around the whole picture",
+        "surrounded by a uniform coloured margin on every side",
+        "show a flat colour band bordering all four sides",
+    ),
+    "grid": (
+        "overlaid with a regular lattice of thin lines",
+        "have a mesh of evenly spaced horizontal and vertical strokes drawn over them",
+        "show ruled lines in both directions, like graph paper",
+    ),
+    "lines": (
+        "have a few thin straight strokes cutting across at odd angles",
+        "crossed by several random line segments",
+        "show a couple of stray straight streaks drawn through the scene at random orientations",
+    ),
+    "text_watermark": (
+        "have words stamped over them",
+        "carry a short line of typed characters on top",
+        "show a caption-like text string superimposed on the photo",
+    ),
+    "darker": (
+        "underexposed overall",
+        "have reduced brightness across the whole frame",
+        "dimmer throughout, as if shot in low light",
+    ),
+    "lower_contrast": (
+        "have a narrow tonal range, everything squeezed toward mid grey",
+        "flat-looking, with weak separation between lights and darks",
+        "have compressed dynamic range with murky greys in place of deep blacks and bright whites",
+    ),
+    "grayscale": (
+        "drained of every hue, leaving just grey tones",
+        "rendered in shades of grey only",
+        "have had their colour channels collapsed to a single luminance channel",
+    ),
+    "sepia": (
+        "toned brown like an antique photograph",
+        "have a vintage brownish monochrome look",
+        "converted to brownish monochrome reminiscent of 19th-century prints",
+    ),
+    "inverted": (
+        "resemble photographic negatives",
+        "have every pixel value flipped, so brights became darks",
+        "colour-reversed, with complementary colours replacing the originals",
+    ),
+    "warmer": (
+        "have an orange-yellow cast",
+        "shifted toward warmer tones, like golden hour light",
+        "white-balanced too warm, with reddish highlights",
+    ),
+    "blur": (
+        "hazy, lacking crisp edges anywhere in the scene",
+        "soft and fuzzy, with smeared fine detail",
+        "have had a gaussian smoothing filter applied",
+    ),
+    "noise": (
+        "speckled with random per-pixel static",
+        "have fine random grain over every pixel",
+        "corrupted by additive gaussian noise",
+    ),
+    "pixelated": (
+        "blocky, made of visible square chunks",
+        "upscaled from a tiny resolution so individual pixels show as squares",
+        "have a mosaic effect with coarse square blocks",
+    ),
+    "shifted": (
+        "have the content pushed to one side, leaving a blank strip at the edge",
+        "translated off-centre with an empty band along one border",
+        "offset so the picture slides partly out of the frame and one edge is left blank",
+    ),
+    "rotated": (
+        "tilted at an angle",
+        "turned a few degrees, with filled-in corners",
+        "show the scene rotated off-axis with wedge-shaped fill at the corners",
+    ),
+    "half_darkened": (
+        "have one half much darker than the other",
+        "darkened on one side only",
+        "split down the middle with one half in shadow",
+    ),
+    "vignette": (
+        "have darkened corners and a brighter middle",
+        "fade to dark toward the edges",
+        "show heavy lens-style edge shading around a bright centre",
+    ),
+    "occluding_patch": (
+        "have a big solid block covering part of the scene",
+        "partly hidden behind a large flat rectangle",
+        "contain a large opaque box masking a region of the content",
+    ),
+}
+UNRELATED2: tuple[str, ...] = (
+    "show children playing in a park",
+    "show cats sitting indoors",
+    "feature people wearing glasses",
+    "show patients with a pleural effusion",
+    "include a visible chest tube",
+    "depict beach scenes",
+    "contain bicycles",
+    "depict adult women",
+    "feature people smiling",
+    "show faces in profile rather than frontal view",
+    "depict forests",
+    "contain food on plates",
+    "show birds in flight",
+    "include horses",
+    "feature people wearing hats",
+    "depict indoor kitchens",
+    "show skin lesions with irregular borders",
+    "contain fractures of the wrist",
+    "show lungs with signs of pneumonia",
+    "feature older adults",
+    "depict crowds at sporting events",
+    "contain boats on water",
+    "show trucks on highways",
+    "feature flowers in bloom",
+    "show people with beards",
+    "depict mountain landscapes",
+    "contain laptops",
+    "show hands holding tools",
+    "feature uniformed soldiers",
+    "depict farm animals",
+    "include babies",
+    "show people running",
+    "contain traffic lights",
+    "depict cloudy skies",
+    "show tattoos on skin",
+    "feature a nasogastric tube",
+    "show an enlarged heart",
+    "contain fish",
+    "depict wedding ceremonies",
+    "show people seated at desks",
+)
+
 HOLD_TOLERANCE = 0.05  # a paraphrase holds when |AUROC - canonical AUROC| <= this
 
 
@@ -232,6 +381,9 @@ def check_fresh(fresh: dict[str, tuple[str, str, str]], model: Describer | None 
     from tellapart.synth.differences import DIFFERENCES
 
     known = training_texts(model)
+    # the wordings the scorer reads free text with are not training text, but a test wording
+    # equal to one would be read by construction
+    wordings = {_norm(w) for t in DIFFERENCES.list() for w in DIFFERENCES.create(t).wordings}
     seen: set[str] = set()
     for tid, phrases in fresh.items():
         assert tid in DIFFERENCES, f"unknown difference type {tid!r}"
@@ -239,6 +391,7 @@ def check_fresh(fresh: dict[str, tuple[str, str, str]], model: Describer | None 
         for p in phrases:
             n = _norm(p)
             assert n not in known, f"{tid}: paraphrase {p!r} is a training text"
+            assert n not in wordings, f"{tid}: paraphrase {p!r} is a reading wording"
             assert n not in seen, f"{tid}: paraphrase {p!r} is used twice"
             assert parse_claim(p).phrase == p, f"{tid}: {p!r} is not a bare per-image phrase"
             seen.add(n)
@@ -264,18 +417,24 @@ def typed_sentence(phrase: str) -> str:
 
 def cmd_openvocab(args: argparse.Namespace) -> None:
     from tellapart.models.text import parse_claim
-    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores, type_floor_logits
+    from tellapart.propose.learned import (
+        TYPE_FLOOR_LOGIT,
+        claim_scores,
+        read_as_trained,
+        type_floor_logits,
+    )
     from tellapart.synth import DiffSpec, make_task
     from tellapart.synth.differences import create_difference
     from tellapart.verify.learned import LearnedScorer
 
     _set_threads(args.threads)
     model = _load_model(args.model)
-    check_fresh(FRESH, model)
+    fresh = FRESH2 if args.set == "fresh2" else FRESH
+    check_fresh(fresh, model)
     scorer = LearnedScorer(model)
-    types = list(FRESH)[:args.types]
-    if args.types > len(FRESH):
-        print(f"only {len(FRESH)} types have fresh paraphrases; using those", file=sys.stderr)
+    types = list(fresh)[:args.types]
+    if args.types > len(fresh):
+        print(f"only {len(fresh)} types have fresh paraphrases; using those", file=sys.stderr)
     rows: list[dict[str, Any]] = []
     t_all = time.perf_counter()
     for k, tid in enumerate(types):
@@ -291,7 +450,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         # As a user gets it from the learned scorer: each sentence typed as a hypothesis,
         # read by LearnedScorer.interpret and scored as the verifier scores it. (`compare`
         # offers a typed claim to the measurement scorer first; that one is not measured here.)
-        typed = [diff.sentence, *(typed_sentence(p) for p in FRESH[tid])]
+        typed = [diff.sentence, *(typed_sentence(p) for p in fresh[tid])]
         # A refused wording (the scorer cannot express a negation: "not in sharp focus") gets
         # no AUROC and does not hold.
         hyps = [scorer.interpret(text) for text in typed]
@@ -305,7 +464,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         reads = [("refused" if h is None else str(h.params.get("read_as", ""))) for h in hyps[1:]]
         # The image-text head alone, on per-image phrases (this table before wordings were read
         # as trained differences): how far the head itself generalises.
-        texts = [canonical, diff.phrase, *FRESH[tid]]
+        texts = [canonical, diff.phrase, *fresh[tid]]
         logits = model.score_texts(emb, texts)  # (N, T)
         head = [auroc(logits[is_a, j], logits[~is_a, j]) for j in range(len(texts))]
         # The type head on the canonical difference with each floor policy: calibrated (as
@@ -325,7 +484,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
             "type_id": tid,
             "canonical_sentence": diff.sentence,
             "canonical_auroc": aucs[0],
-            "paraphrases": list(FRESH[tid]),
+            "paraphrases": list(fresh[tid]),
             "typed_sentences": typed[1:],
             "paraphrase_auroc": aucs[1:],
             "read_as": reads,
@@ -344,6 +503,10 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         print(f"{tid}: canonical {aucs[0]:.3f}, paraphrases "
               f"{', '.join(f'{a:.3f}' for a in aucs[1:])}, read as {reads} "
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    # Claims about things no trained difference is must not be read as one (they would be
+    # tested by a detector of something else).
+    unrelated_read = [(u, r.type_id) for u in UNRELATED2
+                      if (r := read_as_trained(model, parse_claim(typed_sentence(u)).phrase))]
     n_hold = sum(r["holds"] for r in rows)
     # the weaker reading of the bar: no paraphrase more than 0.05 *below* the canonical sentence
     n_not_worse = sum(all(bool(g >= -HOLD_TOLERANCE) for g in r["gaps"]) for r in rows)
@@ -386,7 +549,10 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
           f"the canonical difference, mean AUROC by floor: " + ", ".join(
               f"{name} {np.mean([r['type_head_auroc_by_floor'][name] for r in rows if r['type_head_auroc_by_floor']]):.3f}"
               for name in ("calibrated", "logit(0.05)", "none")) + ". "
-          f"Model: {_model_name(args.model)}; {time.perf_counter() - t_all:.0f} s.")
+          f"Unrelated claims (UNRELATED2) read as a trained difference: {len(unrelated_read)}/"
+          f"{len(UNRELATED2)} {unrelated_read}. "
+          f"Model: {_model_name(args.model)}; wording set {args.set}; "
+          f"{time.perf_counter() - t_all:.0f} s.")
     if args.json:
         out = {
             "model": _model_name(args.model),
@@ -402,6 +568,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
             "n_refused": n_refused,
             "mean_gap": mean_gap,
             "mean_abs_gap": mean_abs_gap,
+            "wording_set": args.set,
+            "unrelated_read": unrelated_read,
         }
         Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
@@ -470,11 +638,14 @@ def cmd_reading(args: argparse.Namespace) -> None:
     assert not in_training, f"development wordings that are training texts: {in_training}"
 
     def bank(holdout: bool) -> tuple[list[str], list[str], np.ndarray]:
+        # as `reading_phrases` builds it: trained phrases, then the written wordings
         owners, phrases = [], []
         for tid in model.type_ids:
-            info = type_info(DIFFERENCES.create(tid), holdout_paraphrase=holdout)
-            owners += [tid] * len(info.image_phrases)
-            phrases += info.image_phrases
+            diff = DIFFERENCES.create(tid)
+            info = type_info(diff, holdout_paraphrase=holdout)
+            extra = [w for w in diff.wordings if w not in info.image_phrases]
+            owners += [tid] * (len(info.image_phrases) + len(extra))
+            phrases += [*info.image_phrases, *extra]
         return owners, phrases, model.text_embeddings(phrases)
 
     def nearest(owners: list[str], phrases: list[str], emb: np.ndarray,
@@ -920,6 +1091,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ov.add_argument("--size", type=int, default=128)
     ov.add_argument("--base", default="mixed")
     ov.add_argument("--json", default=None, help="write the results here")
+    ov.add_argument("--set", choices=["fresh", "fresh2"], default="fresh",
+                    help="test wordings: FRESH (session 3) or FRESH2 (session 5, other writer)")
     ce = sub.choices["ceiling"]
     ce.add_argument("--tasks", required=True, help="a suite's task folders, BENCH_OUT/<suite>/tasks")
     ce.add_argument("--alpha", type=float, default=0.05)

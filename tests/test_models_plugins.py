@@ -144,7 +144,7 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
     scorer = LearnedScorer(model=typed)
     hyp = scorer.interpret("Set A images are darker than set B images")
     assert hyp is not None and hyp.concept == "diff:darker:A"
-    free = scorer.interpret("Set A images look gloomy")
+    free = scorer.interpret("Set A images show a parade of elephants")
     assert free is not None
     emb = runtime.embed_records(typed, ctx, list(ctx.table.records))
     both = claim_scores(typed, emb, [hyp, free])
@@ -159,7 +159,13 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
 
 
 def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: DataContext) -> None:
-    from tellapart.propose.learned import claim_scores, read_as_trained, trained_phrases
+    from tellapart.propose.learned import (
+        claim_scores,
+        read_as_trained,
+        reading_phrases,
+        trained_phrases,
+    )
+    from tellapart.synth.differences import DIFFERENCES
 
     torch.manual_seed(5)
     tok = WordTokenizer.build(SENTENCES)
@@ -174,6 +180,12 @@ def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: 
     assert reading is not None and reading.type_id == "tiny_rectangles"
     assert reading.similarity > 0.99 and reading.nearest == phrase
     assert read_as_trained(typed, "contain dogs playing in a park") is None
+    # the written wordings join the trained phrases in the bank a wording is read against
+    wording = DIFFERENCES.create("darker").wordings[0]
+    assert (("darker", wording) in reading_phrases(typed)) and (("darker", wording) not in bank)
+    assert set(bank) <= set(reading_phrases(typed))
+    by_wording = read_as_trained(typed, wording)
+    assert by_wording is not None and by_wording.type_id == "darker" and by_wording.nearest == wording
     assert read_as_trained(typed, "   ") is None
     hyp = LearnedScorer(model=typed).interpret(f"Set B images {phrase}")
     assert hyp is not None and hyp.concept == "diff:tiny_rectangles:B"

@@ -497,6 +497,29 @@ def test_text_metadata(type_id: str) -> None:
     assert desc["type_id"] == type_id and len(desc["paraphrases"]) >= 4
 
 
+@pytest.mark.parametrize("type_id", ALL_IDS)
+def test_reading_wordings_are_new_bare_per_image_phrases(type_id: str) -> None:
+    from tellapart.models.text import parse_claim
+    from tellapart.train.data import type_info
+
+    d = create_difference(type_id)
+    assert len(d.wordings) >= 8 and len(set(d.wordings)) == len(d.wordings)
+    trained = {" ".join(p.lower().split()) for p in type_info(d, holdout_paraphrase=False).image_phrases}
+    for w in d.wordings:
+        # passed through parse_claim unchanged, so a claim "Set A images <w>" reads back to it
+        assert parse_claim(f"Set A images {w}").phrase == w and w == w.strip().lower()
+        assert "set a" not in w and "set b" not in w
+        assert " ".join(w.split()) not in trained, f"{w!r} is a training phrase"
+
+
+def test_reading_wordings_belong_to_one_type_each() -> None:
+    owners: dict[str, str] = {}
+    for t in ALL_IDS:
+        for w in create_difference(t).wordings:
+            assert w not in owners, f"{w!r} is a wording of {owners[w]} and of {t}"
+            owners[w] = t
+
+
 def test_sentences_are_distinct() -> None:
     sentences = [create_difference(t).sentence for t in ALL_IDS]
     assert len(set(sentences)) == len(sentences)

@@ -235,3 +235,42 @@ def test_constant_columns_rank_as_no_evidence() -> None:
         is_x = np.arange(n) < n // 2
         for z in rank_z_columns(values, is_x):
             assert (z[:3] == 0.0).all(), (n, z)
+
+
+def _paired_z_by_kernels(x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray) -> float:
+    # DeLong (1988) written out with the pairwise kernel psi(x, y) = [x > y] + [x == y] / 2
+    def psi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])
+
+    k1, k2 = psi(x1, y1), psi(x2, y2)
+    v10 = np.stack([k1.mean(1), k2.mean(1)])  # (2, m)
+    v01 = np.stack([k1.mean(0), k2.mean(0)])  # (2, n)
+    s = np.cov(v10) / x1.size + np.cov(v01) / y1.size
+    return float((k1.mean() - k2.mean()) / np.sqrt(s[0, 0] + s[1, 1] - 2 * s[0, 1]))
+
+
+def test_paired_auroc_z_matches_delong_kernels() -> None:
+    rng = np.random.default_rng(4)
+    x1, y1 = rng.normal(1.0, 1, 30), rng.normal(0, 1, 25)
+    # a second score of the same images: correlated with the first, weaker, with ties
+    x2, y2 = np.round(x1 + rng.normal(0, 1.5, 30)), np.round(y1 + rng.normal(0, 1.5, 25))
+    z = stats.paired_auroc_z(x1, y1, x2, y2)
+    assert z == pytest.approx(_paired_z_by_kernels(x1, y1, x2, y2), rel=1e-9)
+    assert z > 0 and stats.auroc(x1, y1) > stats.auroc(x2, y2)
+    assert stats.paired_auroc_z(x2, y2, x1, y1) == pytest.approx(-z)
+    assert stats.paired_auroc_z(x1, y1, 2 * x1 + 1, 2 * y1 + 1) == 0.0  # same ranks
+    assert np.isnan(stats.paired_auroc_z([1.0], [0.0, 1.0], [1.0], [0.0, 2.0]))
+    with pytest.raises(ValueError, match="same images"):
+        stats.paired_auroc_z(x1, y1, x2[:-1], y2)
+
+
+def test_paired_auroc_z_uses_the_correlation() -> None:
+    # Two nearly identical scores differ by little but very consistently: a paired test sees
+    # it, two independent AUROC variances would not.
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(0.8, 1, 200), rng.normal(0, 1, 200)
+    x2, y2 = x + rng.normal(0, 0.15, 200), y + rng.normal(0, 0.15, 200)
+    z = stats.paired_auroc_z(x, y, x2, y2)
+    unpaired = (stats.auroc(x, y) - stats.auroc(x2, y2)) / np.sqrt(
+        stats.delong_variance(x, y) + stats.delong_variance(x2, y2))
+    assert abs(z) > 3 * abs(unpaired)

@@ -11,11 +11,13 @@ from tellapart.config import Settings
 from tellapart.propose.base import DataContext, Proposer
 from tellapart.propose.measurement import MeasurementProposer
 from tellapart.propose.words import MeasurementWords
-from tellapart.types import Hypothesis
+from tellapart.types import Finding, Hypothesis
 from tellapart.verify import MeasurementScorer, VerificationResult, verify
 from tellapart.verify.simulate import Planted, synthetic_context, synthetic_table
 from tellapart.verify.verifier import (
     Verifier,
+    _Candidate,
+    _Test,
     cross_fit_p_value,
     cross_fit_q_values,
     split_folds,
@@ -220,3 +222,41 @@ def test_results_are_deterministic_given_the_seed() -> None:
     assert [replace(f, related=[]) for f in a.findings] == [
         replace(f, related=[]) for f in b.findings
     ]
+
+
+def _finding(concept: str, auroc: float, significant: bool = True, more_in: str = "A") -> Finding:
+    return Finding(rank=0, description=concept, concept=concept, more_in=more_in, auroc=auroc,
+                   auroc_ci=(0.0, 1.0), p_value=0.001, q_value=0.001, significant=significant,
+                   effect_size=2 * auroc - 1, proposer="test", scorer="test")
+
+
+def _candidate(concept: str, scores: np.ndarray) -> _Candidate:
+    hyp = Hypothesis(description=concept, concept=concept, more_in="A", proposer="test")
+    test = _Test(hypothesis=hyp, family=(0,), rows=np.arange(scores.size))
+    return _Candidate(key=concept, scorer=None, tests=[test], user=False,  # type: ignore[arg-type]
+                      all_scores=scores)
+
+
+def test_a_named_difference_leads_statistics_it_is_not_significantly_weaker_than() -> None:
+    from tellapart.verify import stats
+
+    rng = np.random.default_rng(0)
+    is_a = np.r_[np.ones(50, bool), np.zeros(50, bool)]
+    edit = np.where(is_a, rng.normal(1.3, 1, 100), rng.normal(0, 1, 100))
+    # a statistic the edit moves: a little higher AUROC by chance, not significantly
+    side_effect = edit + rng.normal(0, 0.4, 100) + 0.15 * is_a
+    strong = np.where(is_a, 6.0, 0.0) + rng.normal(0, 0.3, 100)  # a far stronger statistic
+    scores = {"colour:higher": strong, "brightness:lower": side_effect, "diff:inverted:A": edit}
+    keys = list(scores)
+    findings = [_finding(k, stats.auroc(v[is_a], v[~is_a])) for k, v in scores.items()]
+    cands = [_candidate(k, v) for k, v in scores.items()]
+    assert findings[0].auroc > findings[1].auroc > findings[2].auroc  # the order by AUROC alone
+    assert stats.paired_auroc_z(side_effect[is_a], side_effect[~is_a], edit[is_a], edit[~is_a]) < 1.645
+    order = Verifier._named_differences_first([0, 1, 2], findings, cands, is_a)
+    assert [keys[i] for i in order] == ["colour:higher", "diff:inverted:A", "brightness:lower"]
+    # a named claim that is not significant, or a statistic that is a typed claim, stays put
+    findings[2] = _finding("diff:inverted:A", findings[2].auroc, significant=False)
+    assert Verifier._named_differences_first([0, 1, 2], findings, cands, is_a) == [0, 1, 2]
+    findings[2] = _finding("diff:inverted:A", findings[2].auroc)
+    findings[1].user = True
+    assert Verifier._named_differences_first([0, 1, 2], findings, cands, is_a) == [0, 1, 2]

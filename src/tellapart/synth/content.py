@@ -38,6 +38,20 @@ class MoreObjects(_Content):
         "Set B images contain fewer objects than set A images",
     )
     phrase = "many objects"
+    wordings = (
+        "crowded",
+        "cluttered",
+        "full of objects",
+        "packed with shapes",
+        "have lots of items in the scene",
+        "have a high object count",
+        "have numerous objects scattered around",
+        "have extra objects added",
+        "busy with many things",
+        "contain lots of things",
+        "have a dense arrangement of objects",
+        "contain many different shapes",
+    )
     param_ranges = {"count": (0.0, 9.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -79,6 +93,20 @@ class LargeObject(_Content):
         "There is a very large shape in each set A image",
     )
     phrase = "large object"
+    wordings = (
+        "have a huge object",
+        "dominated by one big shape",
+        "have a big object in the centre",
+        "have a giant shape",
+        "contain a big item filling much of the frame",
+        "have one object taking up most of the view",
+        "have a massive central object",
+        "have a prominent big shape",
+        "feature a large subject",
+        "have an oversized shape in the middle",
+        "contain a dominant large object",
+        "have a big main subject",
+    )
     param_ranges = {"size": (0.0, 0.42)}  # radius as a fraction of the side
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -154,6 +182,20 @@ class Triangles(_ShapeKind):
         "Set A scenes contain triangle objects",
     )
     phrase = "triangles"
+    wordings = (
+        "have triangle shapes",
+        "with three-sided shapes",
+        "have pyramid-like shapes",
+        "show triangular objects",
+        "feature triangles",
+        "contain a triangle or two",
+        "have triangular figures",
+        "have wedge-shaped objects",
+        "have triangles drawn in them",
+        "depict triangles",
+        "have some triangular forms",
+        "have a few triangles",
+    )
 
 
 @register_difference
@@ -169,3 +211,17 @@ class Stars(_ShapeKind):
         "Set A scenes contain star objects",
     )
     phrase = "stars"
+    wordings = (
+        "have star symbols",
+        "feature star shapes",
+        "contain a star or two",
+        "have five-pointed stars",
+        "with star figures",
+        "show star-like shapes",
+        "depict stars",
+        "have a few stars",
+        "have spiky star forms",
+        "have stars drawn in them",
+        "have multi-pointed star objects",
+        "include star-shaped figures",
+    )

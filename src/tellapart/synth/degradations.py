@@ -38,6 +38,20 @@ class Blur(_Degradation):
         "Fine detail is smeared out in set A images",
     )
     phrase = "blurry"
+    wordings = (
+        "fuzzy",
+        "defocused",
+        "soft-focus",
+        "smudgy and indistinct",
+        "have gaussian blur applied",
+        "have soft, fuzzy edges everywhere",
+        "smoothed by a low-pass filter",
+        "low in sharpness",
+        "show uniform defocus blur in all directions",
+        "have reduced acutance",
+        "have missed focus",
+        "like the lens was badly focused",
+    )
     param_ranges = {"sigma": (0.0, 2.6)}  # pixels at 128 px
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -80,6 +94,20 @@ class MotionBlur(_Degradation):
         "Set A images suffer from camera shake",
     )
     phrase = "motion blur"
+    wordings = (
+        "streaky",
+        "shaky",
+        "have motion streaks",
+        "blurred by movement",
+        "have directional blur",
+        "have a linear blur kernel",
+        "taken with a moving camera",
+        "have ghosted edges along one direction",
+        "have panning blur",
+        "blurred from a slow shutter speed",
+        "streaked along a single angle",
+        "have shake blur",
+    )
     param_ranges = {"length": (1.0, 13.0)}  # pixels at 128 px
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -117,6 +145,20 @@ class Noise(_Degradation):
         "Set A pictures look speckled with sensor noise",
     )
     phrase = "noisy"
+    wordings = (
+        "staticky",
+        "have film grain",
+        "have gaussian noise",
+        "have high iso noise",
+        "have quantum mottle",
+        "have a fine random grain all over",
+        "have chroma noise",
+        "have a low signal-to-noise ratio",
+        "have a tv-static texture",
+        "have mottled noise across the whole picture",
+        "have additive random noise",
+        "have a sandy, grainy texture",
+    )
     param_ranges = {"sigma": (0.0, 30.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -153,6 +195,20 @@ class SaltPepper(_Degradation):
         "Random single-pixel specks appear in set A images",
     )
     phrase = "salt-and-pepper specks"
+    wordings = (
+        "peppered with black and white dots",
+        "have dead and stuck pixels",
+        "have sparse white and black specks",
+        "have isolated saturated pixels",
+        "have scattered pixel dropouts",
+        "have a sprinkling of pure white pixels",
+        "have bit-error speckles",
+        "have sparse impulse noise",
+        "have random pixels set to black or white",
+        "covered in tiny white and black flecks",
+        "have spike noise",
+        "have binary outlier pixels",
+    )
     param_ranges = {"fraction": (0.0, 0.06)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -189,6 +245,20 @@ class Jpeg(_Degradation):
         "Set A images show 8x8 blocking and ringing",
     )
     phrase = "jpeg artifacts"
+    wordings = (
+        "over-compressed",
+        "have compression artifacts",
+        "lossy and artefacted",
+        "have mosquito noise around edges",
+        "have macroblocking",
+        "saved at low jpeg quality",
+        "have codec artefacts",
+        "have ringing near edges",
+        "have colour bleeding from chroma subsampling",
+        "have dct block artefacts",
+        "like a web image re-saved many times",
+        "have a blotchy, low-bitrate look",
+    )
     param_ranges = {"quality": (95.0, 6.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -218,6 +288,20 @@ class Pixelated(_Degradation):
         "Set A images show coarse square pixel blocks",
     )
     phrase = "pixelated"
+    wordings = (
+        "pixelly",
+        "low-res",
+        "have big visible pixels",
+        "have a mosaic effect",
+        "have chunky square pixels",
+        "upscaled with nearest-neighbour interpolation",
+        "have jagged, stair-stepped edges",
+        "like 8-bit video game graphics",
+        "downsampled then enlarged",
+        "have large uniform pixel squares",
+        "have reduced spatial resolution",
+        "have a retro pixel-art look",
+    )
     param_ranges = {"block": (1.0, 10.0)}  # pixels at 128 px
 
     def is_noop(self, p: dict[str, Any]) -> bool:
@@ -247,6 +331,20 @@ class Posterized(_Degradation):
         "Set A images look quantised to a small palette",
     )
     phrase = "posterized"
+    wordings = (
+        "banded",
+        "quantised",
+        "have a reduced colour palette",
+        "have a limited number of tones",
+        "have stepped gradients",
+        "have false contours in smooth areas",
+        "have low bit depth",
+        "like a screen print",
+        "cartoon-like with flat areas of colour",
+        "have abrupt tonal steps",
+        "have a reduced number of intensity levels",
+        "have poster-like blocks of flat colour",
+    )
     param_ranges = {"levels": (256.0, 4.0)}
 
     def magnitude(self, s: float) -> dict[str, Any]:
@@ -276,6 +374,20 @@ class Sharpened(_Degradation):
         "Edges are artificially enhanced in set A images",
     )
     phrase = "oversharpened"
+    wordings = (
+        "crunchy",
+        "too crisp",
+        "have haloed edges",
+        "have an unsharp mask applied",
+        "have harsh, gritty detail",
+        "have bright and dark outlines along edges",
+        "have exaggerated micro-contrast",
+        "have a brittle, overprocessed look",
+        "have strong edge enhancement",
+        "have a heavy sharpening filter applied",
+        "have unnaturally high acutance",
+        "have accentuated texture and outlines",
+    )
     param_ranges = {"percent": (0.0, 320.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:

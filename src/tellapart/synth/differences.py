@@ -61,6 +61,12 @@ class Difference:
         At least four other wordings of ``sentence`` (also about set A).
     phrase : str
         Short per-image phrase ("tiny rectangles") for image-level training.
+    wordings : tuple of str
+        More per-image phrases that mean this difference ("have a few small boxes drawn on
+        them"), in the form :func:`tellapart.models.text.parse_claim` leaves a claim. They are
+        not training text: the learned scorer compares a user's wording with them and with the
+        trained phrases to decide which trained detector the wording names
+        (:func:`tellapart.propose.learned.read_as_trained`).
     param_ranges : dict of str -> (float, float)
         Magnitude parameters, each the value at ``s = 0`` and at ``s = 1``; linear in
         between unless :meth:`magnitude` is overridden.
@@ -83,6 +89,7 @@ class Difference:
     sentence: ClassVar[str]
     paraphrases: ClassVar[tuple[str, ...]]
     phrase: ClassVar[str]
+    wordings: ClassVar[tuple[str, ...]] = ()
     param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
     concept: ClassVar[str] = ""
     binary: ClassVar[bool] = False

@@ -39,6 +39,20 @@ class Rotated(_Geometric):
         "Set A pictures are rotated off the upright",
     )
     phrase = "rotated"
+    wordings = (
+        "crooked",
+        "askew",
+        "slanted",
+        "off-kilter",
+        "at an angle",
+        "canted",
+        "have a dutch angle",
+        "have a tilted horizon",
+        "leaning to one side",
+        "have a rotation applied",
+        "rotated by a few degrees",
+        "have empty wedges in the corners from rotating",
+    )
     param_ranges = {"angle": (0.0, 30.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -89,6 +103,20 @@ class Mirrored(_Geometric):
         "Set A pictures are horizontally reversed",
     )
     phrase = "mirrored"
+    wordings = (
+        "flipped left-right",
+        "flipped side to side",
+        "mirror-reversed",
+        "reflected horizontally",
+        "laterally inverted",
+        "flopped",
+        "have writing that reads backwards",
+        "have left-right reversal",
+        "flipped about the vertical axis",
+        "like seen in a mirror",
+        "have their handedness reversed",
+        "have the left side where the right should be",
+    )
 
     def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
         return image[:, ::-1].copy()
@@ -108,6 +136,20 @@ class UpsideDown(_Geometric):
         "Set A images are vertically mirrored",
     )
     phrase = "upside down"
+    wordings = (
+        "flipped top to bottom",
+        "topsy-turvy",
+        "the wrong way up",
+        "flipped about the horizontal axis",
+        "have the sky at the bottom",
+        "have the ground at the top",
+        "have a vertical flip applied",
+        "reflected vertically",
+        "have top and bottom reversed",
+        "standing on their heads",
+        "turned on their heads",
+        "vertically reversed",
+    )
 
     def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
         return image[::-1].copy()
@@ -126,6 +168,20 @@ class Zoomed(_Geometric):
         "Objects look bigger in set A images because they are cropped in",
     )
     phrase = "zoomed in"
+    wordings = (
+        "magnified",
+        "cropped in",
+        "close-up",
+        "tightly framed",
+        "enlarged",
+        "have a narrower field of view",
+        "show a smaller part of the scene blown up",
+        "shot from closer in",
+        "have a tight crop",
+        "have objects appearing larger",
+        "digitally zoomed",
+        "scaled up and cropped",
+    )
     param_ranges = {"zoom": (1.0, 2.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -191,6 +247,20 @@ class StretchedWide(_Stretch):
         "Set A images are pulled out sideways",
     )
     phrase = "stretched wide"
+    wordings = (
+        "horizontally stretched",
+        "widened",
+        "elongated sideways",
+        "fat-looking",
+        "squashed vertically",
+        "have objects looking fat and short",
+        "have circles turned into wide ovals",
+        "have everything widened",
+        "have an overly broad aspect ratio",
+        "with a horizontal stretch distortion",
+        "broadened left to right",
+        "like a 4:3 picture shown on a widescreen tv",
+    )
 
 
 @register_difference
@@ -206,6 +276,20 @@ class StretchedTall(_Stretch):
         "Set A images are pulled out vertically",
     )
     phrase = "stretched tall"
+    wordings = (
+        "vertically stretched",
+        "elongated upward",
+        "thin-looking",
+        "squeezed horizontally",
+        "have objects looking skinny and tall",
+        "have circles turned into tall ovals",
+        "have everything made taller",
+        "have an overly narrow aspect ratio",
+        "with a vertical stretch distortion",
+        "drawn out top to bottom",
+        "like a widescreen picture squeezed into a narrow frame",
+        "lanky and elongated",
+    )
 
 
 @register_difference
@@ -221,6 +305,20 @@ class Shifted(_Geometric):
         "Set A images have their content displaced toward one edge",
     )
     phrase = "shifted with blank edge"
+    wordings = (
+        "displaced",
+        "slid to one side",
+        "misaligned in the frame",
+        "have a blank band along one side",
+        "have an empty strip at one edge",
+        "have a black bar on one side",
+        "have a solid-coloured margin at one edge",
+        "have their content pushed toward an edge",
+        "have padding on just one side",
+        "have a gap where the picture was moved over",
+        "have a translation applied with an empty border",
+        "moved off-centre leaving a flat band",
+    )
     param_ranges = {"shift_frac": (0.0, 0.25)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:

@@ -37,6 +37,20 @@ class TinyRectangles(_Overlay):
         "Set A pictures show a few tiny boxes",
     )
     phrase = "tiny rectangles"
+    wordings = (
+        "have little boxes scattered over them",
+        "have a few small squares drawn at random spots",
+        "dotted with small rectangles",
+        "have tiny rectangular marks",
+        "have small box outlines",
+        "covered with tiny squares here and there",
+        "with small rectangles overlaid at random places",
+        "have a few tiny filled rectangles",
+        "have small rectangular blobs",
+        "show little square markers scattered around",
+        "have miniature boxes in various places",
+        "contain several tiny boxes",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "count": (1.0, 6.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -72,6 +86,20 @@ class Circles(_Overlay):
         "There are circular dots overlaid on set A pictures",
     )
     phrase = "small dots"
+    wordings = (
+        "have small round dots",
+        "have little circles scattered over them",
+        "polka-dotted",
+        "dotted with small rings",
+        "have tiny circular marks",
+        "have small filled discs",
+        "have a few small ring outlines",
+        "with little round blobs drawn on",
+        "show small circular markers",
+        "contain tiny circles",
+        "have round spots painted on them",
+        "have several small circles",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "count": (1.0, 8.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -111,6 +139,20 @@ class Lines(_Overlay):
         "There are scratch-like lines on set A images",
     )
     phrase = "thin lines"
+    wordings = (
+        "have random straight lines",
+        "crossed by a few lines",
+        "have stray line segments",
+        "have long thin strokes across them",
+        "scratched with straight lines",
+        "with lines drawn over them",
+        "have a few diagonal lines across them",
+        "slashed by thin lines",
+        "have thin coloured lines running across",
+        "marked with long straight strokes",
+        "have line artefacts cutting across them",
+        "have lines at random angles",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "count": (1.0, 4.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -149,6 +191,20 @@ class Grid(_Overlay):
         "There is a mesh of horizontal and vertical lines on set A images",
     )
     phrase = "grid overlay"
+    wordings = (
+        "gridded",
+        "have a lattice overlay",
+        "covered by a regular grid",
+        "have graph-paper lines",
+        "have a crosshatch pattern of lines",
+        "have a net of evenly spaced lines",
+        "have a grid drawn over them",
+        "have a square grid overlay",
+        "seen through a wire mesh",
+        "like a window screen over the picture",
+        "have periodic horizontal and vertical lines",
+        "with a checkerboard of thin lines over them",
+    )
     param_ranges = {"opacity": (0.0, 0.85)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -187,6 +243,20 @@ class TextWatermark(_Overlay):
         "There is a visible text label on set A images",
     )
     phrase = "text watermark"
+    wordings = (
+        "watermarked",
+        "captioned",
+        "have a word printed on them",
+        "have writing on them",
+        "have a text overlay",
+        "have typed text over them",
+        "contain written words",
+        "with lettering across them",
+        "have letters printed over the picture",
+        "have a text label burned in",
+        "have a word written across part of the picture",
+        "show a copyright-style text mark",
+    )
     param_ranges = {"opacity": (0.0, 0.95)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -227,6 +297,20 @@ class Stamp(_Overlay):
         "There is a logo overlaid on set A images",
     )
     phrase = "logo stamp"
+    wordings = (
+        "stamped",
+        "have a logo",
+        "have an emblem",
+        "have a seal on them",
+        "have an insignia overlaid",
+        "branded with a logo",
+        "have a rubber-stamp mark",
+        "have a crest-like icon",
+        "have an icon overlaid",
+        "have a star or letter inside a ring",
+        "have a badge-like symbol",
+        "have a brand mark placed on them",
+    )
     param_ranges = {"opacity": (0.0, 1.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -272,6 +356,20 @@ class Frame(_Overlay):
         "The edges of set A images are framed",
     )
     phrase = "border frame"
+    wordings = (
+        "framed",
+        "bordered",
+        "have a border",
+        "have a picture frame",
+        "enclosed in a frame",
+        "have a coloured edge band on all sides",
+        "with a coloured outline around the edges",
+        "have a thick line around the outside",
+        "outlined by a frame-like stripe",
+        "have a box drawn around the whole picture",
+        "have a double border line",
+        "have solid bands along all four edges",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "width_frac": (0.02, 0.07)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -317,6 +415,20 @@ class CornerMarker(_Overlay):
         "There is a corner badge on set A images",
     )
     phrase = "corner marker"
+    wordings = (
+        "have a corner mark",
+        "have a tab in a corner",
+        "have a dog-ear in the corner",
+        "have a filled triangle in one corner",
+        "have one corner marked",
+        "have a coloured corner flag",
+        "have a single mark tucked in a corner",
+        "with a blob in one of the corners",
+        "have a coloured square or dot in a corner",
+        "have a corner indicator",
+        "have a mark at one of the four corners",
+        "have a small corner sticker",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "size_frac": (0.06, 0.13)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:

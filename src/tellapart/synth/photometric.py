@@ -60,6 +60,20 @@ class Brighter(_Brightness):
         "Set A photos are more exposed",
     )
     phrase = "bright"
+    wordings = (
+        "overexposed",
+        "brightened",
+        "brightly lit",
+        "luminous",
+        "have high overall brightness",
+        "have raised exposure across the whole frame",
+        "with the brightness turned up",
+        "have elevated pixel intensities",
+        "have a high mean luminance",
+        "have blown-out highlights",
+        "lit up as if exposed too long",
+        "light-toned and bright throughout",
+    )
     param_ranges = {"factor": (1.0, 1.7)}
 
 
@@ -76,6 +90,20 @@ class Darker(_Brightness):
         "Set A photos are underexposed",
     )
     phrase = "dark"
+    wordings = (
+        "dim",
+        "murky",
+        "too dark",
+        "poorly lit",
+        "have low brightness",
+        "gloomy and dark",
+        "shot in low light",
+        "have deep shadows across the whole frame",
+        "with the brightness turned down",
+        "uniformly darkened from edge to edge",
+        "have a low mean luminance",
+        "have reduced pixel intensities",
+    )
     param_ranges = {"factor": (1.0, 0.45)}
 
 
@@ -103,6 +131,20 @@ class HigherContrast(_Contrast):
         "Set A images show punchier darks and lights",
     )
     phrase = "high contrast"
+    wordings = (
+        "contrasty",
+        "punchy",
+        "stark",
+        "have strong contrast",
+        "have boosted contrast",
+        "with the contrast turned up",
+        "have deep blacks and bright whites",
+        "have crushed shadows and clipped highlights",
+        "have a wide tonal range",
+        "have a steep tone curve",
+        "have harsh separation between lights and darks",
+        "have very dark darks and very light lights",
+    )
     param_ranges = {"contrast": (1.0, 1.9)}
 
 
@@ -118,6 +160,20 @@ class LowerContrast(_Contrast):
         "Set A images are low in contrast",
     )
     phrase = "low contrast"
+    wordings = (
+        "muddy",
+        "dull and flat",
+        "have reduced contrast",
+        "have weak tonal contrast",
+        "with the contrast turned down",
+        "have a compressed tonal range",
+        "have a narrow dynamic range",
+        "have everything in murky midtones",
+        "have a shallow tone curve",
+        "have darks and lights squeezed toward middle grey",
+        "have a small spread of pixel intensities",
+        "have shallow contrast",
+    )
     param_ranges = {"contrast": (1.0, 0.35)}
 
 
@@ -134,6 +190,20 @@ class Faded(_Photometric):
         "Set A photos look bleached",
     )
     phrase = "faded"
+    wordings = (
+        "hazy",
+        "milky",
+        "pale and foggy",
+        "have lifted blacks",
+        "have a whitish haze over them",
+        "covered by a light grey veil",
+        "have a matte film look",
+        "sun-faded like an old poster",
+        "like a print left too long in the sun",
+        "have shadows raised to light grey",
+        "overlaid with a pale wash",
+        "have lightened, chalky tones",
+    )
     param_ranges = {"amount": (0.0, 0.6)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -168,6 +238,20 @@ class MoreSaturated(_Saturation):
         "Set A pictures look more colourful",
     )
     phrase = "vivid colors"
+    wordings = (
+        "vibrant",
+        "oversaturated",
+        "vivid",
+        "have intense colours",
+        "have boosted saturation",
+        "with the saturation turned up",
+        "rich in colour",
+        "have garish, overly strong colours",
+        "have high chroma",
+        "have neon-bright colours",
+        "have very saturated hues",
+        "very colourful",
+    )
     param_ranges = {"saturation": (1.0, 2.3)}
 
 
@@ -183,6 +267,20 @@ class LessSaturated(_Saturation):
         "Set A pictures look desaturated",
     )
     phrase = "muted colors"
+    wordings = (
+        "undersaturated",
+        "drab",
+        "have dull colours",
+        "have subdued colours",
+        "with the saturation turned down",
+        "have low saturation",
+        "have low chroma",
+        "have toned-down, greyish colours",
+        "have colours partly drained toward grey",
+        "nearly colourless with a hint of colour left",
+        "have weak, understated hues",
+        "somewhat desaturated",
+    )
     param_ranges = {"saturation": (1.0, 0.3)}
 
 
@@ -199,6 +297,20 @@ class HueShift(_Photometric):
         "The hues of set A images are off",
     )
     phrase = "shifted hues"
+    wordings = (
+        "have unnatural colours",
+        "have false colours",
+        "have wrong colours like green skin or purple grass",
+        "have the hue channel rotated",
+        "have hue rotation applied",
+        "psychedelic, with swapped colours",
+        "have colours mapped to the wrong hues",
+        "have strange, alien colour schemes",
+        "have a rotated colour palette",
+        "have a hue offset with brightness kept the same",
+        "with every colour turned into a different hue",
+        "have weird, off hues",
+    )
     param_ranges = {"degrees": (0.0, 150.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -243,6 +355,20 @@ class Warmer(_Temperature):
         "Set A pictures have a warm, reddish tint",
     )
     phrase = "warm tint"
+    wordings = (
+        "warm",
+        "warm-toned",
+        "golden",
+        "amber-tinted",
+        "have an orange cast",
+        "have a yellowish cast",
+        "have a warm white balance",
+        "have boosted reds and reduced blues",
+        "have warmed-up colours",
+        "like they were shot under tungsten light",
+        "with a golden-hour warmth",
+        "have a red-orange colour shift",
+    )
     param_ranges = {"shift": (0.0, 45.0)}
 
 
@@ -259,6 +385,20 @@ class Cooler(_Temperature):
         "Set A pictures have a cold, bluish tint",
     )
     phrase = "cool tint"
+    wordings = (
+        "cool",
+        "cool-toned",
+        "bluish",
+        "icy",
+        "have a blue cast",
+        "have a cold white balance",
+        "have boosted blues and reduced reds",
+        "have cooled-down colours",
+        "like they were shot in blue shade",
+        "with a wintry, frosty feel",
+        "have a cyan-blue colour shift",
+        "blue-tinged",
+    )
     param_ranges = {"shift": (0.0, 45.0)}
 
 
@@ -275,6 +415,20 @@ class ColorTint(_Photometric):
         "Set A images have a monochrome colour wash",
     )
     phrase = "color tint"
+    wordings = (
+        "tinted",
+        "have a colour filter over them",
+        "washed in a single colour",
+        "dyed with one colour",
+        "toned in one hue",
+        "have a duotone look",
+        "bathed in one colour",
+        "as if shot through a coloured gel",
+        "have a uniform green, pink or purple wash",
+        "have a coloured overlay of a single hue",
+        "have a cast of some arbitrary colour",
+        "colourised with one hue",
+    )
     param_ranges = {"amount": (0.0, 0.45)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -302,6 +456,20 @@ class Grayscale(_Photometric):
         "Set B images are in colour while set A images are grey",
     )
     phrase = "grayscale"
+    wordings = (
+        "colourless",
+        "achromatic",
+        "without colour",
+        "in shades of grey",
+        "fully desaturated",
+        "have zero saturation",
+        "converted to greyscale",
+        "have had all colour removed",
+        "like black-and-white film photos",
+        "rendered purely in neutral greys",
+        "have only a luminance channel",
+        "shown as grey-level intensity images",
+    )
     param_ranges = {"amount": (0.0, 1.0)}
 
     def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
@@ -326,6 +494,20 @@ class Inverted(_Photometric):
         "Set A pictures are shown in negative",
     )
     phrase = "inverted colors"
+    wordings = (
+        "negative",
+        "inverted",
+        "photo-negative",
+        "colour negatives",
+        "have reversed tones",
+        "have every pixel value inverted",
+        "have bright areas dark and dark areas bright",
+        "have complementary colours everywhere",
+        "with the colours flipped to their opposites",
+        "like film negatives before printing",
+        "have an invert filter applied",
+        "have reversed contrast polarity",
+    )
 
     def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
         return 255 - image
@@ -344,6 +526,20 @@ class Sepia(_Photometric):
         "Set A images are tinted brown like antique prints",
     )
     phrase = "sepia tone"
+    wordings = (
+        "sepia",
+        "brownish",
+        "antique-looking",
+        "brown-toned",
+        "in sepia",
+        "have a warm brown monochrome tone",
+        "toned in browns like 19th-century photos",
+        "have a brown-and-cream old-photo look",
+        "have an aged, nostalgic brown tint",
+        "have a coffee-coloured monochrome look",
+        "have an old-timey brown filter",
+        "like old family photos from the 1900s",
+    )
     param_ranges = {"amount": (0.0, 1.0)}
 
     def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:

@@ -28,6 +28,20 @@ class Vignette(_Spatial):
         "Set A pictures fade to dark around the border",
     )
     phrase = "vignette"
+    wordings = (
+        "vignetted",
+        "have dark corners",
+        "have shaded edges",
+        "have lens vignetting",
+        "have light falloff toward the corners",
+        "have a bright centre fading to dark edges",
+        "have peripheral darkening",
+        "have a soft dark oval surrounding the centre",
+        "have dim edges and a well-lit centre",
+        "have a spotlight look with dark surroundings",
+        "have corner shading",
+        "have radial darkening around the periphery",
+    )
     param_ranges = {"strength": (0.0, 0.85)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -68,6 +82,20 @@ class HalfDarkened(_Spatial):
         "Half of every set A image is shaded",
     )
     phrase = "one half darkened"
+    wordings = (
+        "half in shadow",
+        "have a shadowed half",
+        "split into a bright half and a dark half",
+        "have half the frame dimmed",
+        "have one side in shade",
+        "have a hard shadow over half the picture",
+        "have a brightness step at the midline",
+        "have the top, bottom, left or right half dimmed",
+        "have a lighting split down the middle",
+        "have a dark half and a light half",
+        "unevenly lit with one side dark",
+        "shot with a graduated nd filter",
+    )
     param_ranges = {"factor": (1.0, 0.35)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -107,6 +135,20 @@ class OccludingPatch(_Spatial):
         "Set A images are partly occluded",
     )
     phrase = "occluding patch"
+    wordings = (
+        "occluded",
+        "have a big block covering part of them",
+        "have a large blob hiding part of the scene",
+        "have a region masked out",
+        "have a censored region",
+        "have part of the content hidden behind a shape",
+        "have a big rectangle pasted over the scene",
+        "have a large opaque box obscuring content",
+        "have a section obscured",
+        "have a redacted area",
+        "have a chunk blocked from view",
+        "have a large area painted over",
+    )
     param_ranges = {"area": (0.0, 0.22)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -164,6 +206,20 @@ class MarksTopLeft(_Spatial):
         "Small marks appear at the top left of set A images",
     )
     phrase = "marks in the top-left corner"
+    wordings = (
+        "have marks in the upper left",
+        "have little shapes clustered at the top left",
+        "have a few symbols in the top-left area",
+        "have a cluster of marks at the upper left",
+        "have annotations in the top left",
+        "have doodles near the upper-left corner",
+        "have small marks in the upper-left quadrant",
+        "have small dots and boxes at top left",
+        "have several little markings near the top-left",
+        "marked in the upper left",
+        "have shapes drawn in the top-left area",
+        "with small icons up in the top left",
+    )
     param_ranges = {"opacity": (0.0, 1.0), "count": (1.0, 4.0)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
@@ -210,6 +266,20 @@ class LightLeak(_Spatial):
         "One edge of each set A image is washed out by light",
     )
     phrase = "light leak"
+    wordings = (
+        "flared",
+        "have a warm glow at one edge",
+        "have an orange glow bleeding in from the side",
+        "have a pink or orange haze near one border",
+        "have a bright burst of light at one edge",
+        "have stray light leaking in",
+        "have a film light-leak effect",
+        "have sun flare from one side",
+        "have a luminous wash on one side",
+        "have glare coming in from an edge",
+        "have a coloured bloom near one border",
+        "have an overexposed glowing side",
+    )
     param_ranges = {"strength": (0.0, 0.9)}
 
     def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:

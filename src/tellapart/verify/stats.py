@@ -104,13 +104,49 @@ def delong_variance(x: np.ndarray | list[float], y: np.ndarray | list[float]) ->
     xa, ya = _check_pair(x, y)
     if xa.size < 2 or ya.size < 2:
         return float("nan")
-    # Placement values: how each score of one sample ranks against the whole other sample.
-    pooled = midranks(np.concatenate([xa, ya]))
-    rank_x_within = midranks(xa)
-    rank_y_within = midranks(ya)
-    v10 = (pooled[: xa.size] - rank_x_within) / ya.size
-    v01 = 1.0 - (pooled[xa.size :] - rank_y_within) / xa.size
+    v10, v01 = _placements(xa, ya)
     return float(v10.var(ddof=1) / xa.size + v01.var(ddof=1) / ya.size)
+
+
+def _placements(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # DeLong's placement values: how each score of one sample ranks against the other sample.
+    pooled = midranks(np.concatenate([x, y]))
+    v10 = (pooled[: x.size] - midranks(x)) / y.size
+    v01 = 1.0 - (pooled[x.size :] - midranks(y)) / x.size
+    return v10, v01
+
+
+def paired_auroc_z(
+    x1: np.ndarray | list[float], y1: np.ndarray | list[float],
+    x2: np.ndarray | list[float], y2: np.ndarray | list[float],
+) -> float:
+    """DeLong's (1988) z statistic of ``auroc(x1, y1) - auroc(x2, y2)`` on the same images.
+
+    Two scores of the same images: ``x1[i]`` and ``x2[i]`` belong to one image of the set
+    predicted to score higher, ``y1[j]`` and ``y2[j]`` to one image of the other set. The
+    variance of the difference uses the covariance of the two AUROCs' placement values, so
+    two strongly correlated scores can differ significantly by a small margin.
+
+    Returns
+    -------
+    float
+        z; positive when the first AUROC is the larger. 0 when the difference is exactly
+        zero, +-inf when it is non-zero with zero variance, NaN with fewer than 2 images in
+        either set.
+    """
+    xa1, ya1 = _check_pair(x1, y1)
+    xa2, ya2 = _check_pair(x2, y2)
+    if xa1.size != xa2.size or ya1.size != ya2.size:
+        raise ValueError("paired AUROCs need scores of the same images in the same order")
+    if xa1.size < 2 or ya1.size < 2:
+        return float("nan")
+    p10, p01 = _placements(xa1, ya1)
+    q10, q01 = _placements(xa2, ya2)
+    diff = float(p10.mean() - q10.mean())  # = auroc(x1, y1) - auroc(x2, y2)
+    variance = float((p10 - q10).var(ddof=1) / xa1.size + (p01 - q01).var(ddof=1) / ya1.size)
+    if variance <= 0.0:
+        return 0.0 if diff == 0.0 else float(np.copysign(np.inf, diff))
+    return diff / float(np.sqrt(variance))
 
 
 def hanley_mcneil_variance(area: float, n_x: int, n_y: int) -> float:

@@ -19,7 +19,10 @@ Procedure (:class:`Verifier`)
    hypothesis is ``min(1, 2 min_h p_h)``, itself a valid p-value.
 5. Statistics for display (AUROC, its CI, Cliff's delta, example images) use every
    image on which the hypothesis was held out.
-6. Findings whose per-image scores are highly rank-correlated (|Spearman| >=
+6. Significant findings are ranked by held-out AUROC, except that a claim naming a
+   trained difference leads the image statistics it is not significantly weaker than
+   (paired DeLong test): the named edit explains its side effects, not the reverse.
+7. Findings whose per-image scores are highly rank-correlated (|Spearman| >=
    ``settings.group_threshold``) are one difference seen several ways: the strongest
    leads and the others are listed under it in ``related``.
 """
@@ -48,7 +51,8 @@ class VerificationResult:
     Attributes
     ----------
     findings : list of Finding
-        Top-level findings, ranked 1..n: significant ones first, by held-out AUROC; then
+        Top-level findings, ranked 1..n: significant ones first, by held-out AUROC (a
+        named-difference claim ahead of image statistics not significantly stronger); then
         the rest by q-value, claims the held-out images contradicted last. Findings
         grouped under a stronger one are in its ``related`` list.
     untestable : list of str
@@ -242,7 +246,7 @@ class Verifier:
         n_families = N_FOLDS if proposers else 1
         self._correct(candidates, n_families)
         findings = [self._describe(ctx, cand) for cand in candidates.values()]
-        findings = self._group_and_rank(findings, candidates)
+        findings = self._group_and_rank(findings, candidates, is_a)
         info["n_families"] = n_families
         return VerificationResult(
             findings=findings, untestable=untestable, n_tested=len(candidates), info=info
@@ -518,7 +522,7 @@ class Verifier:
         )
 
     def _group_and_rank(
-        self, findings: list[Finding], candidates: dict[str, _Candidate]
+        self, findings: list[Finding], candidates: dict[str, _Candidate], is_a: np.ndarray
     ) -> list[Finding]:
         cands = list(candidates.values())
         order = sorted(
@@ -536,6 +540,7 @@ class Verifier:
         )
         if not order:
             return []
+        order = self._named_differences_first(order, findings, cands, is_a)
         matrix = np.column_stack([cands[i].all_scores for i in order])
         corr = stats.spearman_matrix(matrix)
         leaders: list[int] = []  # positions in `order`
@@ -563,6 +568,67 @@ class Verifier:
         for rank, finding in enumerate(ranked, start=1):
             finding.rank = rank
         return ranked
+
+
+    @staticmethod
+    def _named_differences_first(
+        order: list[int], findings: list[Finding], cands: list[_Candidate], is_a: np.ndarray
+    ) -> list[int]:
+        """Move each significant named-difference claim above the image statistics ranked just
+        above it whose held-out AUROC is not significantly larger (paired DeLong z below
+        :data:`NAMED_LEAD_Z`).
+
+        A named difference ("set A images are colour-inverted") accounts for the pixel
+        statistics it changes ("set A images have dimmer highlights"); a statistic does not
+        account for the difference. When the held-out images cannot tell which of the two
+        separates the sets better, the explanation leads. Significance is unchanged.
+        """
+        order = list(order)
+        for pos in range(1, len(order)):
+            named = findings[order[pos]]
+            if not (named.significant and _names_a_difference(named)):
+                continue
+            target = pos
+            while target > 0:
+                above = findings[order[target - 1]]
+                if not above.significant or above.user or _names_a_difference(above):
+                    break
+                z = _paired_z(cands[order[target - 1]], above, cands[order[pos]], named, is_a)
+                if not z < NAMED_LEAD_Z:  # NaN (no common held-out images) keeps the order
+                    break
+                target -= 1
+            if target < pos:
+                order.insert(target, order.pop(pos))
+        return order
+
+
+NAMED_LEAD_Z = 1.645
+"""An image statistic stays above a named-difference claim only when its held-out AUROC is
+larger by a one-sided paired DeLong test at the 5 % level (z >= 1.645)."""
+
+
+def _names_a_difference(finding: Finding) -> bool:
+    # "diff:<type>:<set>": tested by the detector of one trained difference type
+    return finding.concept.startswith("diff:")
+
+
+def _paired_z(
+    cand_1: _Candidate, finding_1: Finding, cand_2: _Candidate, finding_2: Finding, is_a: np.ndarray
+) -> float:
+    """Paired DeLong z of AUROC(finding_1) - AUROC(finding_2) on the images both were held out on."""
+    rows = np.intersect1d(
+        np.concatenate([t.rows for t in cand_1.tests]), np.concatenate([t.rows for t in cand_2.tests])
+    )
+    s1, s2 = cand_1.all_scores[rows], cand_2.all_scores[rows]
+    keep = np.isfinite(s1) & np.isfinite(s2)
+    rows, s1, s2 = rows[keep], s1[keep], s2[keep]
+    # oriented so that set A is the set predicted to score higher for both
+    s1 = s1 if finding_1.more_in == "A" else -s1
+    s2 = s2 if finding_2.more_in == "A" else -s2
+    in_a = is_a[rows]
+    if in_a.sum() < 2 or (~in_a).sum() < 2:
+        return float("nan")
+    return stats.paired_auroc_z(s1[in_a], s1[~in_a], s2[in_a], s2[~in_a])
 
 
 def verify(
