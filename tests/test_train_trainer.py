@@ -157,3 +157,45 @@ def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
     assert code == 0
     exported = load_describer(tmp_path / "exported" / "final")
     assert exported.type_floor and json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 4
+
+
+def test_text_stage_trains_only_the_text_adapter(tmp_path, capsys) -> None:
+    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.train.text_stage import TextStageConfig, stage_phrases, tune_text_adapter
+
+    out = tmp_path / "run"
+    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
+                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
+    model = load_describer(out / "final")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    floors = list(model.type_floor)
+    cfg = TextStageConfig(n_images=96, val_images=64, steps=25, batch=48, lr=1e-2)
+    summary = tune_text_adapter(model, cfg)
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"scorer.txt_adapter.weight", "scorer.txt_adapter.bias"}
+    assert all(p.requires_grad for p in model.parameters())  # nothing left frozen
+    assert model.type_floor == floors
+    assert summary["loss_after"] < summary["loss_before"]
+    assert 0.0 <= summary["heldout_phrase_auroc_after"] <= 1.0
+    phrases, owners = stage_phrases(TaskSampler(64, seed=0))
+    assert summary["n_phrases"] == len(phrases) == len(owners)
+    # each type's wordings are in, its held-out scorer phrase is not
+    sampler = TaskSampler(64, seed=0)
+    k = sampler.type_ids.index("darker")
+    mine = {p for p, o in zip(phrases, owners, strict=True) if o == k}
+    assert set(DIFFERENCES.create("darker").wordings) <= mine
+    assert not mine & set(sampler.types[k].heldout_phrases)
+    # the command writes the tuned weights with the stage's summary in their metadata
+    capsys.readouterr()
+    assert main(["--out", str(tmp_path / "tuned"), "--tune-text", str(out / "final"), "--steps", "3",
+                 "--no-progress"]) == 0
+    tuned = load_describer(tmp_path / "tuned" / "final")
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["text_stage"]["config"]["steps"] == 3
+    from tellapart.models.weights import read_meta
+
+    assert read_meta(tmp_path / "tuned" / "final")["extra"]["text_stage"] == printed["text_stage"]
+    assert tuned.type_floor == load_describer(out / "final").type_floor
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "x"), "--tune-text", str(out / "final"),
+              "--export-from", str(out / "ckpt.pt")])

@@ -98,8 +98,9 @@ def reading_phrases(model: Describer) -> list[tuple[str, str]]:
     """(type id, per-image phrase) pairs a free wording is compared with to read it.
 
     The trained phrases (:func:`trained_phrases`) plus each type's ``wordings``: more
-    phrases that mean the difference, written for reading and never trained on. A wording
-    near one of them names that type's detector even when it is far from every training text.
+    phrases that mean the difference, written for reading (the shipped scorer's text adapter
+    was also tuned on them, :mod:`tellapart.train.text_stage`). A wording near one of them
+    names that type's detector even when it is far from every phrase of full training.
     """
     from ..synth.differences import DIFFERENCES
 

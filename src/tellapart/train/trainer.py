@@ -527,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
     p.add_argument("--export-from", metavar="CKPT",
                    help="train nothing: export checkpoint CKPT to OUT/final (type floors calibrated)")
+    p.add_argument("--tune-text", metavar="DIR",
+                   help="train only the image-text scorer's text adapter of the exported weights "
+                        "in DIR on the trained phrases and each type's wordings "
+                        "(tellapart.train.text_stage); write OUT/final")
     p.add_argument("--init-from", metavar="CKPT",
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
@@ -558,6 +562,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tune_text(args: argparse.Namespace) -> int:
+    from ..models.weights import load_describer, read_meta
+    from .text_stage import TextStageConfig, tune_text_adapter
+
+    if args.threads is not None:
+        torch.set_num_threads(max(1, args.threads))
+    model = load_describer(args.tune_text)
+    cfg = TextStageConfig(seed=TextStageConfig.seed + args.seed)
+    if args.steps is not None:
+        cfg.steps = args.steps
+    if args.lr is not None:
+        cfg.lr = args.lr
+    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
+    summary = tune_text_adapter(model, cfg, log=log)
+    extra = dict(read_meta(args.tune_text).get("extra", {}))
+    extra["text_stage"] = summary
+    folder = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
+    print(json.dumps({"final": str(folder), "text_stage": summary}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -574,6 +599,10 @@ def main(argv: list[str] | None = None) -> int:
             setattr(cfg, name, value)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+    if args.tune_text:
+        if args.resume or args.export_from or args.init_from:
+            raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint")
+        return _tune_text(args)
     if args.resume or args.export_from:
         saved = torch.load(args.resume or args.export_from, map_location="cpu",
                            weights_only=False)["train_config"]
