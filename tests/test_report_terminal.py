@@ -95,3 +95,17 @@ def test_non_tty_ascii_stream(tmp_path: Path) -> None:
     text = raw.getvalue().decode("ascii")
     assert "darker than set B images" in text
     assert "yes" in text
+
+
+def test_a_named_difference_listed_above_a_higher_auroc_is_explained(tmp_path: Path) -> None:
+    report = make_report(tmp_path, n_significant=2, n_other=0)
+    console = _console(width=120)
+    print_table(report, console=console)
+    assert "names a difference the describer was trained on" not in console.export_text()
+    # as the verifier ranks it: the describer's claim ahead of a statistic with a higher AUROC
+    report.findings[0].concept, report.findings[0].auroc = "diff:darker:A", 0.80
+    console = _console(width=120)
+    print_table(report, console=console)
+    out = " ".join(console.export_text().split())
+    assert ("#1 names a difference the describer was trained on and comes before image "
+            "measurements whose AUROC is not significantly higher on the same images") in out

@@ -7,7 +7,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..types import Finding, Report
-from .text import fmt_auroc, fmt_p, skipped_line, summary_sentence, trained_difference_of
+from .text import (
+    fmt_auroc,
+    fmt_p,
+    order_note,
+    skipped_line,
+    summary_sentence,
+    trained_difference_of,
+)
 
 
 def yours_note(f: Finding) -> str:
@@ -71,6 +78,9 @@ def print_table(report: Report, console: Console | None = None, top: int | None 
                 style=style,
             )
         console.print(table)
+        note = order_note(shown)
+        if note:
+            console.print(Text(note))
         if n_show < len(report.findings):
             console.print(
                 Text(

@@ -146,6 +146,21 @@ def summary_sentence(report: Report) -> str:
     )
 
 
+def order_note(findings: list[Finding]) -> str | None:
+    """Why a significant finding with a lower AUROC is listed first, when one is; else None.
+
+    The verifier lists a claim naming a trained difference before image statistics that are
+    not significantly stronger on the same images (``Verifier._named_differences_first``).
+    """
+    significant = [f for f in findings if f.significant]
+    for i, f in enumerate(significant):
+        if f.concept.startswith("diff:") and any(g.auroc > f.auroc for g in significant[i + 1:]):
+            return (f"#{f.rank} names a difference the describer was trained on and comes before "
+                    "image measurements whose AUROC is not significantly higher on the same "
+                    "images: the change explains the measurements it moves.")
+    return None
+
+
 def skipped_line(report: Report) -> str:
     """ "3 files skipped (A: 1, B: 2); 2 warnings." for the end of the terminal output."""
     n_skip = len(report.skipped)
