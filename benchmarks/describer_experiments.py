@@ -641,11 +641,9 @@ def cmd_reading(args: argparse.Namespace) -> None:
         # as `reading_phrases` builds it: trained phrases, then the written wordings
         owners, phrases = [], []
         for tid in model.type_ids:
-            diff = DIFFERENCES.create(tid)
-            info = type_info(diff, holdout_paraphrase=holdout)
-            extra = [w for w in diff.wordings if w not in info.image_phrases]
-            owners += [tid] * (len(info.image_phrases) + len(extra))
-            phrases += [*info.image_phrases, *extra]
+            info = type_info(DIFFERENCES.create(tid), holdout_paraphrase=holdout)
+            owners += [tid] * len(info.reading_phrases)
+            phrases += info.reading_phrases
         return owners, phrases, model.text_embeddings(phrases)
 
     def nearest(owners: list[str], phrases: list[str], emb: np.ndarray,

@@ -15,6 +15,17 @@ import numpy as np
 SetName = Literal["A", "B"]
 
 
+def trained_difference_id(concept: str) -> str | None:
+    """The difference type of a ``"diff:<type_id>[:<set>]"`` concept, else None.
+
+    Such a claim is tested by the describer's detector of a difference it was trained on
+    ("diff:noise:A"); every other concept is a measurement or a free wording.
+    """
+    if not concept.startswith("diff:"):
+        return None
+    return concept.split(":")[1] or None
+
+
 def other_set(name: str) -> str:
     """The other set's name: "A" -> "B", "B" -> "A"."""
     return "B" if name == "A" else "A"

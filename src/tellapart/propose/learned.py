@@ -104,17 +104,11 @@ def reading_phrases(model: Describer) -> list[tuple[str, str]]:
     names that type's detector even when it is far from every phrase of full training.
     """
     from ..synth.differences import DIFFERENCES
+    from ..train.data import type_info
 
-    pairs = trained_phrases(model)
-    seen = set(pairs)
     known = set(DIFFERENCES.list())
-    for tid in model.type_ids:
-        if tid in known:
-            for phrase in DIFFERENCES.create(tid).wordings:
-                if (tid, phrase) not in seen:
-                    seen.add((tid, phrase))
-                    pairs.append((tid, phrase))
-    return pairs
+    return [(tid, phrase) for tid in model.type_ids if tid in known
+            for phrase in type_info(DIFFERENCES.create(tid), holdout_paraphrase=False).reading_phrases]
 
 
 def _phrase_bank(model: Describer) -> tuple[list[str], list[str], np.ndarray]:

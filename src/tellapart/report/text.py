@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..types import Finding, Report
+from ..types import Finding, Report, trained_difference_id
 
 DEFAULT_ALPHA = 0.05
 
@@ -62,9 +62,7 @@ def trained_difference_of(finding: Finding) -> str | None:
     The learned scorer reads a typed wording it recognises as one of the describer's
     trained differences and tests it with that difference's detector; the report says so.
     """
-    if finding.user and finding.concept.startswith("diff:"):
-        return finding.concept.split(":")[1]
-    return None
+    return trained_difference_id(finding.concept) if finding.user else None
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -154,7 +152,8 @@ def order_note(findings: list[Finding]) -> str | None:
     """
     significant = [f for f in findings if f.significant]
     for i, f in enumerate(significant):
-        if f.concept.startswith("diff:") and any(g.auroc > f.auroc for g in significant[i + 1:]):
+        named = trained_difference_id(f.concept) is not None
+        if named and any(g.auroc > f.auroc for g in significant[i + 1:]):
             return (f"#{f.rank} names a difference the describer was trained on and comes before "
                     "image measurements whose AUROC is not significantly higher on the same "
                     "images: the change explains the measurements it moves.")

@@ -68,6 +68,14 @@ class TypeInfo:
     sentences: list[str]  # canonical first, then paraphrases; all about set A
     image_phrases: list[str]  # per-image property phrases for the scorer (training pool)
     heldout_phrases: list[str]  # phrases kept out of scorer training (generalisation check)
+    wordings: list[str] = field(default_factory=list)  # the type's `wordings` (not in full training)
+
+    @property
+    def reading_phrases(self) -> list[str]:
+        """The image phrases, then the wordings: what a free wording is read against and the
+        text stage trains on (held-out phrases excluded, duplicates once)."""
+        held_out = set(self.heldout_phrases)
+        return [p for p in dict.fromkeys([*self.image_phrases, *self.wordings]) if p not in held_out]
 
 
 def type_info(diff: object, holdout_paraphrase: bool = True) -> TypeInfo:
@@ -87,7 +95,8 @@ def type_info(diff: object, holdout_paraphrase: bool = True) -> TypeInfo:
     if holdout_paraphrase and len(phrases) > 3:
         heldout = [phrases.pop()]
     return TypeInfo(diff.type_id, diff.concept_key(), diff.family,  # type: ignore[attr-defined]
-                    sentences, phrases, heldout)
+                    sentences, phrases, heldout,
+                    list(getattr(diff, "wordings", ())))
 
 
 def pool_rng(seed: int, epoch: int) -> np.random.Generator:

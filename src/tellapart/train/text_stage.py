@@ -49,18 +49,8 @@ class TextStageConfig:
 
 def stage_phrases(sampler: TaskSampler) -> tuple[list[str], list[int]]:
     """Every type's trained phrases and wordings (held-out phrases excluded), with owner indices."""
-    from ..synth.differences import DIFFERENCES
-
-    phrases: list[str] = []
-    owners: list[int] = []
-    for k, info in enumerate(sampler.types):
-        held_out = set(info.heldout_phrases)
-        wordings = DIFFERENCES.create(info.type_id).wordings
-        for phrase in dict.fromkeys([*info.image_phrases, *wordings]):
-            if phrase not in held_out:
-                phrases.append(phrase)
-                owners.append(k)
-    return phrases, owners
+    pairs = [(phrase, k) for k, info in enumerate(sampler.types) for phrase in info.reading_phrases]
+    return [p for p, _ in pairs], [k for _, k in pairs]
 
 
 def _labelled(model: Describer, sampler: TaskSampler, n: int, levels: tuple[int, ...],

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..config import Settings
 from ..propose.base import DataContext, Proposer
-from ..types import Finding, Hypothesis, other_set
+from ..types import Finding, Hypothesis, other_set, trained_difference_id
 from . import stats
 from .base import Scorer
 
@@ -608,8 +608,7 @@ larger by a one-sided paired DeLong test at the 5 % level (z >= 1.645)."""
 
 
 def _names_a_difference(finding: Finding) -> bool:
-    # "diff:<type>:<set>": tested by the detector of one trained difference type
-    return finding.concept.startswith("diff:")
+    return trained_difference_id(finding.concept) is not None
 
 
 def _paired_z(
