@@ -225,6 +225,31 @@ def test_bad_inputs_raise_with_specific_reasons() -> None:
         assert str(info.value) == info.value.reason
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PIL warns on random TIFF EXIF blocks
+@pytest.mark.parametrize("signature,name", [
+    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+])
+def test_damaged_header_names_its_format_whichever_way_pil_fails(
+    signature: bytes, name: str
+) -> None:
+    # PIL reports random bytes after a signature as "cannot identify" for most tails and
+    # as an OSError raised mid-parse for some; the reason must name the format for both.
+    for seed in range(200):
+        data = signature + np.random.default_rng(seed).bytes(300)
+        try:
+            decode_image(data, "bad", "A")
+        except BadImageError as exc:
+            reason = exc.reason
+        else:
+            continue  # random bytes happened to form a decodable image
+        # a random header may also claim a size so large it is refused before decoding
+        assert reason.startswith(
+            (f"corrupt {name} file", "truncated or corrupt image data",
+             "refused as a possible decompression bomb")
+        ), (seed, reason)
+
+
 def test_max_pixels_refuses_before_decoding() -> None:
     data = encode(sample_rgb(300, 200), "PNG")
     with pytest.raises(BadImageError, match="decompression bomb"):

@@ -68,7 +68,9 @@ def test_bad_files_are_skipped_with_specific_reasons(tmp_path: Path, monkeypatch
     (folder / "empty.png").write_bytes(b"")
     jpeg = encode(noisy_image(5, size=120), "JPEG")
     (folder / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
-    (folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(300))
+    (folder / "corrupt.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + np.random.default_rng(0).bytes(300)
+    )
     (folder / "readme.txt").write_text("these are my photos\n", encoding="utf-8")
     (folder / "bomb.png").write_bytes(bomb_png())
     (folder / "large.png").write_bytes(encode(noisy_image(6, size=200), "PNG"))

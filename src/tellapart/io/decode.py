@@ -235,7 +235,20 @@ def _open(data: bytes) -> Image.Image:
     except MemoryError:
         raise BadImageError("too large to decode in the available memory") from None
     except Exception as exc:
-        raise BadImageError(f"corrupt image header: {_describe(exc)}") from None
+        reason = _damaged_format_reason(data) or "corrupt image header"
+        raise BadImageError(f"{reason} ({_describe(exc)})") from None
+
+
+def _damaged_format_reason(data: bytes) -> str | None:
+    """"corrupt PNG file: ..." when ``data`` starts with a known signature, else None.
+
+    PIL fails on the same damaged header in different ways (unidentified, or an OSError
+    raised mid-parse); the user reads the same reason for both.
+    """
+    for signature, name in _SIGNATURES:
+        if data.startswith(signature):
+            return f"corrupt {name} file: starts like a {name} but its header cannot be read"
+    return None
 
 
 _SIGNATURES = (
@@ -250,9 +263,8 @@ _SIGNATURES = (
 
 def _not_an_image_reason(data: bytes) -> str:
     """Why PIL could not identify ``data``: a damaged image of a known format, text, or other."""
-    for signature, name in _SIGNATURES:
-        if data.startswith(signature):
-            return f"corrupt {name} file: starts like a {name} but its header cannot be read"
+    if (reason := _damaged_format_reason(data)) is not None:
+        return reason
     if data[:2] == b"BM" and data[6:10] == b"\x00\x00\x00\x00":  # BMP reserved fields are 0
         return "corrupt BMP file: starts like a BMP but its header cannot be read"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
