@@ -295,6 +295,158 @@ UNRELATED2: tuple[str, ...] = (
     "show people seated at desks",
 )
 
+# FRESH3 and UNRELATED3 were written in session 6 by a writer that saw no file of this
+# repository: it was told only what each edit does and asked for an everyday, a technical
+# and a free wording, avoiding the textbook name. They were added before any result on
+# them was looked at. They are stored as the per-image phrases parse_claim leaves of the
+# writer's "Set A images <predicate>" (a leading "are", "look" or "seem" dropped).
+FRESH3: dict[str, tuple[str, str, str]] = {
+    "tiny_rectangles": (
+        "have a few little boxes scattered over them",
+        "contain small rectangular markers overlaid at random positions",
+        "dotted with tiny squares drawn here and there",
+    ),
+    "circles": (
+        "have some small round spots drawn on them",
+        "contain a few circular markers superimposed at random locations",
+        "sprinkled with little rings and dots",
+    ),
+    "frame": (
+        "have a thick coloured edge running all the way around them",
+        "enclosed by a uniform solid-colour margin on all four sides",
+        "like they have been put inside a picture mat",
+    ),
+    "grid": (
+        "have a pattern of crossing lines laid over them like graph paper",
+        "overlaid with a regular lattice of thin horizontal and vertical lines",
+        "like they are seen through a wire mesh screen",
+    ),
+    "lines": (
+        "have a few thin strokes drawn across them at odd angles",
+        "contain randomly oriented straight line segments superimposed on the content",
+        "like someone scratched a few straight marks across them",
+    ),
+    "text_watermark": (
+        "have some writing stamped across them",
+        "carry an overlaid alphanumeric caption or stamp",
+        "show a few words printed over the picture",
+    ),
+    "darker": (
+        "dim, as if the lights were turned down",
+        "underexposed with reduced overall luminance",
+        "gloomier and shadowier throughout",
+    ),
+    "lower_contrast": (
+        "flat and washed out, with everything a similar dull tone",
+        "have a compressed tonal range with intensities pulled toward the midpoint",
+        "hazy and muddy, as if seen through a milky film",
+    ),
+    "grayscale": (
+        "have had all their colour drained away",
+        "rendered as single-channel luminance images with zero saturation",
+        "like they were printed using only shades of charcoal and silver",
+    ),
+    "sepia": (
+        "have a brownish, old-timey look like antique photographs",
+        "carry a brown duotone tint typical of nineteenth-century prints",
+        "like faded photos from a great-grandparent's album",
+    ),
+    "inverted": (
+        "have their light and dark areas swapped",
+        "have each colour channel flipped to its complementary value",
+        "eerie, with dark skies glowing and bright things turned shadowy",
+    ),
+    "warmer": (
+        "have an orange-yellow tint over everything",
+        "show a white balance shifted toward higher red and lower blue channel values",
+        "like they were lit by a golden sunset glow",
+    ),
+    "blur": (
+        "soft and smudgy, with fuzzy edges",
+        "have attenuated high-frequency detail, as after a gaussian low-pass filter",
+        "like they are seen through a fogged-up lens",
+    ),
+    "noise": (
+        "covered in tiny random speckles",
+        "contain added random per-pixel intensity fluctuations",
+        "sandy and peppered with little random specks",
+    ),
+    "pixelated": (
+        "blocky, made up of visible little squares",
+        "show coarse mosaic artifacts from downsampling and nearest-neighbour upscaling",
+        "like scenes from an old video game",
+    ),
+    "shifted": (
+        "pushed off to one side, leaving an empty strip along an edge",
+        "have their content translated so a blank band appears at one side",
+        "like they slid partway out of their frame",
+    ),
+    "rotated": (
+        "tilted at an angle, with empty triangles in the corners",
+        "have undergone a rotation of several degrees, leaving unfilled corner regions",
+        "crooked, like a picture hanging askew",
+    ),
+    "half_darkened": (
+        "have one half much dimmer than the other",
+        "show a step change in exposure splitting the frame into a bright and a dark half",
+        "like a shadow has fallen over half of each picture",
+    ),
+    "vignette": (
+        "get darker toward the corners while the middle stays bright",
+        "show radial light falloff toward the periphery of the frame",
+        "like they were viewed through a tunnel with a spotlight in the centre",
+    ),
+    "occluding_patch": (
+        "have a big solid block covering part of the scene",
+        "contain a large uniform occluder masking a region of the image",
+        "like something was pasted over a chunk of the picture",
+    ),
+}
+
+UNRELATED3: tuple[str, ...] = (
+    "show dogs playing in a park",
+    "depict busy city streets with pedestrians",
+    "are chest x-rays showing signs of pneumonia",
+    "show moles that are asymmetric and larger than six millimetres",
+    "contain cats sleeping on furniture",
+    "were taken from an aerial viewpoint looking straight down",
+    "show farmland in satellite imagery",
+    "are scanned pages of handwritten letters",
+    "show histology slides with many dividing cells",
+    "depict people smiling at the camera",
+    "show snowy mountain landscapes",
+    "were photographed indoors",
+    "contain cars parked along a road",
+    "are brain mri scans showing a tumour",
+    "feature birds perched on branches",
+    "show plates of food on restaurant tables",
+    "depict beaches with waves breaking",
+    "are close-up shots of flowers",
+    "show knee radiographs with joint space narrowing",
+    "include children playing sports",
+    "show dense urban neighbourhoods seen from above",
+    "contain horses grazing in fields",
+    "are retinal fundus photos with signs of diabetic retinopathy",
+    "were taken from a low angle looking up",
+    "show office interiors with desks and computers",
+    "depict elderly people",
+    "show fractures in the wrist bones",
+    "feature boats moored in a harbour",
+    "are dermatology photos of rashes on the arm",
+    "contain more than three people each",
+    "are photographs of kitchen interiors",
+    "show coastlines and rivers seen from orbit",
+    "depict pine forests",
+    "show people wearing hats",
+    "contain bicycles",
+    "show tissue samples with invasive carcinoma",
+    "are dental x-rays showing cavities",
+    "show airports with planes on the runway",
+    "depict wild animals on the savanna",
+    "show lungs with a pleural effusion",
+)
+
+
 HOLD_TOLERANCE = 0.05  # a paraphrase holds when |AUROC - canonical AUROC| <= this
 
 
@@ -429,7 +581,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     model = _load_model(args.model)
-    fresh = FRESH2 if args.set == "fresh2" else FRESH
+    fresh = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3}[args.set]
+    unrelated = UNRELATED3 if args.set == "fresh3" else UNRELATED2
     check_fresh(fresh, model)
     scorer = LearnedScorer(model)
     types = list(fresh)[:args.types]
@@ -505,7 +658,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
               f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     # Claims about things no trained difference is must not be read as one (they would be
     # tested by a detector of something else).
-    unrelated_read = [(u, r.type_id) for u in UNRELATED2
+    unrelated_read = [(u, r.type_id) for u in unrelated
                       if (r := read_as_trained(model, parse_claim(typed_sentence(u)).phrase))]
     n_hold = sum(r["holds"] for r in rows)
     # the weaker reading of the bar: no paraphrase more than 0.05 *below* the canonical sentence
@@ -549,8 +702,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
           f"the canonical difference, mean AUROC by floor: " + ", ".join(
               f"{name} {np.mean([r['type_head_auroc_by_floor'][name] for r in rows if r['type_head_auroc_by_floor']]):.3f}"
               for name in ("calibrated", "logit(0.05)", "none")) + ". "
-          f"Unrelated claims (UNRELATED2) read as a trained difference: {len(unrelated_read)}/"
-          f"{len(UNRELATED2)} {unrelated_read}. "
+          f"Unrelated claims ({'UNRELATED3' if args.set == 'fresh3' else 'UNRELATED2'}) read "
+          f"as a trained difference: {len(unrelated_read)}/{len(unrelated)} {unrelated_read}. "
           f"Model: {_model_name(args.model)}; wording set {args.set}; "
           f"{time.perf_counter() - t_all:.0f} s.")
     if args.json:
@@ -1100,8 +1253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ov.add_argument("--size", type=int, default=128)
     ov.add_argument("--base", default="mixed")
     ov.add_argument("--json", default=None, help="write the results here")
-    ov.add_argument("--set", choices=["fresh", "fresh2"], default="fresh",
-                    help="test wordings: FRESH (session 3) or FRESH2 (session 5, other writer)")
+    ov.add_argument("--set", choices=["fresh", "fresh2", "fresh3"], default="fresh",
+                    help="test wordings: FRESH (session 3), FRESH2 (session 5, other writer) or "
+                         "FRESH3 (session 6, a writer blind to the repository)")
     ce = sub.choices["ceiling"]
     ce.add_argument("--tasks", required=True, help="a suite's task folders, BENCH_OUT/<suite>/tasks")
     ce.add_argument("--alpha", type=float, default=0.05)

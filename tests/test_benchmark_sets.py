@@ -31,7 +31,8 @@ def test_open_vocabulary_test_wordings_are_in_no_training_text_or_wording(experi
     # a bare per-image phrase. A wording added to a type later must not leak a test wording.
     experiments.check_fresh(experiments.FRESH)
     experiments.check_fresh(experiments.FRESH2)
-    assert set(experiments.FRESH) == set(experiments.FRESH2)
+    experiments.check_fresh(experiments.FRESH3)
+    assert set(experiments.FRESH) == set(experiments.FRESH2) == set(experiments.FRESH3)
 
 
 def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: Any) -> None:
@@ -39,11 +40,12 @@ def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: An
 
     norm = experiments._norm
     wordings = {norm(w) for t in DIFFERENCES.list() for w in DIFFERENCES.create(t).wordings}
-    unrelated = [norm(u) for u in experiments.UNRELATED2]
-    assert len(set(unrelated)) == len(unrelated) == 40
-    assert not set(unrelated) & wordings
-    assert not set(unrelated) & {norm(u) for u in experiments.DEV_UNRELATED}
-    assert not set(unrelated) & experiments.training_texts()
+    for claims in (experiments.UNRELATED2, experiments.UNRELATED3):
+        unrelated = [norm(u) for u in claims]
+        assert len(set(unrelated)) == len(unrelated) == 40
+        assert not set(unrelated) & wordings
+        assert not set(unrelated) & {norm(u) for u in experiments.DEV_UNRELATED}
+        assert not set(unrelated) & experiments.training_texts()
 
 
 def test_independent_edits_keep_size_and_name_known_types(experiments: Any) -> None:
