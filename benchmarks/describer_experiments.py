@@ -831,6 +831,15 @@ def cmd_reading(args: argparse.Namespace) -> None:
         ok = sim >= lp.READ_AS_SIMILARITY and margin >= lp.READ_AS_MARGIN
         print(f"- {tid}: {phrase!r} -> {got if ok else 'not read'} (nearest {got}, "
               f"similarity {sim:.2f}, margin {margin:.2f})")
+    # the written wordings against the bank that holds them: each should be read as its own type
+    own = other = total = 0
+    for tid in model.type_ids:
+        for wording in DIFFERENCES.create(tid).wordings:
+            reading = lp.read_as_trained(model, wording)
+            total += 1
+            own += reading is not None and reading.type_id == tid
+            other += reading is not None and reading.type_id != tid
+    print(f"Written wordings read as their own type: {own} of {total}; as another type: {other}.")
     print(f"Model: {_model_name(args.model)}.")
 
 
