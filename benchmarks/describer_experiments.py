@@ -843,6 +843,64 @@ def cmd_reading(args: argparse.Namespace) -> None:
     print(f"Model: {_model_name(args.model)}.")
 
 
+# -- opposites: typed claims tested on sets that show the opposite --------------------------------
+
+OPPOSITE_TESTS = (("darker", "brighter"), ("warmer", "cooler"), ("lower_contrast", "higher_contrast"))
+
+
+def cmd_opposites(args: argparse.Namespace) -> None:
+    """A claim of a type with an opposite, typed in 9 fresh wordings, tested on held-out sets
+    that show the type and on sets that show its opposite.
+
+    On the opposite a claim should score AUROC below 0.5 (the test then finds nothing or
+    flags it contradicted); a wording scored above it would be confirmed against the data.
+    """
+    from tellapart.propose.learned import claim_scores
+    from tellapart.synth import DiffSpec, make_task
+    from tellapart.synth.differences import create_difference
+    from tellapart.verify.learned import LearnedScorer
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    scorer = LearnedScorer(model)
+    print("| claim type | set A shows | canonical sentence | 9 fresh wordings (FRESH, FRESH2, FRESH3): "
+          "AUROC, * = read as a trained difference, refused | wordings at AUROC >= 0.6 |")
+    print("|---|---|---|---|---|")
+    n_wrong = n_unread = 0
+    for k, (claim_type, opposite) in enumerate(OPPOSITE_TESTS):
+        wordings = [p for fresh in (FRESH, FRESH2, FRESH3) for p in fresh[claim_type]]
+        texts = [create_difference(claim_type).sentence, *(typed_sentence(p) for p in wordings)]
+        hyps = [scorer.interpret(text) for text in texts]
+        usable = [j for j, h in enumerate(hyps) if h is not None]
+        for shown in (claim_type, opposite):
+            task = make_task([DiffSpec(shown, s=0.8)], n_per_side=100, size=128, base="mixed",
+                             seed=args.seed * 1000 + 777 + k, task_id=f"opposite-{shown}",
+                             split="heldout")
+            images = np.stack([*task.images_a, *task.images_b])
+            is_a = np.arange(len(images)) < len(task.images_a)
+            scores = claim_scores(model, model.embed(images), [hyps[j] for j in usable])  # type: ignore[misc]
+            aucs: list[float | None] = [None] * len(texts)
+            for col, j in enumerate(usable):
+                aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
+            cells = []
+            for j in range(1, len(texts)):
+                hyp, a = hyps[j], aucs[j]
+                if hyp is None or a is None:
+                    cells.append("refused")
+                else:
+                    cells.append(f"{a:.2f}{'*' if hyp.params.get('read_as') or hyp.concept.startswith('diff:') else ''}")
+            high = sum(1 for j in range(1, len(texts)) if aucs[j] is not None and aucs[j] >= 0.6)
+            if shown == opposite:
+                n_wrong += high
+                n_unread += sum(1 for j in range(1, len(texts))
+                                if hyps[j] is not None and not hyps[j].concept.startswith("diff:"))
+            print(f"| {claim_type} | {shown} | {aucs[0]:.3f} | {' '.join(cells)} | "
+                  f"{high if shown == opposite else '-'} |")
+    print()
+    print(f"Wordings scored AUROC >= 0.6 on sets showing the opposite: {n_wrong} of 27 "
+          f"({n_unread} tested by the image-text head). Model: {_model_name(args.model)}.")
+
+
 # -- ceiling: what the verifier could confirm with a perfect detector ------------------------------
 
 
@@ -1248,7 +1306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
-                     ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold)):
+                     ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold),
+                     ("opposites", cmd_opposites)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,

@@ -84,6 +84,54 @@ def test_typed_wordings_are_read_as_trained_differences_and_unrelated_ones_are_n
         assert read_as_trained(model, phrase) is None, phrase
 
 
+def test_no_written_wording_is_read_as_another_type() -> None:
+    # A wording read as another type would be tested with that type's detector; a wording
+    # added later that sits closer to a neighbour's phrases than to its own type's must fail.
+    from tellapart.models.weights import load_default
+    from tellapart.propose.learned import read_as_trained
+    from tellapart.synth.differences import DIFFERENCES
+
+    model = load_default()
+    misread, read, total = [], 0, 0
+    for type_id in model.type_ids:
+        for wording in DIFFERENCES.create(type_id).wordings:
+            reading = read_as_trained(model, wording)
+            total += 1
+            read += reading is not None
+            if reading is not None and reading.type_id != type_id:
+                misread.append((type_id, wording, reading.type_id))
+    assert not misread
+    assert read >= 0.95 * total  # the bank holds them: nearly all read as their own type
+
+
+def test_a_two_way_wording_is_refused_with_a_reason(tmp_path: Path) -> None:
+    # "look a bit dim" is about brightness but is not read as darker: the image-text head
+    # would score it for brightness changes either way, so it is refused and the report
+    # says why; a wording read as darker is still tested, by darker's detector.
+    from tellapart.verify.learned import LearnedScorer
+
+    scorer = LearnedScorer()
+    two_way = "Set A images look a bit dim"
+    assert scorer.interpret(two_way) is None
+    reason = scorer.refusal_reason(two_way)
+    assert reason is not None and "darker / brighter" in reason
+    read = scorer.interpret("Set A images are underexposed overall")
+    assert read is not None and read.concept == "diff:darker:A"
+    assert scorer.refusal_reason("Set A images contain dogs") is None  # not about a two-way property
+
+    # in `compare` the measurement scorer reads "dim" first; this one it does not understand
+    typed = "Set A images have a tight range of tones"
+    assert "lower_contrast / higher_contrast" in (scorer.refusal_reason(typed) or "")
+    task = make_task([DiffSpec("higher_contrast", s=0.9)], n_per_side=16, size=128,
+                     base="mixed", seed=9500, task_id="higher_contrast")
+    folder = write_task(task, tmp_path, contact_sheet=False)
+    report = compare(folder / "a", folder / "b", proposers=[], hypotheses=[typed],
+                     progress=False, cache="", jobs=1, seed=3)
+    assert report.untestable_hypotheses == [typed] and not report.findings
+    assert any(w.startswith(f"not tested: {typed!r}") and "type 'Set A images have" in w
+               for w in report.warnings)
+
+
 def test_a_read_wording_is_tested_like_the_canonical_sentence(tmp_path: Path) -> None:
     # wordings the measurement scorer does not understand, so the learned scorer takes both
     task = make_task([DiffSpec("inverted", s=0.9)], n_per_side=24, size=128, base="mixed",

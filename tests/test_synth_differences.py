@@ -614,3 +614,13 @@ def test_swap_sets() -> None:
         swap_sets("Set A images are darker than set B images")
         == "Set B images are darker than set A images"
     )
+
+
+def test_opposites_are_mutual_and_change_the_same_property() -> None:
+    with_opposite = [t for t in ALL_IDS if create_difference(t).opposite]
+    assert {"darker", "brighter", "warmer", "cooler"} <= set(with_opposite)
+    for t in with_opposite:
+        d = create_difference(t)
+        o = create_difference(d.opposite)
+        assert o.opposite == t and o.name != t
+        assert o.concept_key() == d.concept_key(), (t, d.opposite)

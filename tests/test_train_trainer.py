@@ -169,7 +169,7 @@ def test_text_stage_trains_only_the_text_adapter(tmp_path, capsys) -> None:
     model = load_describer(out / "final")
     before = {k: v.clone() for k, v in model.state_dict().items()}
     floors = list(model.type_floor)
-    cfg = TextStageConfig(n_images=96, val_images=64, steps=25, batch=48, lr=1e-2)
+    cfg = TextStageConfig(n_images=96, val_images=64, steps=60, batch=48, lr=1e-2)
     summary = tune_text_adapter(model, cfg)
     changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
     assert changed == {"scorer.txt_adapter.weight", "scorer.txt_adapter.bias"}

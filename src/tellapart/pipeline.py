@@ -128,6 +128,8 @@ def compare(
     scorers = [create_scorer(name) for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
     result = verify(ctx, proposers=proposers, scorers=scorers, settings=settings)
     timing["propose_verify"] = time.perf_counter() - t
+    warnings += [f"not tested: {text!r}: {reason}"
+                 for text, reason in result.info.get("untestable_reasons", {}).items()]
     timing["total"] = time.perf_counter() - t_start
     for key, value in info.items():
         if key.endswith("_s") and isinstance(value, (int, float)):

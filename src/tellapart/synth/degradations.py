@@ -27,6 +27,7 @@ def _scale(image: np.ndarray) -> float:
 @register_difference
 class Blur(_Degradation):
     name = "blur"
+    opposite = "sharpened"
     concept = "sharpness"
     sentence = "Set A images are blurrier than set B images"
     comparative = sentence
@@ -504,6 +505,7 @@ class Posterized(_Degradation):
 @register_difference
 class Sharpened(_Degradation):
     name = "sharpened"
+    opposite = "blur"
     concept = "sharpness"
     sentence = "Set A images are over-sharpened"
     comparative = "Set A images are more sharpened than set B images"

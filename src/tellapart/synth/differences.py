@@ -75,6 +75,11 @@ class Difference:
     concept : str
         Key shared by types that must not be combined in one task (e.g. ``brighter`` and
         ``darker`` are both "brightness"); defaults to ``name``.
+    opposite : str
+        The type that changes the same property the other way (``brighter`` for ``darker``),
+        or "". Wordings of the two sit close together in sentence-embedding space ("exposure
+        turned up/down"), so a free wording near either is only tested when the text side
+        tells which of the two it means (:func:`tellapart.propose.learned.read_as_trained`).
     binary : bool
         True when the change has no partial form (a mirror flip): any ``s > 0`` applies it
         fully and ``s = 0`` is a no-op.
@@ -94,6 +99,7 @@ class Difference:
     wordings: ClassVar[tuple[str, ...]] = ()
     param_ranges: ClassVar[dict[str, tuple[float, float]]] = {}
     concept: ClassVar[str] = ""
+    opposite: ClassVar[str] = ""
     binary: ClassVar[bool] = False
     gradable: ClassVar[bool] = True
     sampled: ClassVar[bool] = True  # drawn at random by suites and training streams

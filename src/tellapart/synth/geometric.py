@@ -317,6 +317,7 @@ class _Stretch(_Geometric):
 @register_difference
 class StretchedWide(_Stretch):
     name = "stretched_wide"
+    opposite = "stretched_tall"
     horizontal = True
     sentence = "Set A images are stretched horizontally"
     comparative = "Set A images are stretched horizontally more than set B images"
@@ -366,6 +367,7 @@ class StretchedWide(_Stretch):
 @register_difference
 class StretchedTall(_Stretch):
     name = "stretched_tall"
+    opposite = "stretched_wide"
     horizontal = False
     sentence = "Set A images are stretched vertically"
     comparative = "Set A images are stretched vertically more than set B images"

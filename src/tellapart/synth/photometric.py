@@ -50,6 +50,7 @@ class _Brightness(_Photometric):
 @register_difference
 class Brighter(_Brightness):
     name = "brighter"
+    opposite = "darker"
     sentence = "Set A images are brighter than set B images"
     comparative = sentence
     paraphrases = (
@@ -100,6 +101,7 @@ class Brighter(_Brightness):
 @register_difference
 class Darker(_Brightness):
     name = "darker"
+    opposite = "brighter"
     sentence = "Set A images are darker than set B images"
     comparative = sentence
     paraphrases = (
@@ -162,6 +164,7 @@ class _Contrast(_Photometric):
 @register_difference
 class HigherContrast(_Contrast):
     name = "higher_contrast"
+    opposite = "lower_contrast"
     sentence = "Set A images have higher contrast than set B images"
     comparative = sentence
     paraphrases = (
@@ -211,6 +214,7 @@ class HigherContrast(_Contrast):
 @register_difference
 class LowerContrast(_Contrast):
     name = "lower_contrast"
+    opposite = "higher_contrast"
     sentence = "Set A images have lower contrast than set B images"
     comparative = sentence
     paraphrases = (
@@ -329,6 +333,7 @@ class _Saturation(_Photometric):
 @register_difference
 class MoreSaturated(_Saturation):
     name = "more_saturated"
+    opposite = "less_saturated"
     sentence = "Set A images are more saturated than set B images"
     comparative = sentence
     paraphrases = (
@@ -378,6 +383,7 @@ class MoreSaturated(_Saturation):
 @register_difference
 class LessSaturated(_Saturation):
     name = "less_saturated"
+    opposite = "more_saturated"
     sentence = "Set A images are less saturated than set B images"
     comparative = sentence
     paraphrases = (
@@ -505,6 +511,7 @@ class _Temperature(_Photometric):
 @register_difference
 class Warmer(_Temperature):
     name = "warmer"
+    opposite = "cooler"
     direction = 1.0
     sentence = "Set A images have a warmer colour cast than set B images"
     comparative = sentence
@@ -555,6 +562,7 @@ class Warmer(_Temperature):
 @register_difference
 class Cooler(_Temperature):
     name = "cooler"
+    opposite = "warmer"
     direction = -1.0
     sentence = "Set A images have a cooler colour cast than set B images"
     comparative = sentence

@@ -37,6 +37,14 @@ class Scorer(ABC):
         """A scorable hypothesis for free text typed by a user, or None if this scorer cannot."""
         return None
 
+    def refusal_reason(self, text: str) -> str | None:
+        """Why this scorer will not test ``text`` although it is about something it scores.
+
+        None (the default) when it simply does not understand the text; a sentence for the
+        report when it understands it but a test could confirm the wrong claim.
+        """
+        return None
+
     def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:
         """Whether ``hypothesis`` can be scored on the data of ``ctx`` (default: :meth:`can_score`).
 

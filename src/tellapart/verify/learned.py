@@ -25,7 +25,7 @@ import numpy as np
 from ..models.shipped import default_available
 from ..models.text import parse_claim
 from ..propose.base import DataContext
-from ..propose.learned import claim_scores, concept_and_reading
+from ..propose.learned import claim_scores, concept_and_reading, two_way_property
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
 
@@ -88,6 +88,8 @@ class LearnedScorer(Scorer):
             return None  # a similarity score cannot express "not X"
         claim = parse_claim(text)
         concept, reading = concept_and_reading(self._get_model(), text, claim.subject)
+        if concept.startswith("text:") and self.refusal_reason(text) is not None:
+            return None
         params: dict[str, object] = {"phrase": claim.phrase}
         if reading is not None:  # say in the report which trained difference was tested
             params.update(read_as=reading.type_id, read_as_similarity=reading.similarity,
@@ -101,3 +103,31 @@ class LearnedScorer(Scorer):
             params=params,
             user=True,
         )
+
+    def refusal_reason(self, text: str) -> str | None:
+        """Set when ``text`` is about a property that changes two ways (darker/brighter,
+        warmer/cooler, ...) and is neither a trained sentence nor read as one.
+
+        The image-text head scores such a wording for the property in either direction, so
+        a held-out test could confirm it on a set that shows the opposite
+        (:func:`tellapart.propose.learned.two_way_property`).
+        """
+        text = " ".join(text.split())
+        if not text or not self.available() or _NEGATION_RE.search(text):
+            return None
+        model = self._get_model()
+        if model.concept_of(text) is not None:
+            return None
+        two_way = two_way_property(model, parse_claim(text).phrase)
+        if two_way is None:
+            return None
+        type_id, opposite = two_way
+        return (f"it is about a property that can change two ways ({type_id} / {opposite}) "
+                "and the learned scorer's image-text head does not tell the directions apart; "
+                f"type {_type_sentence(type_id)!r} or {_type_sentence(opposite)!r} instead")
+
+
+def _type_sentence(type_id: str) -> str:
+    from ..synth.differences import DIFFERENCES
+
+    return DIFFERENCES.create(type_id).sentence

@@ -232,6 +232,7 @@ class Verifier:
             "shortlists": {},
             "unscorable_proposals": [],
             "nan_dropped": {},
+            "untestable_reasons": {},
             "correction": (
                 "Benjamini-Hochberg per fold family at alpha/2, union of discoveries"
                 if proposers
@@ -241,7 +242,7 @@ class Verifier:
         candidates: dict[str, _Candidate] = {}
         if proposers:
             self._propose_folds(ctx, proposers, by_name, folds, candidates, info)
-        untestable = self._add_user_hypotheses(ctx, scorers, candidates, bool(proposers))
+        untestable = self._add_user_hypotheses(ctx, scorers, candidates, bool(proposers), info)
         self._test_all(ctx, candidates, info)
         n_families = N_FOLDS if proposers else 1
         self._correct(candidates, n_families)
@@ -325,6 +326,7 @@ class Verifier:
         scorers: list[Scorer],
         candidates: dict[str, _Candidate],
         cross_fit: bool,
+        info: dict[str, Any],
     ) -> list[str]:
         untestable: list[str] = []
         all_rows = np.arange(len(ctx.table.records))
@@ -340,6 +342,9 @@ class Verifier:
                     break
             if chosen is None:
                 untestable.append(text)
+                reasons = [r for sc in scorers if (r := sc.refusal_reason(text))]
+                if reasons:  # understood but refused: the report says why
+                    info["untestable_reasons"][text] = reasons[0]
                 continue
             scorer, hyp = chosen
             key = f"user:{text}"
