@@ -605,8 +605,9 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         # read by LearnedScorer.interpret and scored as the verifier scores it. (`compare`
         # offers a typed claim to the measurement scorer first; that one is not measured here.)
         typed = [diff.sentence, *(typed_sentence(p) for p in fresh[tid])]
-        # A refused wording (the scorer cannot express a negation: "not in sharp focus") gets
-        # no AUROC and does not hold.
+        # A refused wording gets no AUROC and does not hold: a negation ("not in sharp
+        # focus"), which a similarity score cannot express, or a wording about a two-way
+        # property the scorer cannot place on one side ("two-way", LearnedScorer.refusal_reason).
         hyps = [scorer.interpret(text) for text in typed]
         if hyps[0] is None:
             raise RuntimeError(f"{tid}: the learned scorer refused the canonical sentence")
@@ -615,7 +616,9 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         aucs = [float("nan")] * len(typed)
         for col, j in enumerate(usable):
             aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
-        reads = [("refused" if h is None else str(h.params.get("read_as", ""))) for h in hyps[1:]]
+        reads = [(("refused (two-way)" if scorer.refusal_reason(text) else "refused (negation)")
+                  if h is None else str(h.params.get("read_as", "")))
+                 for text, h in zip(typed[1:], hyps[1:], strict=True)]
         # The image-text head alone, on per-image phrases (this table before wordings were read
         # as trained differences): how far the head itself generalises.
         texts = [canonical, diff.phrase, *fresh[tid]]
@@ -666,8 +669,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
     n_not_worse = sum(all(bool(g >= -HOLD_TOLERANCE) for g in r["gaps"]) for r in rows)
     n_head_hold = sum(r["head_holds"] for r in rows)
     all_gaps = [g for r in rows for g in r["gaps"]]
-    n_refused = sum(x == "refused" for r in rows for x in r["read_as"])
-    n_read = sum(bool(x) and x != "refused" for r in rows for x in r["read_as"])
+    n_refused = sum(x.startswith("refused") for r in rows for x in r["read_as"])
+    n_read = sum(bool(x) and not x.startswith("refused") for r in rows for x in r["read_as"])
     n_read_right = sum(x == r["type_id"] for r in rows for x in r["read_as"])
     mean_gap = float(np.nanmean(all_gaps))
     mean_abs_gap = float(np.nanmean(np.abs(all_gaps)))
@@ -679,8 +682,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
 
     def cell(a: float, read: str) -> str:
-        if read == "refused":
-            return "refused (negation)"
+        if read.startswith("refused"):
+            return read
         return f"{a:.3f}" + (f" (read as {read})" if read else "")
 
     for r in rows:
