@@ -63,7 +63,8 @@ class VerificationResult:
         testing problem the q-values account for.
     info : dict
         How the verification went: split sizes, shortlists per fold, the test used,
-        the correction, NaN scores dropped per hypothesis, proposals no scorer took.
+        the correction, NaN scores dropped per hypothesis, proposals no scorer took,
+        and why a scorer refused a typed claim it understood (``untestable_reasons``).
     """
 
     findings: list[Finding]
