@@ -826,8 +826,24 @@ def cmd_reading(args: argparse.Namespace) -> None:
             read = [(tid, r) for tid, _, r in positives if r[1] >= tau and r[2] >= margin]
             right = sum(tid == r[0] for tid, r in read)
             neg = sum(r[1] >= tau and r[2] >= margin for _, r in negatives)
-            mark = " (used)" if (tau, margin) == (lp.READ_AS_SIMILARITY, lp.READ_AS_MARGIN) else ""
+            mark = " (thresholds in use)" if (tau, margin) == (lp.READ_AS_SIMILARITY, lp.READ_AS_MARGIN) else ""
             print(f"| {tau}{mark} | {margin} | {len(read)} | {right} | {len(read) - right} | {neg} |")
+    # the whole rule of read_as_trained: the thresholds in use plus the opposite margin
+    def full_rule(owners: list[str], phrases: list[str], emb: np.ndarray, text: str) -> str | None:
+        found = lp.nearest_and_opposite(owners, phrases, emb @ model.text_embeddings([text])[0])
+        reading = lp.reading_from(*found)
+        return None if reading is None else reading.type_id
+
+    holdout_phrases = {p for t in model.type_ids
+                       for p in type_info(DIFFERENCES.create(t), holdout_paraphrase=True).heldout_phrases}
+    full = [(tid, full_rule(*(train_bank if phrase in holdout_phrases else full_bank), phrase))
+            for tid, phrase, _ in positives]
+    full_neg = [full_rule(*full_bank, w) for w in DEV_UNRELATED]
+    n_full = sum(got is not None for _, got in full)
+    print(f"| {lp.READ_AS_SIMILARITY} with the opposite margin {lp.OPPOSITE_MARGIN} (in use) | "
+          f"{lp.READ_AS_MARGIN} | {n_full} | {sum(t == got for t, got in full)} | "
+          f"{sum(got is not None and t != got for t, got in full)} | "
+          f"{sum(got is not None for got in full_neg)} |")
     print()
     print("Wordings at the thresholds in use:")
     for tid, phrase, (got, sim, margin) in positives:
