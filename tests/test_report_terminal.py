@@ -109,3 +109,16 @@ def test_a_named_difference_listed_above_a_higher_auroc_is_explained(tmp_path: P
     out = " ".join(console.export_text().split())
     assert ("#1 names a difference the describer was trained on and comes before image "
             "measurements whose AUROC is not significantly higher on the same images") in out
+
+
+def test_untested_typed_claims_are_listed_with_their_reason(tmp_path: Path) -> None:
+    report = make_report(tmp_path)
+    refused, unknown = "Set A images have a tight range of tones", "Set A images are zorbly"
+    report.untestable_hypotheses = [refused, unknown]
+    report.warnings.append(f"not tested: {refused!r}: it is about a property that can change "
+                           "two ways (lower_contrast / higher_contrast)")
+    console = _console(width=200)
+    print_table(report, console=console)
+    out = console.export_text()
+    assert f"Not tested: {refused!r}: it is about a property that can change two ways" in out
+    assert f"Not tested: {unknown!r}: no scorer understood it." in out

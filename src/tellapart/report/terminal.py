@@ -14,6 +14,7 @@ from .text import (
     skipped_line,
     summary_sentence,
     trained_difference_of,
+    untestable_lines,
 )
 
 
@@ -88,4 +89,6 @@ def print_table(report: Report, console: Console | None = None, top: int | None 
                     "the HTML and JSON reports list all."
                 )
             )
+    for line in untestable_lines(report):
+        console.print(Text(line))
     console.print(Text(skipped_line(report)))

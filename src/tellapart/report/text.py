@@ -160,6 +160,21 @@ def order_note(findings: list[Finding]) -> str | None:
     return None
 
 
+def untestable_lines(report: Report) -> list[str]:
+    """One line per typed claim that was not tested, with the reason when a scorer gave one.
+
+    A scorer that understood a claim but refused it (the learned scorer on a wording about a
+    two-way property) leaves its reason in the warnings as "not tested: '<claim>': <reason>".
+    """
+    lines = []
+    for claim in report.untestable_hypotheses:
+        prefix = f"not tested: {claim!r}: "
+        reason = next((w[len(prefix):] for w in report.warnings if w.startswith(prefix)),
+                      "no scorer understood it")
+        lines.append(f"Not tested: {claim!r}: {reason}.")
+    return lines
+
+
 def skipped_line(report: Report) -> str:
     """ "3 files skipped (A: 1, B: 2); 2 warnings." for the end of the terminal output."""
     n_skip = len(report.skipped)
