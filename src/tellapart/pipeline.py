@@ -26,6 +26,7 @@ from .measure import compute_features
 from .propose import create_proposer
 from .propose.base import DataContext
 from .registry import RegistryError
+from .report.text import not_tested_warning
 from .types import ImageSet, Report, SetSummary
 from .verify import create_scorer, list_scorers, verify
 
@@ -128,7 +129,7 @@ def compare(
     scorers = [create_scorer(name) for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
     result = verify(ctx, proposers=proposers, scorers=scorers, settings=settings)
     timing["propose_verify"] = time.perf_counter() - t
-    warnings += [f"not tested: {text!r}: {reason}"
+    warnings += [not_tested_warning(text, reason)
                  for text, reason in result.info.get("untestable_reasons", {}).items()]
     timing["total"] = time.perf_counter() - t_start
     for key, value in info.items():

@@ -160,15 +160,20 @@ def order_note(findings: list[Finding]) -> str | None:
     return None
 
 
+def not_tested_warning(claim: str, reason: str) -> str:
+    """The report warning for a typed claim a scorer understood but refused to test."""
+    return f"not tested: {claim!r}: {reason}"
+
+
 def untestable_lines(report: Report) -> list[str]:
     """One line per typed claim that was not tested, with the reason when a scorer gave one.
 
     A scorer that understood a claim but refused it (the learned scorer on a wording about a
-    two-way property) leaves its reason in the warnings as "not tested: '<claim>': <reason>".
+    two-way property) leaves its reason in the warnings (:func:`not_tested_warning`).
     """
     lines = []
     for claim in report.untestable_hypotheses:
-        prefix = f"not tested: {claim!r}: "
+        prefix = not_tested_warning(claim, "")
         reason = next((w[len(prefix):] for w in report.warnings if w.startswith(prefix)),
                       "no scorer understood it")
         lines.append(f"Not tested: {claim!r}: {reason}.")
