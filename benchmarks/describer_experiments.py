@@ -68,6 +68,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from tellapart.models.describer import Describer
+    from tellapart.types import Hypothesis
 
 # Three fresh per-image paraphrases per difference type, written for this benchmark and never
 # used in training: `check_fresh` asserts that none equals (after lower-casing and whitespace
@@ -554,6 +555,20 @@ _FINITE_VERBS = {"have", "has", "show", "shows", "contain", "contains", "look", 
                  "seem", "lack", "lacks", "are", "is"}
 
 
+def typed_aurocs(model: Describer, emb: np.ndarray, is_a: np.ndarray,
+                 hyps: Sequence[Hypothesis | None]) -> list[float]:
+    """Held-out AUROC (set A against set B) of each typed claim as the verifier scores it;
+    NaN for a claim the scorer refused (None)."""
+    from tellapart.propose.learned import claim_scores
+
+    usable = [j for j, h in enumerate(hyps) if h is not None]
+    scores = claim_scores(model, emb, [hyps[j] for j in usable])  # type: ignore[misc]
+    aucs = [float("nan")] * len(hyps)
+    for col, j in enumerate(usable):
+        aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
+    return aucs
+
+
 def typed_sentence(phrase: str) -> str:
     """The sentence a user would type for a per-image phrase: "Set A images <phrase>" when it
     starts with a verb ("have ..."), else "Set A images are <phrase>"; it must parse back."""
@@ -572,7 +587,6 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
     from tellapart.models.text import parse_claim
     from tellapart.propose.learned import (
         TYPE_FLOOR_LOGIT,
-        claim_scores,
         read_as_trained,
         type_floor_logits,
     )
@@ -611,11 +625,7 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
         hyps = [scorer.interpret(text) for text in typed]
         if hyps[0] is None:
             raise RuntimeError(f"{tid}: the learned scorer refused the canonical sentence")
-        usable = [j for j, h in enumerate(hyps) if h is not None]
-        scores = claim_scores(model, emb, [hyps[j] for j in usable])  # type: ignore[misc]
-        aucs = [float("nan")] * len(typed)
-        for col, j in enumerate(usable):
-            aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
+        aucs = typed_aurocs(model, emb, is_a, hyps)
         reads = [(("refused (two-way)" if scorer.refusal_reason(text) else "refused (negation)")
                   if h is None else str(h.params.get("read_as", "")))
                  for text, h in zip(typed[1:], hyps[1:], strict=True)]
@@ -874,7 +884,6 @@ def cmd_opposites(args: argparse.Namespace) -> None:
     On the opposite a claim should score AUROC below 0.5 (the test then finds nothing or
     flags it contradicted); a wording scored above it would be confirmed against the data.
     """
-    from tellapart.propose.learned import claim_scores
     from tellapart.synth import DiffSpec, make_task
     from tellapart.synth.differences import create_difference
     from tellapart.verify.learned import LearnedScorer
@@ -890,25 +899,21 @@ def cmd_opposites(args: argparse.Namespace) -> None:
         wordings = [p for fresh in (FRESH, FRESH2, FRESH3) for p in fresh[claim_type]]
         texts = [create_difference(claim_type).sentence, *(typed_sentence(p) for p in wordings)]
         hyps = [scorer.interpret(text) for text in texts]
-        usable = [j for j, h in enumerate(hyps) if h is not None]
         for shown in (claim_type, opposite):
             task = make_task([DiffSpec(shown, s=0.8)], n_per_side=100, size=128, base="mixed",
                              seed=args.seed * 1000 + 777 + k, task_id=f"opposite-{shown}",
                              split="heldout")
             images = np.stack([*task.images_a, *task.images_b])
             is_a = np.arange(len(images)) < len(task.images_a)
-            scores = claim_scores(model, model.embed(images), [hyps[j] for j in usable])  # type: ignore[misc]
-            aucs: list[float | None] = [None] * len(texts)
-            for col, j in enumerate(usable):
-                aucs[j] = auroc(scores[is_a, col], scores[~is_a, col])
+            aucs = typed_aurocs(model, model.embed(images), is_a, hyps)
             cells = []
             for j in range(1, len(texts)):
                 hyp, a = hyps[j], aucs[j]
-                if hyp is None or a is None:
+                if hyp is None:
                     cells.append("refused")
                 else:
                     cells.append(f"{a:.2f}{'*' if hyp.params.get('read_as') or hyp.concept.startswith('diff:') else ''}")
-            high = sum(1 for j in range(1, len(texts)) if aucs[j] is not None and aucs[j] >= 0.6)
+            high = sum(1 for j in range(1, len(texts)) if aucs[j] >= 0.6)
             if shown == opposite:
                 n_wrong += high
                 n_unread += sum(1 for j in range(1, len(texts))
