@@ -1095,6 +1095,15 @@ def _more_edits() -> list[tuple[str, Callable[[Any, np.random.Generator], Any], 
     return list(MORE_EDITS)
 
 
+def _third_edits() -> list[tuple[str, Callable[[Any, np.random.Generator], Any], tuple[str, ...]]]:
+    # 16 edits written in session 7 by a writer who saw no file of the repository (and fixed,
+    # with the types that count as naming them, before the first run): a test set only
+    sys.path.insert(0, str(Path(__file__).parent))
+    from independent_edits_third import THIRD_EDITS
+
+    return list(THIRD_EDITS)
+
+
 def cmd_independent(args: argparse.Namespace) -> None:
     """`compare` on held-out photographs changed by edits written here with PIL, not by synth.
 
@@ -1112,7 +1121,7 @@ def cmd_independent(args: argparse.Namespace) -> None:
     from tellapart.synth.differences import create_difference
 
     judge = Judge()
-    edits = {"original": INDEPENDENT_EDITS, "more": _more_edits(),
+    edits = {"original": INDEPENDENT_EDITS, "more": _more_edits(), "third": _third_edits(),
              "all": [*INDEPENDENT_EDITS, *_more_edits()]}[args.edits]
 
     sampler = BaseSampler("photos", args.size, "heldout")
@@ -1356,8 +1365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ind.add_argument("--n-per-side", type=int, default=40)
     ind.add_argument("--size", type=int, default=128)
     ind.add_argument("--jobs", type=int, default=2, help="`compare` worker processes")
-    ind.add_argument("--edits", choices=["original", "more", "all"], default="all",
-                     help="the 8 edits of session 4, the 12 written in session 5, or all 20")
+    ind.add_argument("--edits", choices=["original", "more", "all", "third"], default="all",
+                     help="the 8 edits of session 4, the 12 written in session 5, all 20 of "
+                          "them, or the 16 written blind in session 7 (a test set)")
     sc = sub.choices["scale"]
     sc.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000, 10000])
     sc.add_argument("--repeats", type=int, default=3)

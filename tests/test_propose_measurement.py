@@ -126,3 +126,21 @@ def test_registered_proposers_contract(name: str) -> None:
         assert hyp.more_in in ("A", "B")
         assert hyp.description.startswith(f"Set {hyp.more_in} images ")
         assert hyp.concept and hyp.scorer and hyp.proposer == name
+
+
+def test_perfect_separations_are_shortlisted_by_how_far_apart_the_sets_are() -> None:
+    # Every column splits the sets perfectly, so all share one rank statistic; the column
+    # whose sets lie furthest apart leads and the names ("a_" before "z_") do not matter.
+    rng = np.random.default_rng(3)
+    n = 20
+    is_a = np.r_[np.ones(n, bool), np.zeros(n, bool)]
+    near = np.where(is_a, 10.0, 0.0) + rng.uniform(0, 9, 2 * n)  # gap of 1, spread of 9
+    far = np.where(is_a, 100.0, 0.0) + rng.uniform(0, 1, 2 * n)  # gap of 99, spread of 1
+    values = np.column_stack([near, far])
+    hyps = MeasurementProposer().propose(_context(values, ["a_near", "z_far"], n), np.arange(2 * n), 2)
+    assert [h.params["measurement"] for h in hyps] == ["z_far", "a_near"]
+    assert hyps[0].proposal_score == hyps[1].proposal_score  # the rank statistic ties
+    # Flipping the direction of the far column changes nothing but its wording.
+    values[:, 1] *= -1
+    hyps = MeasurementProposer().propose(_context(values, ["a_near", "z_far"], n), np.arange(2 * n), 1)
+    assert hyps[0].params["measurement"] == "z_far" and hyps[0].concept == "z_far:lower"

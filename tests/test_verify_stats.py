@@ -274,3 +274,19 @@ def test_paired_auroc_z_uses_the_correlation() -> None:
     unpaired = (stats.auroc(x, y) - stats.auroc(x2, y2)) / np.sqrt(
         stats.delong_variance(x, y) + stats.delong_variance(x2, y2))
     assert abs(z) > 3 * abs(unpaired)
+
+
+def test_standardized_difference() -> None:
+    from tellapart.verify.stats import standardized_difference, standardized_difference_columns
+
+    x, y = np.array([2.0, 4.0]), np.array([0.0, 2.0])  # means 3 and 1, each variance 1
+    assert standardized_difference(x, y) == pytest.approx(2.0)
+    assert standardized_difference(y, x) == pytest.approx(-2.0)
+    assert standardized_difference([1.0, np.nan, 1.0], [0.0, 0.0]) == np.inf  # no spread
+    assert standardized_difference([0.0, 0.0], [1.0, 1.0]) == -np.inf
+    assert standardized_difference([1.0, 1.0], [1.0]) == 0.0
+    assert np.isnan(standardized_difference([np.nan], [1.0]))
+    values = np.column_stack([np.r_[x, y], np.r_[y, x]])
+    np.testing.assert_allclose(
+        standardized_difference_columns(values, np.array([True, True, False, False])), [2.0, -2.0]
+    )

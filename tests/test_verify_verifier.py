@@ -260,3 +260,28 @@ def test_a_named_difference_leads_statistics_it_is_not_significantly_weaker_than
     findings[2] = _finding("diff:inverted:A", findings[2].auroc)
     findings[1].user = True
     assert Verifier._named_differences_first([0, 1, 2], findings, cands, is_a) == [0, 1, 2]
+
+
+def test_perfect_separations_are_ranked_by_how_far_apart_the_held_out_sets_are() -> None:
+    # Both claims separate the held-out sets perfectly (AUROC 1, same q-value): the one whose
+    # sets lie further apart (Cohen's d) leads and the other is grouped under it, whatever
+    # the descriptions' alphabetical order.
+    rng = np.random.default_rng(1)
+    is_a = np.r_[np.ones(20, bool), np.zeros(20, bool)]
+    near = np.where(is_a, 10.0, 0.0) + rng.uniform(0, 9, 40)
+    far = np.where(is_a, 100.0, 0.0) + (near - np.where(is_a, 10.0, 0.0)) / 9  # same ranks
+    scores = {"a near statistic": near, "z far statistic": far}
+    findings = []
+    for key, values in scores.items():
+        finding = _finding(key, 1.0)
+        finding.scores = {"A": list(values[is_a]), "B": list(values[~is_a])}
+        findings.append(finding)
+    candidates = {k: _candidate(k, v) for k, v in scores.items()}
+    ranked = Verifier(Settings())._group_and_rank(findings, candidates, is_a)
+    assert [f.concept for f in ranked] == ["z far statistic"]
+    assert [r["concept"] for r in ranked[0].related] == ["a near statistic"]
+    # Without held-out scores the tie falls back to the description.
+    for finding in findings:
+        finding.scores, finding.related = {"A": [], "B": []}, []
+    ranked = Verifier(Settings())._group_and_rank(findings, candidates, is_a)
+    assert [f.concept for f in ranked] == ["a near statistic"]

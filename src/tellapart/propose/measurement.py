@@ -71,8 +71,12 @@ class MeasurementProposer(Proposer):
         is_a = table.is_a[rows]
         if is_a.all() or not is_a.any():
             raise ValueError("proposal rows must contain images of both sets")
-        # (statistic, column, more_in, sign) for every column and direction.
-        candidates: list[tuple[float, int, str, int]] = []
+        # Columns that separate the proposal rows perfectly share one rank statistic; how far
+        # apart the sets are (Cohen's d in the candidate's direction) breaks those ties, not
+        # the column's name.
+        gap_a_over_b = np.nan_to_num(stats.standardized_difference_columns(values, is_a), nan=0.0)
+        # (statistic, column, more_in, sign, gap) for every column and direction.
+        candidates: list[tuple[float, int, str, int, float]] = []
         for a_sign in (1, -1):  # +1: set A higher on the column; -1: set A lower
             z_mw, z_tail_a, z_tail_b = stats.rank_z_columns(a_sign * values, is_a)
             for j in range(values.shape[1]):
@@ -85,10 +89,11 @@ class MeasurementProposer(Proposer):
                 statistic = float(max(z_mw[j], tail))
                 if statistic > 0:
                     sign = a_sign if more_in == "A" else -a_sign
-                    candidates.append((statistic, j, more_in, sign))
-        candidates.sort(key=lambda c: (-c[0], table.names[c[1]], c[2]))
+                    gap = float(a_sign * gap_a_over_b[j])
+                    candidates.append((statistic, j, more_in, sign, gap))
+        candidates.sort(key=lambda c: (-c[0], -c[4], table.names[c[1]], c[2]))
         corr = stats.spearman_matrix(values) if candidates else np.zeros((0, 0))
-        chosen: list[tuple[float, int, str, int]] = []
+        chosen: list[tuple[float, int, str, int, float]] = []
         for cand in candidates:
             if len(chosen) >= k:
                 break
@@ -104,5 +109,5 @@ class MeasurementProposer(Proposer):
                 proposer=self.name,
                 proposal_score=statistic,
             )
-            for statistic, column, more_in, sign in chosen
+            for statistic, column, more_in, sign, _ in chosen
         ]

@@ -99,6 +99,43 @@ def cliffs_delta(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> fl
     return 2.0 * auroc(x, y) - 1.0
 
 
+def standardized_difference(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
+    """Cohen's d: (mean x - mean y) / pooled standard deviation, NaNs left out.
+
+    Ranks say *whether* two samples separate; this says *how far* apart they are, which is
+    what tells two perfectly separating statistics apart (both have AUROC 1). A pooled
+    deviation of 0 gives +inf or -inf for any difference of means, 0 for none.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Scores of the set predicted to score higher, and of the other set.
+
+    Returns
+    -------
+    float
+        Positive when ``x`` is higher on average; NaN when a sample has no finite value.
+    """
+    xa = np.asarray(x, dtype=np.float64).ravel()
+    ya = np.asarray(y, dtype=np.float64).ravel()
+    xa, ya = xa[np.isfinite(xa)], ya[np.isfinite(ya)]
+    if xa.size == 0 or ya.size == 0:
+        return float("nan")
+    gap = float(xa.mean() - ya.mean())
+    pooled = float(np.sqrt(0.5 * (xa.var() + ya.var())))
+    if pooled > 0:
+        return gap / pooled
+    return 0.0 if gap == 0 else float(np.copysign(np.inf, gap))
+
+
+def standardized_difference_columns(values: np.ndarray, is_x: np.ndarray) -> np.ndarray:
+    """(m,) :func:`standardized_difference` of set X over set Y for each column of (n, m) ``values``."""
+    vals = np.asarray(values, dtype=np.float64)
+    is_x = np.asarray(is_x, dtype=bool)
+    return np.array([standardized_difference(vals[is_x, j], vals[~is_x, j])
+                     for j in range(vals.shape[1])], dtype=np.float64)
+
+
 def delong_variance(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
     """DeLong's (1988) estimate of the variance of :func:`auroc` (ties count one half)."""
     xa, ya = _check_pair(x, y)

@@ -531,16 +531,19 @@ class Verifier:
         self, findings: list[Finding], candidates: dict[str, _Candidate], is_a: np.ndarray
     ) -> list[Finding]:
         cands = list(candidates.values())
+        gaps = [_held_out_gap(f) for f in findings]
         order = sorted(
             range(len(findings)),
             # Significant findings by held-out effect (AUROC): the strongest difference first.
             # q-values of strong effects tie at the permutation floor, and a difference that
             # causes others (vignetting dims the highlights) separates the sets best itself.
+            # Perfect separations tie at AUROC 1: how far apart the sets are breaks the tie.
             key=lambda i: (
                 not findings[i].significant,
                 findings[i].contradicted,
                 -findings[i].auroc if findings[i].significant else findings[i].q_value,
                 findings[i].q_value if findings[i].significant else -findings[i].auroc,
+                -gaps[i],
                 findings[i].description,
             ),
         )
@@ -611,6 +614,16 @@ class Verifier:
 NAMED_LEAD_Z = 1.645
 """An image statistic stays above a named-difference claim only when its held-out AUROC is
 larger by a one-sided paired DeLong test at the 5 % level (z >= 1.645)."""
+
+
+def _held_out_gap(finding: Finding) -> float:
+    """Cohen's d of the held-out scores, the named set over the other; 0 when undefined."""
+    named = finding.scores.get(finding.more_in, [])
+    other = finding.scores.get(other_set(finding.more_in), [])
+    if not named or not other:
+        return 0.0
+    gap = stats.standardized_difference(named, other)
+    return 0.0 if np.isnan(gap) else gap
 
 
 def _names_a_difference(finding: Finding) -> bool:
