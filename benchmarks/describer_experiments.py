@@ -5,7 +5,8 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py openvocab [--types 20] [--n-per-side 100] [--seed 0] [--json PATH]
     .venv/bin/python benchmarks/describer_experiments.py reading
     .venv/bin/python benchmarks/describer_experiments.py ceiling   --tasks BENCH_OUT/hard/tasks [--alpha 0.05]
-    .venv/bin/python benchmarks/describer_experiments.py independent [--n-per-side 40]
+    .venv/bin/python benchmarks/describer_experiments.py independent [--n-per-side 40] [--edits all|third] [--size 128] [--whole-only]
+    .venv/bin/python benchmarks/describer_experiments.py small-marks [--sizes 384 512] [--reps 3] [--whole-only]
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
 
@@ -30,6 +31,13 @@ the image-text head alone on the per-image phrases (canonical phrase vs fresh ph
 (``tellapart.propose.learned``): how many development wordings each threshold pair reads as
 a trained difference, how many of them as the right one, and how many unrelated claims it
 reads; the open-vocabulary paraphrases take no part in it.
+
+``small-marks``: ``compare`` (default proposers) on held-out photograph crops larger than the
+model's input (384 and 512 px), set A carrying a mark of a fixed size in pixels (a 14-18 px
+white caption, a 9-12 px red square, 5-8 dots of radius 3, a 22-px circle logo in a
+corner), so that squeezing the whole image to 128 px shrinks it to a few pixels; with
+``--whole-only`` the quarter views of large images (``tellapart.models.runtime.image_views``)
+are switched off, which is how ``compare`` saw images before session 7.
 
 ``ceiling``: on the task folders ``tellapart bench`` wrote, the accuracy a perfect per-image
 detector of the true differences would reach under the verifier's held-out design (an upper
@@ -1120,6 +1128,8 @@ def cmd_independent(args: argparse.Namespace) -> None:
     from tellapart.synth.bases import BaseSampler
     from tellapart.synth.differences import create_difference
 
+    if args.whole_only:
+        _whole_only()
     judge = Judge()
     edits = {"original": INDEPENDENT_EDITS, "more": _more_edits(), "third": _third_edits(),
              "all": [*INDEPENDENT_EDITS, *_more_edits()]}[args.edits]
@@ -1163,6 +1173,115 @@ def cmd_independent(args: argparse.Namespace) -> None:
     print(f"{n_first}/{len(edits)} edits named by the first significant finding, "
           f"{n_any}/{len(edits)} by some significant finding. Model: "
           f"{_model_name(args.model)}.")
+
+
+def _caption(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw, ImageFont
+
+    w, h = img.size
+    font = ImageFont.load_default(size=int(rng.integers(14, 19)))
+    xy = (int(rng.integers(5, w - 90)), int(rng.integers(5, h - 25)))
+    ImageDraw.Draw(img).text(xy, "SAMPLE", fill=(255, 255, 255), font=font)
+    return img
+
+
+def _red_square(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw
+
+    w, h = img.size
+    side = int(rng.integers(9, 13))
+    x, y = int(rng.integers(0, w - side)), int(rng.integers(0, h - side))
+    ImageDraw.Draw(img).rectangle([x, y, x + side, y + side], fill=(230, 20, 20))
+    return img
+
+
+def _dots(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw
+
+    draw, (w, h), r = ImageDraw.Draw(img), img.size, 3
+    for _ in range(int(rng.integers(5, 9))):
+        x, y = int(rng.integers(r, w - r)), int(rng.integers(r, h - r))
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    return img
+
+
+def _corner_logo(img: Any, rng: np.random.Generator) -> Any:
+    from PIL import ImageDraw, ImageFont
+
+    del rng
+    draw, (w, h), side = ImageDraw.Draw(img), img.size, 22
+    draw.ellipse([w - side - 6, h - side - 6, w - 6, h - 6], outline=(255, 255, 255), width=2)
+    draw.text((w - side + 1, h - side - 2), "C", fill=(255, 255, 255),
+              font=ImageFont.load_default(size=14))
+    return img
+
+
+SMALL_MARKS: list[tuple[str, Callable[[Any, np.random.Generator], Any], tuple[str, ...]]] = [
+    ("white 'SAMPLE' caption, 14-18 px font", _caption, ("text_watermark",)),
+    ("red square, 9-12 px", _red_square, ("tiny_rectangles", "occluding_patch", "stamp")),
+    ("5-8 coloured dots, radius 3 px", _dots, ("circles",)),
+    ("22-px circle logo in the bottom-right corner", _corner_logo, ("stamp", "corner_marker")),
+]
+
+
+def _whole_only() -> None:
+    from tellapart.models import runtime
+
+    runtime.TILE_FROM = float("inf")  # every image is seen whole only
+
+
+def cmd_small_marks(args: argparse.Namespace) -> None:
+    """Marks of a fixed pixel size on photographs larger than the model's input."""
+    from PIL import Image
+
+    from tellapart import compare
+    from tellapart.bench.judge import Judge, Truth
+    from tellapart.synth.bases import BaseSampler
+    from tellapart.synth.differences import create_difference
+
+    if args.whole_only:
+        _whole_only()
+    judge = Judge()
+    print("| size | mark on set A | repeat | first significant finding | AUROC | names the mark "
+          "| first finding naming it (rank, AUROC) |")
+    print("|---|---|---|---|---|---|---|")
+    totals = {size: [0, 0, 0] for size in args.sizes}
+    for size in args.sizes:
+        sampler = BaseSampler("photos", size, "heldout")
+        for k, (name, edit, accepted) in enumerate(SMALL_MARKS):
+            truths = []
+            for tid in accepted:
+                diff = create_difference(tid)
+                truths.append(Truth(tid, "A", diff.sentence, tuple(diff.paraphrases), diff.phrase))
+            for rep in range(args.reps):
+                with tempfile.TemporaryDirectory(prefix="tellapart_marks_") as tmp:
+                    for side_no, side in enumerate("ab"):
+                        folder = Path(tmp) / side
+                        folder.mkdir()
+                        for i in range(args.n_per_side):
+                            rng = np.random.default_rng([5, rep, k, side_no, i])
+                            img = Image.fromarray(sampler.sample(rng)[0]).convert("RGB")
+                            if side == "a":
+                                img = edit(img, rng)
+                            img.save(folder / f"{i:04d}.png")
+                    report = compare(Path(tmp) / "a", Path(tmp) / "b", progress=False, cache="",
+                                     jobs=args.jobs, seed=rep)
+                sig = [f for f in report.findings if f.significant]
+                hits = [r for r, f in enumerate(sig, start=1)
+                        if any(judge.judge(f.description, f.more_in, t, f.concept).match for t in truths)]
+                totals[size][0] += 1
+                totals[size][1] += bool(hits) and hits[0] == 1
+                totals[size][2] += bool(hits)
+                top = sig[0] if sig else None
+                print(f"| {size} | {name} | {rep} | {top.description if top else 'none'} "
+                      f"| {f'{top.auroc:.3f}' if top else ''} | {'yes' if hits and hits[0] == 1 else 'no'} | "
+                      + (f"{sig[hits[0] - 1].description} ({hits[0]}, {sig[hits[0] - 1].auroc:.3f})"
+                         if hits else "none") + " |", flush=True)
+    print()
+    for size, (n, first, anywhere) in totals.items():
+        print(f"{size} px: {first}/{n} named by the first significant finding, {anywhere}/{n} by "
+              f"some significant finding" + (" (whole images only)" if args.whole_only else "")
+              + f". Model: {_model_name(args.model)}.")
 
 
 # -- scale -----------------------------------------------------------------------------------------
@@ -1340,7 +1459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
                      ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold),
-                     ("opposites", cmd_opposites)):
+                     ("opposites", cmd_opposites), ("small-marks", cmd_small_marks)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,
@@ -1368,6 +1487,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ind.add_argument("--edits", choices=["original", "more", "all", "third"], default="all",
                      help="the 8 edits of session 4, the 12 written in session 5, all 20 of "
                           "them, or the 16 written blind in session 7 (a test set)")
+    ind.add_argument("--whole-only", action="store_true",
+                     help="see every image whole only (no quarter views of large images)")
+    sm = sub.choices["small-marks"]
+    sm.add_argument("--sizes", type=int, nargs="+", default=[384, 512])
+    sm.add_argument("--reps", type=int, default=3, help="repeats with other images and seeds")
+    sm.add_argument("--n-per-side", type=int, default=40)
+    sm.add_argument("--jobs", type=int, default=2, help="`compare` worker processes")
+    sm.add_argument("--whole-only", action="store_true",
+                    help="see every image whole only (no quarter views of large images)")
     sc = sub.choices["scale"]
     sc.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000, 3000, 10000])
     sc.add_argument("--repeats", type=int, default=3)

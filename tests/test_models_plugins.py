@@ -197,3 +197,81 @@ def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: 
     np.testing.assert_array_equal(scores[:, 0], scores[:, 1])
     # without a type head nothing is read: the image-text head scores every wording
     assert read_as_trained(Describer(DescriberConfig.tiny(len(tok)), tok), phrase) is None
+
+
+def test_large_images_get_quarter_views_that_keep_small_marks() -> None:
+    size = 32
+    small = np.zeros((48, 48, 3), dtype=np.uint8)
+    assert runtime.image_views(small, size).shape == (1, size, size, 3)  # under 1.75 x 32 px
+    big = np.zeros((60, 70, 3), dtype=np.uint8)
+    big[50:53, 62:65] = 255  # a 3-pixel mark near the bottom-right corner
+    views = runtime.image_views(big, size)
+    assert views.shape == (5, size, size, 3) and views.dtype == np.uint8
+    np.testing.assert_array_equal(views[0], runtime.to_model_input(big, size))
+    th, tw = 36, 42  # 60 % of each side, from each corner
+    np.testing.assert_array_equal(views[1], runtime.to_model_input(big[:th, :tw], size))
+    np.testing.assert_array_equal(views[4], runtime.to_model_input(big[60 - th:, 70 - tw:], size))
+    # squeezed whole, the mark fades; the bottom-right quarter keeps it brighter
+    assert views[4].max() > views[0].max() + 40
+    assert views[1].max() == 0  # the top-left quarter does not reach it
+
+
+def test_marks_anywhere_take_the_strongest_view_and_the_rest_the_whole_image() -> None:
+    torch.manual_seed(6)
+    tok = WordTokenizer.build(SENTENCES)
+    cfg = DescriberConfig.tiny(len(tok))
+    cfg.n_types = 2
+    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"]).eval()
+    assert "tiny_rectangles" in runtime.ANYWHERE_TYPES and "darker" not in runtime.ANYWHERE_TYPES
+    rng = np.random.default_rng(2)
+    views = [rng.standard_normal((5, cfg.embed_dim)).astype(np.float32),
+             rng.standard_normal((1, cfg.embed_dim)).astype(np.float32)]
+    pooled = runtime.pooled_type_logits(typed, views)
+    assert pooled.shape == (2, 2)
+    first = typed.type_logits(views[0])  # (5, T)
+    np.testing.assert_allclose(pooled[0], [first[:, 0].max(), first[0, 1]], rtol=1e-5)
+    np.testing.assert_allclose(pooled[1], typed.type_logits(views[1])[0], rtol=1e-5)
+    assert runtime.pooled_type_logits(typed, []).shape == (0, 2)
+
+
+def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None:
+    from tellapart.propose.learned import claim_scores, type_floor_logits
+
+    torch.manual_seed(7)
+    tok = WordTokenizer.build(SENTENCES)
+    known = {normalize_sentence(s): "diff:tiny_rectangles" for s in SENTENCES[:2]}
+    cfg = DescriberConfig.tiny(len(tok))
+    cfg.n_types = 2
+    typed = Describer(cfg, tok, known_sentences=known, type_ids=["tiny_rectangles", "darker"],
+                      type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[2], SENTENCES[3])]).eval()
+    rng = np.random.default_rng(3)
+    pixels = {f"big{i}": rng.integers(0, 256, (120, 136, 3), dtype=np.uint8) for i in range(12)}
+    records = [ImageRecord(f"/x/{'A' if i < 6 else 'B'}/{i}.png", "A" if i < 6 else "B", f"big{i}",
+                           1, 136, 120, "PNG", "RGB", 8) for i in range(12)]
+    calls: list[str] = []
+
+    def load(record: ImageRecord) -> DecodedImage:
+        calls.append(record.content_hash)
+        return DecodedImage(record=record, rgb=pixels[record.content_hash])
+
+    big_ctx = DataContext(table=FeatureTable(records=records, names=[], values=np.zeros((12, 0))),
+                          load=load, settings=Settings())
+    runtime.clear_cache()
+    rows = np.arange(12)
+    views = runtime.embed_views_records(typed, big_ctx, records)
+    assert [len(v) for v in views] == [5] * 12
+    whole = typed.embed(np.stack([runtime.to_model_input(pixels[r.content_hash], cfg.image_size)
+                                  for r in records]))
+    np.testing.assert_allclose(runtime.embed_records(typed, big_ctx, records), whole, rtol=1e-4, atol=1e-5)
+    scorer = LearnedScorer(model=typed)
+    hyp = scorer.interpret("Set A images contain tiny rectangles")
+    assert hyp is not None
+    pooled = runtime.pooled_type_logits(typed, views)
+    expected = np.maximum(pooled[:, 0], type_floor_logits(typed)[0])
+    np.testing.assert_allclose(scorer.score(hyp, big_ctx, rows), expected, rtol=1e-5)
+    # the whole-image type logit alone would score differently: the views count
+    assert not np.allclose(claim_scores(typed, whole, [hyp])[:, 0], expected)
+    hyps = LearnedProposer(model=typed, n_candidates=2).propose(big_ctx, rows, k=4)
+    assert {h.concept.rsplit(":", 1)[0] for h in hyps if h.params["head"] == "type_head"} == {
+        "diff:tiny_rectangles", "diff:darker"}
+    assert sorted(calls) == sorted(pixels)  # each image decoded and encoded once

@@ -144,3 +144,42 @@ def test_a_read_wording_is_tested_like_the_canonical_sentence(tmp_path: Path) ->
     assert read.scorer == canonical.scorer == "learned"
     assert read.concept == canonical.concept == "diff:inverted:A"
     assert read.significant and read.auroc == canonical.auroc and read.p_value == canonical.p_value
+
+
+def _captioned_photo_sets(folder: Path, size: int, n: int) -> tuple[Path, Path]:
+    """Held-out photo crops of ``size`` px; set A's carry a white 16-px 'SAMPLE' caption."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tellapart.synth.bases import BaseSampler
+
+    sampler = BaseSampler("photos", size, "heldout")
+    font = ImageFont.load_default(size=16)
+    for side_no, side in enumerate("ab"):
+        (folder / side).mkdir(parents=True)
+        for i in range(n):
+            rng = np.random.default_rng([77, side_no, i])
+            img = Image.fromarray(sampler.sample(rng)[0]).convert("RGB")
+            if side == "a":
+                xy = (int(rng.integers(5, size - 90)), int(rng.integers(5, size - 25)))
+                ImageDraw.Draw(img).text(xy, "SAMPLE", fill=(255, 255, 255), font=font)
+            img.save(folder / side / f"{i:03d}.png")
+    return folder / "a", folder / "b"
+
+
+def test_a_small_caption_on_large_photos_is_found_through_the_quarter_views(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tellapart.models import runtime
+
+    # 16-px text on 384-px photos is 5 px once the whole image is squeezed to 128 px
+    a, b = _captioned_photo_sets(tmp_path, 384, 30)
+    report = compare(a, b, proposers=["learned"], progress=False, cache="", jobs=1, seed=3)
+    significant = [f for f in report.findings if f.significant]
+    assert significant and significant[0].concept == "diff:text_watermark:A", \
+        [(f.description, f.auroc, f.q_value) for f in report.findings[:5]]
+    # seen whole only, the same caption is not found
+    runtime.clear_cache()
+    monkeypatch.setattr(runtime, "TILE_FROM", float("inf"))
+    whole_only = compare(a, b, proposers=["learned"], progress=False, cache="", jobs=1, seed=3)
+    runtime.clear_cache()
+    assert not any(f.significant and f.concept == "diff:text_watermark:A" for f in whole_only.findings)

@@ -645,18 +645,25 @@ class Describer(nn.Module):
         """
         return [(sentence, d) for _, sentence, d in self.type_claims(emb_a, emb_b, n)]
 
-    def type_claims(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8) -> list[tuple[int, str, float]]:
-        """(type index, sentence, A - B prevalence difference) of :meth:`describe_types`."""
+    def type_claims(self, emb_a: np.ndarray, emb_b: np.ndarray, n: int = 8,
+                    logits: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[int, str, float]]:
+        """(type index, sentence, A - B prevalence difference) of :meth:`describe_types`.
+
+        ``logits``: the (Na, T) and (Nb, T) per-image type logits to use instead of the type
+        head's on ``emb_a`` and ``emb_b`` (e.g. pooled over views of large images).
+        """
         if self.type_head is None or not self.type_sentences:
             return []
-        diff = self.type_prevalence_difference(emb_a, emb_b)
+        diff = self.type_prevalence_difference(emb_a, emb_b, logits)
         order = np.argsort(-np.abs(diff), kind="stable")[:n]
         return [(int(k), self.type_sentences[k][0 if diff[k] > 0 else 1], float(diff[k])) for k in order]
 
-    def type_prevalence_difference(self, emb_a: np.ndarray, emb_b: np.ndarray) -> np.ndarray:
+    def type_prevalence_difference(self, emb_a: np.ndarray, emb_b: np.ndarray,
+                                   logits: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """(T,) mean type probability over set A minus the same over set B."""
-        pa = 1.0 / (1.0 + np.exp(-self.type_logits(emb_a).astype(np.float64)))  # (Na, T)
-        pb = 1.0 / (1.0 + np.exp(-self.type_logits(emb_b).astype(np.float64)))
+        la, lb = logits if logits is not None else (self.type_logits(emb_a), self.type_logits(emb_b))
+        pa = 1.0 / (1.0 + np.exp(-np.asarray(la, dtype=np.float64)))  # (Na, T)
+        pb = 1.0 / (1.0 + np.exp(-np.asarray(lb, dtype=np.float64)))
         return np.asarray(pa.mean(axis=0) - pb.mean(axis=0))
 
     def concept_of(self, sentence: str) -> str | None:

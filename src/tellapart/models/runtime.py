@@ -3,10 +3,17 @@
 Usage::
 
     emb = embed_records(model, ctx, [ctx.table.records[i] for i in rows])   # (len(rows), D)
+    logits = type_logits_records(model, ctx, records)                        # (len(rows), T)
 
 The learned proposer and the learned scorer both need the describer's embedding of the
 same images; this cache (per model, keyed by the file's content hash) makes the encoder run
 once per image and compare run, whichever asks first.
+
+Large images are seen twice over: whole, squeezed to the model's input, and as four
+overlapping quarters at up to twice that resolution (:func:`image_views`). The whole view
+is the image's embedding; the quarters only feed the type-head detectors of marks that can
+sit anywhere (:data:`ANYWHERE_TYPES`), which take the strongest response of any view, so a
+14-pixel caption on a 384-pixel photo, 5 pixels once squeezed, is still seen.
 """
 
 from __future__ import annotations
@@ -24,6 +31,21 @@ from .describer import Describer
 _caches: weakref.WeakKeyDictionary[Describer, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
 _MAX_PER_MODEL = 200_000
 
+TILE_FROM = 1.75
+"""Images whose shorter side is at least this many model input widths also get quarter views."""
+
+TILE_FRACTION = 0.6
+"""Each quarter view covers this fraction of each side from one corner, so the quarters
+overlap and a mark on the image's middle lines is whole in one of them."""
+
+ANYWHERE_TYPES: frozenset[str] = frozenset({
+    "circles", "corner_marker", "grid", "lines", "marks_top_left", "salt_pepper", "stamp",
+    "stars", "text_watermark", "tiny_rectangles", "triangles",
+})
+"""Trained differences that one part of an image shows as well as the whole (marks,
+shapes, per-pixel noise): their per-image logit is the maximum over the image's views. The
+rest (tone, colour, geometry, blur, layout, the frame) are judged on the whole image only,
+since a quarter looks zoomed in and its frame is cut."""
 
 def to_model_input(rgb: np.ndarray, size: int) -> np.ndarray:
     """(H, W, 3) float in [0, 1] (or uint8) -> (size, size, 3) uint8, antialiased.
@@ -41,10 +63,29 @@ def to_model_input(rgb: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(arr).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def embed_records(
+def image_views(rgb: np.ndarray, size: int) -> np.ndarray:
+    """(V, size, size, 3) uint8 views of one (H, W, 3) image: the whole image first.
+
+    Images whose shorter side is at least :data:`TILE_FROM` x ``size`` add four quarter
+    views (top-left, top-right, bottom-left, bottom-right), each :data:`TILE_FRACTION` of
+    the height and width, squeezed to ``size`` like the whole.
+    """
+    arr = np.asarray(rgb)
+    views = [to_model_input(arr, size)]
+    h, w = arr.shape[:2]
+    if min(h, w) >= TILE_FROM * size:
+        th, tw = int(round(TILE_FRACTION * h)), int(round(TILE_FRACTION * w))
+        for top in (0, h - th):
+            for left in (0, w - tw):
+                views.append(to_model_input(arr[top:top + th, left:left + tw], size))
+    return np.stack(views)
+
+
+def embed_views_records(
     model: Describer, ctx: DataContext, records: Sequence[ImageRecord], batch_size: int = 64
-) -> np.ndarray:
-    """(N, D) float32 embeddings of ``records``, decoding and encoding only uncached images."""
+) -> list[np.ndarray]:
+    """One (V, D) float32 array of view embeddings per record (:func:`image_views`), the
+    whole image's first; decoding and encoding only uncached images."""
     cache = _caches.setdefault(model, {})
     todo = list(dict.fromkeys(r.content_hash for r in records if r.content_hash not in cache))
     if todo:
@@ -54,12 +95,45 @@ def embed_records(
         size = model.config.image_size
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            pixels = np.stack([to_model_input(ctx.load(by_hash[h]).rgb, size) for h in chunk])
-            for h, e in zip(chunk, model.embed(pixels), strict=True):
-                cache[h] = e
-    if not records:
+            views = [image_views(ctx.load(by_hash[h]).rgb, size) for h in chunk]
+            emb = model.embed(np.concatenate(views), batch_size=batch_size)  # (sum V, D)
+            ends = np.cumsum([len(v) for v in views])
+            for h, part in zip(chunk, np.split(emb, ends[:-1]), strict=True):
+                cache[h] = part
+    return [cache[r.content_hash] for r in records]
+
+
+def embed_records(
+    model: Describer, ctx: DataContext, records: Sequence[ImageRecord], batch_size: int = 64
+) -> np.ndarray:
+    """(N, D) float32 embeddings of the whole of each image in ``records``."""
+    views = embed_views_records(model, ctx, records, batch_size)
+    if not views:
         return np.zeros((0, model.config.embed_dim), dtype=np.float32)
-    return np.stack([cache[r.content_hash] for r in records])
+    return np.stack([v[0] for v in views])
+
+
+def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndarray:
+    """(N, T) type-head logits of N images from their (V, D) view embeddings: the whole
+    image's, except for :data:`ANYWHERE_TYPES`, which take the maximum over the views."""
+    n_types = len(model.type_ids)
+    if not views:
+        return np.zeros((0, n_types), dtype=np.float32)
+    sizes = [len(v) for v in views]
+    logits = model.type_logits(np.concatenate(views))  # (sum V, T)
+    parts = np.split(logits, np.cumsum(sizes)[:-1])
+    out = np.stack([p[0] for p in parts])  # (N, T) whole-image logits
+    anywhere = [k for k, t in enumerate(model.type_ids) if t in ANYWHERE_TYPES]
+    if anywhere and max(sizes) > 1:
+        out[:, anywhere] = np.stack([p[:, anywhere].max(axis=0) for p in parts])
+    return out
+
+
+def type_logits_records(
+    model: Describer, ctx: DataContext, records: Sequence[ImageRecord]
+) -> np.ndarray:
+    """(N, T) per-image type-head logits of ``records`` (:func:`pooled_type_logits`)."""
+    return pooled_type_logits(model, embed_views_records(model, ctx, records))
 
 
 def clear_cache() -> None:

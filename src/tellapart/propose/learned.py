@@ -280,13 +280,16 @@ def claim_phrase(hypothesis: Hypothesis) -> str:
     return parse_claim(hypothesis.description).phrase
 
 
-def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]) -> np.ndarray:
+def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis],
+                 type_logits: np.ndarray | None = None) -> np.ndarray:
     """(N, D) embeddings x hypotheses -> (N, H) per-image scores, higher = shows it more.
 
     A claim about a difference the model was trained on (its concept is "diff:<id>...")
     is scored by the type head's logit for that difference, the densely supervised
     per-image detector, floored at :data:`TYPE_FLOOR_LOGIT`; any other wording by the
-    image-text head on its per-image phrase.
+    image-text head on its per-image phrase. ``type_logits``: (N, T) per-image logits to
+    use instead of the type head's on ``emb`` (:func:`tellapart.models.runtime.type_logits_records`
+    pools them over the views of large images).
     """
     out = np.zeros((len(emb), len(hypotheses)), dtype=np.float64)
     if not hypotheses or len(emb) == 0:
@@ -301,7 +304,7 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
             phrases.append(claim_phrase(hyp))
             continue
         if types is None or floors is None:
-            types = model.type_logits(emb)  # (N, T)
+            types = model.type_logits(emb) if type_logits is None else type_logits  # (N, T)
             floors = type_floor_logits(model)
         out[:, j] = np.maximum(types[:, k], floors[k])
     if text_cols:
@@ -356,14 +359,17 @@ class LearnedProposer(Proposer):
             raise ValueError("the learned proposer needs proposal images from both sets")
         if k <= 0:
             return []
-        from ..models.runtime import embed_records
+        from ..models.runtime import embed_views_records, pooled_type_logits
 
         records = [ctx.table.records[i] for i in rows]
-        emb = embed_records(model, ctx, records)  # (len(rows), D)
+        views = embed_views_records(model, ctx, records)
+        emb = np.stack([v[0] for v in views])  # (len(rows), D) whole images
+        logits = pooled_type_logits(model, views) if model.type_head is not None else None
         n_cand = self.n_candidates or max(3 * k, 12)
         # (sentence, log-probability, head, type id when the head knows it)
         said: list[tuple[str, float, str, str | None]] = []
-        for k_type, sentence, _ in model.type_claims(emb[is_a], emb[~is_a], n=n_cand):
+        pair = None if logits is None else (logits[is_a], logits[~is_a])
+        for k_type, sentence, _ in model.type_claims(emb[is_a], emb[~is_a], n=n_cand, logits=pair):
             said.append((sentence, 0.0, "type_head", model.type_ids[k_type]))
         # beam search re-runs the decoder over every prefix (no key-value cache): keep it narrow
         n_free = min(n_cand, self.n_decoder)
@@ -392,7 +398,7 @@ class LearnedProposer(Proposer):
             )))
         if not candidates:
             return []
-        scores = claim_scores(model, emb, [h for _, _, h in candidates])  # (N, C)
+        scores = claim_scores(model, emb, [h for _, _, h in candidates], logits)  # (N, C)
         ranked = []
         for j, (_, logprob, hyp) in enumerate(candidates):
             more = is_a if hyp.more_in == "A" else ~is_a
