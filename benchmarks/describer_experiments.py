@@ -37,7 +37,8 @@ model's input (384 and 512 px), set A carrying a mark of a fixed size in pixels 
 white caption, a 9-12 px red square, 5-8 dots of radius 3, a 22-px circle logo in a
 corner), so that squeezing the whole image to 128 px shrinks it to a few pixels; with
 ``--whole-only`` the quarter views of large images (``tellapart.models.runtime.image_views``)
-are switched off, which is how ``compare`` saw images before session 7.
+are switched off (``compare --whole-images-only``), which is how ``compare`` saw images
+before session 7.
 
 ``ceiling``: on the task folders ``tellapart bench`` wrote, the accuracy a perfect per-image
 detector of the true differences would reach under the verifier's held-out design (an upper
@@ -1128,8 +1129,6 @@ def cmd_independent(args: argparse.Namespace) -> None:
     from tellapart.synth.bases import BaseSampler
     from tellapart.synth.differences import create_difference
 
-    if args.whole_only:
-        _whole_only()
     judge = Judge()
     edits = {"original": INDEPENDENT_EDITS, "more": _more_edits(), "third": _third_edits(),
              "all": [*INDEPENDENT_EDITS, *_more_edits()]}[args.edits]
@@ -1152,7 +1151,7 @@ def cmd_independent(args: argparse.Namespace) -> None:
                         img = edit(img, rng)
                     img.save(folder / f"{i:04d}.png")
             report = compare(folders["a"], folders["b"], progress=False, cache="", jobs=args.jobs,
-                             seed=args.seed)
+                             seed=args.seed, quarter_views=not args.whole_only)
             truths = []
             for tid in accepted:
                 diff = create_difference(tid)
@@ -1224,12 +1223,6 @@ SMALL_MARKS: list[tuple[str, Callable[[Any, np.random.Generator], Any], tuple[st
 ]
 
 
-def _whole_only() -> None:
-    from tellapart.models import runtime
-
-    runtime.TILE_FROM = float("inf")  # every image is seen whole only
-
-
 def cmd_small_marks(args: argparse.Namespace) -> None:
     """Marks of a fixed pixel size on photographs larger than the model's input."""
     from PIL import Image
@@ -1239,8 +1232,6 @@ def cmd_small_marks(args: argparse.Namespace) -> None:
     from tellapart.synth.bases import BaseSampler
     from tellapart.synth.differences import create_difference
 
-    if args.whole_only:
-        _whole_only()
     judge = Judge()
     print("| size | mark on set A | repeat | first significant finding | AUROC | names the mark "
           "| first finding naming it (rank, AUROC) |")
@@ -1265,7 +1256,7 @@ def cmd_small_marks(args: argparse.Namespace) -> None:
                                 img = edit(img, rng)
                             img.save(folder / f"{i:04d}.png")
                     report = compare(Path(tmp) / "a", Path(tmp) / "b", progress=False, cache="",
-                                     jobs=args.jobs, seed=rep)
+                                     jobs=args.jobs, seed=rep, quarter_views=not args.whole_only)
                 sig = [f for f in report.findings if f.significant]
                 hits = [r for r, f in enumerate(sig, start=1)
                         if any(judge.judge(f.description, f.more_in, t, f.concept).match for t in truths)]

@@ -275,3 +275,10 @@ def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None
     assert {h.concept.rsplit(":", 1)[0] for h in hyps if h.params["head"] == "type_head"} == {
         "diff:tiny_rectangles", "diff:darker"}
     assert sorted(calls) == sorted(pixels)  # each image decoded and encoded once
+    # with quarter views switched off each image is seen (and cached) whole only
+    whole_ctx = DataContext(table=big_ctx.table, load=load, settings=Settings(quarter_views=False))
+    assert [len(v) for v in runtime.embed_views_records(typed, whole_ctx, records)] == [1] * 12
+    np.testing.assert_allclose(scorer.score(hyp, whole_ctx, rows),
+                               np.maximum(typed.type_logits(whole)[:, 0], type_floor_logits(typed)[0]),
+                               rtol=1e-4, atol=1e-5)
+    assert [len(v) for v in runtime.embed_views_records(typed, big_ctx, records)] == [5] * 12

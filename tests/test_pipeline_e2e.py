@@ -84,9 +84,10 @@ def test_manifest_groups_and_cli_outputs(tmp_path: Path) -> None:
                 writer.writerow([os.path.relpath(p, tmp_path), group])
     out = tmp_path / "out"
     code = main(["compare", str(manifest), "--group-a", "gray", "--group-b", "color", "--out", str(out),
-                 "--quiet", "--no-cache", "--jobs", "1"])
+                 "--quiet", "--no-cache", "--jobs", "1", "--whole-images-only"])
     assert code == 0
     data = json.loads((out / "report.json").read_text())
+    assert data["settings"]["quarter_views"] is False  # the flag reaches the report's settings
     assert data["set_a"]["n_images"] == 20 and data["set_b"]["n_images"] == 20
     assert data["findings"][0]["significant"] and data["findings"][0]["more_in"] == "A"
     assert (out / "report.html").read_text().count("Set A images") >= 1

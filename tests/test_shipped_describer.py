@@ -166,20 +166,16 @@ def _captioned_photo_sets(folder: Path, size: int, n: int) -> tuple[Path, Path]:
     return folder / "a", folder / "b"
 
 
-def test_a_small_caption_on_large_photos_is_found_through_the_quarter_views(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tellapart.models import runtime
-
+def test_a_small_caption_on_large_photos_is_found_through_the_quarter_views(tmp_path: Path) -> None:
     # 16-px text on 384-px photos is 5 px once the whole image is squeezed to 128 px
     a, b = _captioned_photo_sets(tmp_path, 384, 30)
     report = compare(a, b, proposers=["learned"], progress=False, cache="", jobs=1, seed=3)
     significant = [f for f in report.findings if f.significant]
     assert significant and significant[0].concept == "diff:text_watermark:A", \
         [(f.description, f.auroc, f.q_value) for f in report.findings[:5]]
-    # seen whole only, the same caption is not found
-    runtime.clear_cache()
-    monkeypatch.setattr(runtime, "TILE_FROM", float("inf"))
-    whole_only = compare(a, b, proposers=["learned"], progress=False, cache="", jobs=1, seed=3)
-    runtime.clear_cache()
+    assert report.settings["quarter_views"] is True
+    # seen whole only (`compare --whole-images-only`), the same caption is not found
+    whole_only = compare(a, b, proposers=["learned"], progress=False, cache="", jobs=1, seed=3,
+                         quarter_views=False)
+    assert whole_only.settings["quarter_views"] is False
     assert not any(f.significant and f.concept == "diff:text_watermark:A" for f in whole_only.findings)

@@ -34,6 +34,11 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--cache", default=None, help="feature cache file (SQLite); '' disables caching")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    p.add_argument(
+        "--whole-images-only", action="store_const", const=False, dest="quarter_views", default=None,
+        help="the learned describer sees each image whole only, not also as four quarters when it "
+             "is large (faster on large images; small marks on them may be missed)",
+    )
     p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -51,6 +56,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "proposers": args.proposers,
         "jobs": args.jobs,
         "cache": "" if args.no_cache else args.cache,
+        "quarter_views": args.quarter_views,
         "progress": False if args.quiet else None,
     }
 

@@ -63,17 +63,17 @@ def to_model_input(rgb: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(Image.fromarray(arr).resize((size, size), Image.Resampling.BILINEAR))
 
 
-def image_views(rgb: np.ndarray, size: int) -> np.ndarray:
+def image_views(rgb: np.ndarray, size: int, quarters: bool = True) -> np.ndarray:
     """(V, size, size, 3) uint8 views of one (H, W, 3) image: the whole image first.
 
-    Images whose shorter side is at least :data:`TILE_FROM` x ``size`` add four quarter
-    views (top-left, top-right, bottom-left, bottom-right), each :data:`TILE_FRACTION` of
-    the height and width, squeezed to ``size`` like the whole.
+    With ``quarters``, images whose shorter side is at least :data:`TILE_FROM` x ``size`` add
+    four quarter views (top-left, top-right, bottom-left, bottom-right), each
+    :data:`TILE_FRACTION` of the height and width, squeezed to ``size`` like the whole.
     """
     arr = np.asarray(rgb)
     views = [to_model_input(arr, size)]
     h, w = arr.shape[:2]
-    if min(h, w) >= TILE_FROM * size:
+    if quarters and min(h, w) >= TILE_FROM * size:
         th, tw = int(round(TILE_FRACTION * h)), int(round(TILE_FRACTION * w))
         for top in (0, h - th):
             for left in (0, w - tw):
@@ -84,23 +84,27 @@ def image_views(rgb: np.ndarray, size: int) -> np.ndarray:
 def embed_views_records(
     model: Describer, ctx: DataContext, records: Sequence[ImageRecord], batch_size: int = 64
 ) -> list[np.ndarray]:
-    """One (V, D) float32 array of view embeddings per record (:func:`image_views`), the
-    whole image's first; decoding and encoding only uncached images."""
+    """One (V, D) float32 array of view embeddings per record (:func:`image_views`; quarter
+    views unless ``ctx.settings.quarter_views`` is False), the whole image's first; decoding
+    and encoding only uncached images."""
+    quarters = bool(ctx.settings.quarter_views)
     cache = _caches.setdefault(model, {})
-    todo = list(dict.fromkeys(r.content_hash for r in records if r.content_hash not in cache))
+    # the views depend on the setting: "<content hash>|whole" keys images seen whole only
+    keys = [r.content_hash if quarters else f"{r.content_hash}|whole" for r in records]
+    todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
-        by_hash = {r.content_hash: r for r in records}
+        by_key = dict(zip(keys, records, strict=True))
         if len(cache) + len(todo) > _MAX_PER_MODEL:
             cache.clear()
         size = model.config.image_size
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            views = [image_views(ctx.load(by_hash[h]).rgb, size) for h in chunk]
+            views = [image_views(ctx.load(by_key[k]).rgb, size, quarters) for k in chunk]
             emb = model.embed(np.concatenate(views), batch_size=batch_size)  # (sum V, D)
             ends = np.cumsum([len(v) for v in views])
-            for h, part in zip(chunk, np.split(emb, ends[:-1]), strict=True):
-                cache[h] = part
-    return [cache[r.content_hash] for r in records]
+            for k, part in zip(chunk, np.split(emb, ends[:-1]), strict=True):
+                cache[k] = part
+    return [cache[k] for k in keys]
 
 
 def embed_records(
