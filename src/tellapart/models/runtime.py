@@ -3,7 +3,8 @@
 Usage::
 
     emb = embed_records(model, ctx, [ctx.table.records[i] for i in rows])   # (len(rows), D)
-    logits = type_logits_records(model, ctx, records)                        # (len(rows), T)
+    views = embed_views_records(model, ctx, records)     # per image (V, D), the whole first
+    logits = pooled_type_logits(model, views)            # (len(rows), T)
 
 The learned proposer and the learned scorer both need the describer's embedding of the
 same images; this cache (per model, keyed by the file's content hash) makes the encoder run
@@ -29,7 +30,7 @@ from ..types import ImageRecord
 from .describer import Describer
 
 _caches: weakref.WeakKeyDictionary[Describer, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
-_MAX_PER_MODEL = 200_000
+_MAX_PER_MODEL = 200_000  # view embeddings kept per model (about 200 MB at 256 floats each)
 
 TILE_FROM = 1.75
 """Images whose shorter side is at least this many model input widths also get quarter views."""
@@ -94,7 +95,8 @@ def embed_views_records(
     todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
         by_key = dict(zip(keys, records, strict=True))
-        if len(cache) + len(todo) > _MAX_PER_MODEL:
+        # a large image keeps five views: bound the rows, not the images (5 per image at most)
+        if sum(len(v) for v in cache.values()) + 5 * len(todo) > _MAX_PER_MODEL:
             cache.clear()
         size = model.config.image_size
         for start in range(0, len(todo), batch_size):
@@ -131,13 +133,6 @@ def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndar
     if anywhere and max(sizes) > 1:
         out[:, anywhere] = np.stack([p[:, anywhere].max(axis=0) for p in parts])
     return out
-
-
-def type_logits_records(
-    model: Describer, ctx: DataContext, records: Sequence[ImageRecord]
-) -> np.ndarray:
-    """(N, T) per-image type-head logits of ``records`` (:func:`pooled_type_logits`)."""
-    return pooled_type_logits(model, embed_views_records(model, ctx, records))
 
 
 def clear_cache() -> None:

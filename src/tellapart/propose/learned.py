@@ -288,7 +288,7 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
     is scored by the type head's logit for that difference, the densely supervised
     per-image detector, floored at :data:`TYPE_FLOOR_LOGIT`; any other wording by the
     image-text head on its per-image phrase. ``type_logits``: (N, T) per-image logits to
-    use instead of the type head's on ``emb`` (:func:`tellapart.models.runtime.type_logits_records`
+    use instead of the type head's on ``emb`` (:func:`tellapart.models.runtime.pooled_type_logits`
     pools them over the views of large images).
     """
     out = np.zeros((len(emb), len(hypotheses)), dtype=np.float64)
