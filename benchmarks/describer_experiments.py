@@ -8,7 +8,7 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py independent [--n-per-side 40] [--edits all|third] [--size 128] [--whole-only]
     .venv/bin/python benchmarks/describer_experiments.py small-marks [--sizes 384 512] [--reps 3] [--whole-only]
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
-    .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements]
+    .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements] [--whole-only]
 
 Every sub-command takes ``--model FOLDER`` (a saved describer, e.g. ``tellapart train --out
 DIR`` gives ``DIR/final``; default: ``$TELLAPART_DESCRIBER`` or the weights shipped in the
@@ -1396,7 +1396,7 @@ def cmd_cold(args: argparse.Namespace) -> None:
         report_path = root / "report.json"
         cmd = [sys.executable, "-m", "tellapart", "compare", str(task_dir / "a"), str(task_dir / "b"),
                "--proposers", *proposers, "--no-cache", "--json", str(report_path), "--quiet",
-               "--jobs", str(args.jobs)]
+               "--jobs", str(args.jobs), *(["--whole-images-only"] if args.whole_only else [])]
         if args.threads > 0:
             for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
                 env[var] = str(args.threads)
@@ -1413,8 +1413,8 @@ def cmd_cold(args: argparse.Namespace) -> None:
     timing = report.get("timing_s", {})
     print(f"| `tellapart compare`, cold (--no-cache, new process), {report['set_a']['n_images']} + "
           f"{report['set_b']['n_images']} PNG {args.size}x{args.size}, one difference "
-          f"({args.difference}, s={args.s}), proposers {' '.join(proposers)}, --jobs {args.jobs} "
-          "| wall s | images/s | generation s |")
+          f"({args.difference}, s={args.s}), proposers {' '.join(proposers)}, --jobs {args.jobs}"
+          + (" --whole-images-only" if args.whole_only else "") + " | wall s | images/s | generation s |")
     print("|---|---|---|---|")
     print(f"| | {wall_s:.1f} | {n_imgs / wall_s:.0f} | {gen_s:.1f} |")
     if timing:
@@ -1500,6 +1500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     co.add_argument("--proposers", nargs="+", default=["learned", "measurements"])
     co.add_argument("--jobs", type=int, default=2, help="`tellapart compare --jobs`")
     co.add_argument("--top", type=int, default=5, help="findings listed")
+    co.add_argument("--whole-only", action="store_true",
+                    help="run `compare --whole-images-only` (no quarter views of large images)")
     args = parser.parse_args(argv)
     args.func(args)
     return 0
