@@ -3,8 +3,7 @@
 Usage::
 
     emb = embed_records(model, ctx, [ctx.table.records[i] for i in rows])   # (len(rows), D)
-    views = embed_views_records(model, ctx, records)     # per image (V, D), the whole first
-    logits = pooled_type_logits(model, views)            # (len(rows), T)
+    emb, logits = embed_for_claims(model, ctx, records)  # (N, D) whole images, (N, T) pooled
 
 The learned proposer and the learned scorer both need the describer's embedding of the
 same images; this cache (per model, keyed by the file's content hash) makes the encoder run
@@ -110,13 +109,23 @@ def embed_views_records(
 
 
 def embed_records(
-    model: Describer, ctx: DataContext, records: Sequence[ImageRecord], batch_size: int = 64
+    model: Describer, ctx: DataContext, records: Sequence[ImageRecord]
 ) -> np.ndarray:
     """(N, D) float32 embeddings of the whole of each image in ``records``."""
-    views = embed_views_records(model, ctx, records, batch_size)
+    return embed_for_claims(model, ctx, records, type_logits=False)[0]
+
+
+def embed_for_claims(
+    model: Describer, ctx: DataContext, records: Sequence[ImageRecord], type_logits: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """What scoring claims on ``records`` needs: (N, D) whole-image embeddings and, when
+    ``type_logits`` and the model has a type head, (N, T) :func:`pooled_type_logits`."""
+    views = embed_views_records(model, ctx, records)
     if not views:
-        return np.zeros((0, model.config.embed_dim), dtype=np.float32)
-    return np.stack([v[0] for v in views])
+        return np.zeros((0, model.config.embed_dim), dtype=np.float32), None
+    whole = np.stack([v[0] for v in views])
+    pooled = pooled_type_logits(model, views) if type_logits and model.type_head is not None else None
+    return whole, pooled
 
 
 def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndarray:

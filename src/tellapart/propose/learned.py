@@ -359,12 +359,10 @@ class LearnedProposer(Proposer):
             raise ValueError("the learned proposer needs proposal images from both sets")
         if k <= 0:
             return []
-        from ..models.runtime import embed_views_records, pooled_type_logits
+        from ..models.runtime import embed_for_claims
 
         records = [ctx.table.records[i] for i in rows]
-        views = embed_views_records(model, ctx, records)
-        emb = np.stack([v[0] for v in views])  # (len(rows), D) whole images
-        logits = pooled_type_logits(model, views) if model.type_head is not None else None
+        emb, logits = embed_for_claims(model, ctx, records)  # (len(rows), D), (len(rows), T)
         n_cand = self.n_candidates or max(3 * k, 12)
         # (sentence, log-probability, head, type id when the head knows it)
         said: list[tuple[str, float, str, str | None]] = []

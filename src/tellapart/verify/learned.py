@@ -71,16 +71,15 @@ class LearnedScorer(Scorer):
         return bool(hypothesis.description.strip())
 
     def score(self, hypothesis: Hypothesis, ctx: DataContext, rows: np.ndarray) -> np.ndarray:
-        from ..models.runtime import embed_views_records, pooled_type_logits
+        from ..models.runtime import embed_for_claims
 
         model = self._get_model()
         rows = np.asarray(rows, dtype=int)
         if len(rows) == 0:
             return np.zeros(0, dtype=np.float64)
-        views = embed_views_records(model, ctx, [ctx.table.records[i] for i in rows])
-        emb = np.stack([v[0] for v in views])  # (N, D) whole images
         by_type_head = model.type_index(hypothesis.params.get("type_id") or hypothesis.concept)
-        logits = pooled_type_logits(model, views) if by_type_head is not None else None
+        emb, logits = embed_for_claims(model, ctx, [ctx.table.records[i] for i in rows],
+                                       type_logits=by_type_head is not None)
         return claim_scores(model, emb, [hypothesis], logits)[:, 0]
 
     def interpret(self, text: str) -> Hypothesis | None:
