@@ -199,3 +199,71 @@ def test_text_stage_trains_only_the_text_adapter(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path / "x"), "--tune-text", str(out / "final"),
               "--export-from", str(out / "ckpt.pt")])
+
+
+def test_type_stage_fits_a_classifier_and_leaves_the_rest_as_trained(tmp_path, capsys) -> None:
+    from tellapart.models.weights import read_meta
+    from tellapart.train.type_stage import TypeStageConfig, fit_type_classifier
+
+    out = tmp_path / "run"
+    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
+                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
+    model = load_describer(out / "final")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = np.random.default_rng(0)
+    emb_a = model.embed(rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8))
+    emb_b = model.embed(rng.integers(0, 256, (5, 64, 64, 3), dtype=np.uint8))
+    sentences = model.describe(emb_a, emb_b, n=3)
+    head = model.type_logits(emb_a)
+    cfg = TypeStageConfig(images_per_level=48, chunk=24, val_images=24, floor_images=48,
+                          pool_size=16, hidden=16, epochs=2, batch=32)
+    summary = fit_type_classifier(model, cfg)
+    after = model.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in before.items())  # nothing trained changed
+    assert {k for k in after if k not in before} == {
+        f"type_classifier.{name}" for name in
+        ("norm.weight", "norm.bias", "hidden.weight", "hidden.bias", "out.weight", "out.bias")}
+    assert model.config.type_classifier_hidden == 16
+    # per-image type logits now come from the classifier; the comparator still reads the head
+    assert not np.allclose(model.type_logits(emb_a), head)
+    with torch.no_grad():
+        expected = model.type_classifier(torch.from_numpy(emb_a)).numpy()  # type: ignore[misc]
+    np.testing.assert_allclose(model.type_logits(emb_a), expected, rtol=1e-6)
+    assert model.describe(emb_a, emb_b, n=3) == sentences
+    assert len(model.type_floor) == len(model.type_ids) and np.isfinite(model.type_floor).all()
+    assert summary["n_images"] == 4 * 48
+    for entry in summary["val_mean_type_auroc"].values():
+        assert 0.0 <= entry["classifier"] <= 1.0 and 0.0 <= entry["type_head"] <= 1.0
+    # deterministic: the same seed fits the same classifier and floors
+    again = load_describer(out / "final")
+    fit_type_classifier(again, cfg)
+    assert all(torch.equal(again.state_dict()[k], v) for k, v in after.items())
+    assert again.type_floor == model.type_floor
+    # the command writes weights that load with the classifier, the summary in their metadata
+    capsys.readouterr()
+    assert main(["--out", str(tmp_path / "typed"), "--tune-types", str(out / "final"),
+                 "--type-images", "40", "--pool-size", "16", "--no-progress"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["type_stage"]["n_images"] == 4 * 40
+    typed = load_describer(tmp_path / "typed" / "final")
+    assert typed.type_classifier is not None and typed.config.type_classifier_hidden == 512
+    assert read_meta(tmp_path / "typed" / "final")["extra"]["type_stage"] == printed["type_stage"]
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "x"), "--tune-types", str(out / "final"),
+              "--resume", str(out / "ckpt.pt")])
+
+
+def test_stacked_images_carry_the_drawn_number_of_distinct_differences() -> None:
+    sampler = TaskSampler(64, seed=2, pool_size=12)
+    rng = np.random.default_rng(5)
+    images, labels = sampler.stacked_images(60, LEVELS[-1], rng, count_p=(0.2, 0.3, 0.3, 0.2))
+    assert images.shape == (60, 64, 64, 3) and images.dtype == np.uint8
+    counts = labels.sum(axis=1)
+    assert set(counts.tolist()) <= {0.0, 1.0, 2.0, 3.0} and {0.0, 3.0} <= set(counts.tolist())
+    for row in labels:  # never two differences of one concept on an image
+        concepts = [sampler.diffs[sampler.type_ids[k]].concept_key() for k in np.flatnonzero(row)]
+        assert len(concepts) == len(set(concepts))
+    again = sampler.stacked_images(60, LEVELS[-1], np.random.default_rng(5), (0.2, 0.3, 0.3, 0.2))
+    np.testing.assert_array_equal(again[0], images)
+    with pytest.raises(ValueError):
+        sampler.stacked_images(2, LEVELS[-1], rng, count_p=(0.5, 0.6))

@@ -21,6 +21,9 @@ Parts (each ``nn.Module`` below):
   sets. Cost is linear in the number of images; the output is ``n_prefix`` tokens.
 - :class:`HypothesisDecoder`: a nanoGPT-style word-level decoder that reads the prefix tokens
   and writes sentences naming the set ("Set B images are darker than set A images").
+- :class:`TypeClassifier` (optional): per-image logits of the trained difference types from
+  the frozen embedding, fitted after training (:mod:`tellapart.train.type_stage`); without
+  it the jointly trained linear type head gives them.
 - :class:`ImageTextScorer`: projects an image embedding into the frozen MiniLM sentence
   space (:mod:`tellapart.models.text`); a logit of how much one image shows a phrase, for
   any wording, which is how generated and user-typed hypotheses are verified per image.
@@ -66,6 +69,11 @@ class DescriberConfig:
     # with a type head: each set's mean type probability (and A - B) joins the comparator's
     # statistics, so the decoder conditions on the densely supervised per-image evidence
     type_stats: bool = False
+    # >0: a type classifier (an MLP of this hidden width) fitted after training on the frozen
+    # embeddings of many labelled images (:mod:`tellapart.train.type_stage`); it then gives
+    # every per-image type logit (claims, scoring, floors). The comparator keeps reading the
+    # jointly trained type head, whose statistics it was trained on.
+    type_classifier_hidden: int = 0
     dropout: float = 0.0
 
     @property
@@ -401,6 +409,26 @@ class ImageTextScorer(nn.Module):
 # -- the whole model -------------------------------------------------------------------------------
 
 
+class TypeClassifier(nn.Module):
+    """Per-image type logits from a frozen embedding: LayerNorm, one hidden GELU layer.
+
+    Fitted after the joint training (:mod:`tellapart.train.type_stage`) on many more labelled
+    images per type than the joint training's type head saw; a hidden layer tells apart
+    look-alikes (tiny rectangles / dots, triangles / stars) that one linear map mixes up.
+    """
+
+    def __init__(self, embed_dim: int, hidden: int, n_types: int, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(embed_dim)
+        self.hidden = nn.Linear(embed_dim, hidden)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, n_types)
+
+    def forward(self, emb: torch.Tensor) -> torch.Tensor:
+        h = F.gelu(self.hidden(self.norm(emb)))  # (..., H)
+        return self.out(self.drop(h))  # (..., T)
+
+
 @dataclass
 class _Beam:
     ids: list[int]
@@ -463,6 +491,12 @@ class Describer(nn.Module):
         self.decoder = HypothesisDecoder(config)
         self.scorer = ImageTextScorer(config)
         self.type_head = nn.Linear(config.embed_dim, config.n_types) if config.n_types > 0 else None
+        if config.type_classifier_hidden and not config.n_types:
+            raise ValueError("type_classifier_hidden needs a type head (n_types > 0)")
+        self.type_classifier = (
+            TypeClassifier(config.embed_dim, config.type_classifier_hidden, config.n_types)
+            if config.type_classifier_hidden > 0 else None
+        )
         self.apply(self._init_weights)
         # the text adapter starts as the identity map of frozen MiniLM space
         nn.init.zeros_(self.scorer.txt_adapter.weight)
@@ -624,11 +658,15 @@ class Describer(nn.Module):
 
     @torch.no_grad()
     def type_logits(self, emb: np.ndarray) -> np.ndarray:
-        """(N, D) embeddings -> (N, T) type-head logits, T = ``len(type_ids)``."""
+        """(N, D) embeddings -> (N, T) per-image type logits, T = ``len(type_ids)``.
+
+        From the fitted type classifier when the model has one, else from the type head.
+        """
         if self.type_head is None:
             raise ValueError("this describer has no type head")
         e = self._as_set(emb, "emb")[0]
-        return self.type_head(e).float().cpu().numpy().astype(np.float32)
+        head = self.type_classifier if self.type_classifier is not None else self.type_head
+        return head(e).float().cpu().numpy().astype(np.float32)
 
     def type_index(self, concept: str | None) -> int | None:
         """Type-head output of "diff:<id>" (or "<id>"), or None."""

@@ -320,6 +320,44 @@ class TaskSampler:
             images[i] = img
         return images, labels
 
+    def stacked_images(
+        self, n: int, level: Level, rng: np.random.Generator,
+        count_p: Sequence[float] = (0.1, 0.5, 0.25, 0.15),
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` single images with several differences each: (n, S, S, 3) uint8, (n, n_types).
+
+        Image ``i`` is a random pool image with ``k`` distinct differences (allowed for its
+        base kind, at most one per concept, applied in family order as in a task) at the
+        level's strengths, where ``P(k) = count_p[k]``. Images in tasks carry up to three
+        true differences plus distractors, so a per-image classifier must see stacks too.
+        """
+        p = np.asarray(count_p, dtype=np.float64)
+        if p.ndim != 1 or (p < 0).any() or not np.isclose(p.sum(), 1.0):
+            raise ValueError(f"count_p must be probabilities of 0, 1, 2, ... differences, got {count_p}")
+        images = np.empty((n, self.image_size, self.image_size, 3), dtype=np.uint8)
+        labels = np.zeros((n, len(self.type_ids)), dtype=np.float32)
+        pool, kinds = self.pool, self.pool_kind
+        for i in range(n):
+            j = int(rng.integers(len(pool)))
+            img = pool[j]
+            k = int(rng.choice(len(p), p=p))
+            allowed = [t for t in self.type_ids
+                       if not self.split.is_heldout_combo(t, kinds[j])]  # type: ignore[attr-defined]
+            chosen: list[str] = []
+            concepts: set[str] = set()
+            for t in rng.permutation(allowed):
+                if len(chosen) == k:
+                    break
+                c = self.diffs[str(t)].concept_key()
+                if c not in concepts:
+                    chosen.append(str(t))
+                    concepts.add(c)
+            for t in sorted(chosen, key=lambda t: self.family_rank[t]):
+                img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
+                labels[i, self.type_ids.index(t)] = 1.0
+            images[i] = img
+        return images, labels
+
     def batch(
         self, levels: Sequence[Level], n_per_side: int, rng: np.random.Generator
     ) -> TaskBatch:

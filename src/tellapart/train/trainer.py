@@ -7,6 +7,7 @@ Usage::
     tellapart train --out runs/g1 --device cuda --n-tasks 16 --workers 14 --minutes 18 \
         --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
     python -m tellapart.train --out /tmp/t --config tiny --steps 20        # smoke run
+    tellapart train --tune-types runs/d1/final --out runs/k1 --seed 1     # then the type stage
 
 Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the
 curriculum's level and trains everything at once from one encoder pass per image:
@@ -531,6 +532,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train only the image-text scorer's text adapter of the exported weights "
                         "in DIR on the trained phrases and each type's wordings "
                         "(tellapart.train.text_stage); write OUT/final")
+    p.add_argument("--tune-types", metavar="DIR",
+                   help="fit only a type classifier on the frozen embeddings of the exported "
+                        "weights in DIR and recalibrate the type floors "
+                        "(tellapart.train.type_stage); write OUT/final")
     p.add_argument("--init-from", metavar="CKPT",
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
@@ -542,6 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra single images per step, each with one random difference, for dense "
                         "per-image supervision (default 0)")
     p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3)")
+    p.add_argument("--type-images", type=int,
+                   help="with --tune-types: labelled images per curriculum level (default 40000)")
     p.add_argument("--val-every", type=int, help="steps between validations (default 200)")
     p.add_argument("--val-tasks", type=int, help="validation tasks per level (default 32)")
     p.add_argument("--val-per-side", type=int, help="images per set in validation tasks (default 16)")
@@ -583,6 +590,31 @@ def _tune_text(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tune_types(args: argparse.Namespace) -> int:
+    from ..models.weights import load_describer, read_meta
+    from .type_stage import TypeStageConfig, fit_type_classifier
+
+    if args.threads is not None:
+        torch.set_num_threads(max(1, args.threads))
+    model = load_describer(args.tune_types)
+    cfg = TypeStageConfig(seed=args.seed)
+    if args.lr is not None:
+        cfg.lr = args.lr
+    if args.pool_size is not None:
+        cfg.pool_size = args.pool_size
+    if args.type_images is not None:
+        cfg.images_per_level = args.type_images
+        cfg.val_images = max(1, args.type_images // 20)
+        cfg.floor_images = min(cfg.floor_images, max(1, args.type_images))
+    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
+    summary = fit_type_classifier(model, cfg, log=log)
+    extra = dict(read_meta(args.tune_types).get("extra", {}))
+    extra["type_stage"] = summary
+    folder = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
+    print(json.dumps({"final": str(folder), "type_stage": summary}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -600,9 +632,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
     if args.tune_text:
-        if args.resume or args.export_from or args.init_from:
-            raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint")
+        if args.resume or args.export_from or args.init_from or args.tune_types:
+            raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
+                             "(and runs apart from --tune-types)")
         return _tune_text(args)
+    if args.tune_types:
+        if args.resume or args.export_from or args.init_from:
+            raise SystemExit("tellapart train: --tune-types takes exported weights and no checkpoint")
+        return _tune_types(args)
     if args.resume or args.export_from:
         saved = torch.load(args.resume or args.export_from, map_location="cpu",
                            weights_only=False)["train_config"]
