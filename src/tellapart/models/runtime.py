@@ -11,7 +11,7 @@ once per image and compare run, whichever asks first.
 
 Large images are seen twice over: whole, squeezed to the model's input, and as four
 overlapping quarters at up to twice that resolution (:func:`image_views`). The whole view
-is the image's embedding; the quarters only feed the type-head detectors of marks that can
+is the image's embedding; the quarters only feed the per-image type detectors of marks that can
 sit anywhere (:data:`ANYWHERE_TYPES`), which take the strongest response of any view, so a
 14-pixel caption on a 384-pixel photo, 5 pixels once squeezed, is still seen.
 """
@@ -129,7 +129,7 @@ def embed_for_claims(
 
 
 def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndarray:
-    """(N, T) type-head logits of N images from their (V, D) view embeddings: the whole
+    """(N, T) per-image type logits of N images from their (V, D) view embeddings: the whole
     image's, except for :data:`ANYWHERE_TYPES`, which take the maximum over the views."""
     n_types = len(model.type_ids)
     if not views:

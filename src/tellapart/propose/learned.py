@@ -7,7 +7,8 @@ Usage::
 
 The proposal rows of both sets are embedded once (shared with the learned scorer through
 :mod:`tellapart.models.runtime`). Candidates come from two heads of the describer: the
-decoder writes free sentences with beam search, and the type head names the trained
+decoder writes free sentences with beam search, and the per-image type detector
+(``Describer.type_logits``: the type classifier, or the type head without one) names the trained
 differences whose per-image prevalence differs most between the sets. Every candidate is
 re-ranked by how well its per-image score (:func:`claim_scores`, the same the verifier
 uses) already separates the two sets on the proposal rows; the held-out rows decide
@@ -140,7 +141,7 @@ def read_as_trained(model: Describer, phrase: str) -> TypeReading | None:
     image-text scorer's text side; it is read as difference ``t``
     when ``t``'s nearest phrase is similar enough (:data:`READ_AS_SIMILARITY`) and clearly
     nearer than any other difference's (:data:`READ_AS_MARGIN`). A claim read this way is
-    scored by the type head, the describer's densely trained detector of ``t``, instead of
+    scored by the per-image type detector, the describer's densely trained detector of ``t``, instead of
     the image-text head; the held-out test still decides whether it holds. A type with an
     ``opposite`` is read only when the wording is also :data:`OPPOSITE_MARGIN` nearer to it
     than to the opposite.
@@ -178,7 +179,7 @@ def two_way_property(model: Describer, phrase: str) -> tuple[str, str] | None:
     if opposite_similarity is None or nearest.similarity < OPPOSITE_SIMILARITY:
         return None
     if reading_from(nearest, opposite_similarity) is not None:
-        return None  # read as the trained difference: its type head knows the direction
+        return None  # read as the trained difference: its type detector knows the direction
     return nearest.type_id, _opposite_of(nearest.type_id)
 
 
@@ -249,14 +250,14 @@ def learned_concept(model: Describer, sentence: str, more_in: str | None) -> str
 
 
 TYPE_FLOOR_LOGIT = -2.944
-"""logit(0.05): type-head logits below it count as "does not show it" and tie. Without a
+"""logit(0.05): per-image type logits below it count as "does not show it" and tie. Without a
 floor, a detector's faint response to an unrelated change (frame images nudge the "stars"
 logit from -6 to -4) is a real but meaningless shift that a rank test finds significant.
 A model with calibrated per-type floors (``Describer.type_floor``: the logit that 95 % of
 images without the type stay under) uses the higher of the two."""
 
 def type_floor_logits(model: Describer) -> np.ndarray:
-    """(T,) the logit each type-head output is floored at: max(TYPE_FLOOR_LOGIT, calibrated floor)."""
+    """(T,) the logit each per-image type logit is floored at: max(TYPE_FLOOR_LOGIT, calibrated floor)."""
     floors = np.full(len(model.type_ids), TYPE_FLOOR_LOGIT, dtype=np.float64)
     if model.type_floor:
         floors = np.maximum(floors, np.asarray(model.type_floor, dtype=np.float64))
@@ -285,10 +286,10 @@ def claim_scores(model: Describer, emb: np.ndarray, hypotheses: list[Hypothesis]
     """(N, D) embeddings x hypotheses -> (N, H) per-image scores, higher = shows it more.
 
     A claim about a difference the model was trained on (its concept is "diff:<id>...")
-    is scored by the type head's logit for that difference, the densely supervised
+    is scored by the per-image type logit for that difference (``Describer.type_logits``), the densely supervised
     per-image detector, floored at :data:`TYPE_FLOOR_LOGIT`; any other wording by the
     image-text head on its per-image phrase. ``type_logits``: (N, T) per-image logits to
-    use instead of the type head's on ``emb`` (:func:`tellapart.models.runtime.pooled_type_logits`
+    use instead of ``model.type_logits(emb)`` (:func:`tellapart.models.runtime.pooled_type_logits`
     pools them over the views of large images).
     """
     out = np.zeros((len(emb), len(hypotheses)), dtype=np.float64)
@@ -321,7 +322,7 @@ class LearnedProposer(Proposer):
     model : Describer, optional
         The describer; default: the weights shipped with tellapart.
     n_candidates : int, optional
-        Trained types named by the type head before re-ranking; default ``max(3 * k, 12)``.
+        Trained types named by the type detector before re-ranking; default ``max(3 * k, 12)``.
     n_decoder : int
         Free sentences written by the decoder (beam width too) before re-ranking.
     """

@@ -6,8 +6,8 @@ Usage::
     # -> /tmp/run_t1/final: the same describer with a retrained text adapter
 
 Only ``scorer.txt_adapter`` (the residual linear map on frozen MiniLM embeddings) is trained;
-the encoder, the comparator, the decoder, the type head and the scorer's image side stay
-as they were, so the type head's floors stay valid. The images are labelled single images
+the encoder, the comparator, the decoder, the type head (and type classifier) and the scorer's
+image side stay as they were, so the type floors stay valid. The images are labelled single images
 from the training split (:meth:`TaskSampler.labelled_images`), embedded once by the frozen
 encoder; the phrases are each type's trained phrases plus its ``wordings``. The per-image
 loss is the one full training uses for the image-text head (binary cross-entropy of every

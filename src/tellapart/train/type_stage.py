@@ -12,9 +12,9 @@ encoder stays frozen, so every image is embedded once, and a small MLP
 (:class:`~tellapart.models.describer.TypeClassifier`) is fitted on many labelled images
 (:meth:`TaskSampler.stacked_images`: training split, every curriculum level, up to three
 differences per image as in tasks) with the joint training's per-image loss (binary
-cross-entropy against every type, positives weighted up). The per-type floors are then calibrated again for the new logits. The
-encoder, the comparator (which keeps reading the type head it was trained with), the
-decoder and the image-text scorer do not change.
+cross-entropy against every type, positives weighted up). The per-type floors are then
+calibrated again for the new logits. The encoder, the comparator (which keeps reading the
+type head it was trained with), the decoder and the image-text scorer do not change.
 """
 
 from __future__ import annotations
@@ -138,7 +138,6 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
 
     with torch.no_grad():  # the jointly trained head's logits, for comparison
         head_logits = model.type_head(torch.from_numpy(val_emb).to(model.device)).float().cpu().numpy()
-    model.config.type_classifier_hidden = cfg.hidden
     classifier = TypeClassifier(model.config.embed_dim, cfg.hidden, len(model.type_ids))
     x = torch.from_numpy(emb.astype(np.float32))  # (N, D)
     y = torch.from_numpy(labels.astype(np.float32))  # (N, T)
@@ -158,6 +157,7 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
             log(f"type stage epoch {epoch + 1}/{cfg.epochs} loss {loss.item():.4f}")
     classifier.eval()
     model.type_classifier = classifier.to(model.device)
+    model.config.type_classifier_hidden = cfg.hidden  # saved weights then load with it
     model.eval()
 
     new_logits = model.type_logits(val_emb)

@@ -10,8 +10,8 @@ Any wording works: the claim's per-image phrase ("have a small logo in the corne
 embedded by frozen MiniLM and compared with each image's projected embedding, so
 hypotheses the decoder wrote and sentences a user typed are scored alike. A sentence the
 describer was trained on, or a wording it reads as one of its trained differences
-(:func:`tellapart.propose.learned.read_as_trained`), is scored by its type head instead
-(a per-image detector of that difference, trained on dense labels), see
+(:func:`tellapart.propose.learned.read_as_trained`), is scored by its per-image type detector
+instead (``Describer.type_logits``, trained on dense labels), see
 :func:`tellapart.propose.learned.claim_scores`.
 """
 
@@ -39,7 +39,7 @@ _NEGATION_RE = re.compile(r"\b(not|never|neither|nor)\b|n't\b", re.IGNORECASE)
 class LearnedScorer(Scorer):
     """How much one image shows a hypothesis, by the describer.
 
-    A sentence the describer was trained on is scored by its type head (one logit per
+    A sentence the describer was trained on is scored by its type detector (one logit per
     trained difference); any other wording by image-text similarity of its per-image phrase.
 
     Parameters
