@@ -30,6 +30,10 @@ def test_shipped_weights_load_and_fit_the_budget() -> None:
     assert (DEFAULT_DIR / META_FILE).is_file() and meta["weights_dtype"] == "float16"
     model = load_default()
     assert model.type_head is not None and model.config.type_stats
+    # the type stage's classifier ships: per-image type logits and their floors come from it
+    assert model.type_classifier is not None and model.config.type_classifier_hidden == 512
+    assert len(model.type_floor) == len(model.type_ids) and np.isfinite(model.type_floor).all()
+    assert "type_stage" in meta["extra"]
     # the shipped heads name exactly the trained difference types, in registry order
     assert model.type_ids == TaskSampler(128, seed=0).type_ids
     images = np.random.default_rng(0).integers(0, 256, (4, 128, 128, 3), dtype=np.uint8)
