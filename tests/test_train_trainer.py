@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -159,13 +160,19 @@ def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
     assert exported.type_floor and json.loads(capsys.readouterr().out.strip().splitlines()[-1])["step"] == 4
 
 
+def _tiny_export(tmp_path: Path) -> Path:
+    """A 2-step tiny training run's folder; its exported weights are in ``final``."""
+    out = tmp_path / "run"
+    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
+                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
+    return out
+
+
 def test_text_stage_trains_only_the_text_adapter(tmp_path, capsys) -> None:
     from tellapart.synth.differences import DIFFERENCES
     from tellapart.train.text_stage import TextStageConfig, stage_phrases, tune_text_adapter
 
-    out = tmp_path / "run"
-    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
-                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
+    out = _tiny_export(tmp_path)
     model = load_describer(out / "final")
     before = {k: v.clone() for k, v in model.state_dict().items()}
     floors = list(model.type_floor)
@@ -205,9 +212,7 @@ def test_type_stage_fits_a_classifier_and_leaves_the_rest_as_trained(tmp_path, c
     from tellapart.models.weights import read_meta
     from tellapart.train.type_stage import TypeStageConfig, fit_type_classifier
 
-    out = tmp_path / "run"
-    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
-                 "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
+    out = _tiny_export(tmp_path)
     model = load_describer(out / "final")
     before = {k: v.clone() for k, v in model.state_dict().items()}
     rng = np.random.default_rng(0)

@@ -237,6 +237,11 @@ class TaskSampler:
                              f"{len(images)} images and {len(kinds)} kinds")
         self._pool, self._pool_kind = list(images), [str(k) for k in kinds]
 
+    def _allowed_types(self, kind: str) -> list[str]:
+        """The difference types that may be applied to a base image of ``kind`` in training."""
+        return [t for t in self.type_ids
+                if not self.split.is_heldout_combo(t, kind)]  # type: ignore[attr-defined]
+
     def _draw_s(self, rng: np.random.Generator, lo: float, hi: float) -> float:
         for _ in range(100):
             s = float(rng.uniform(lo, hi))
@@ -251,8 +256,7 @@ class TaskSampler:
         kinds = sorted(set(self.pool_kind))
         kind = str(rng.choice(kinds))
         slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
-        allowed = [t for t in self.type_ids
-                   if not self.split.is_heldout_combo(t, kind)]  # type: ignore[attr-defined]
+        allowed = self._allowed_types(kind)
         n_true = int(rng.integers(level.n_diffs[0], level.n_diffs[1] + 1))
         n_distract = int(rng.integers(level.n_distractors[0], level.n_distractors[1] + 1))
         chosen: list[str] = []
@@ -312,8 +316,7 @@ class TaskSampler:
             j = int(rng.integers(len(pool)))
             img = pool[j]
             if rng.random() >= p_none:
-                allowed = [t for t in self.type_ids
-                           if not self.split.is_heldout_combo(t, kinds[j])]  # type: ignore[attr-defined]
+                allowed = self._allowed_types(kinds[j])
                 t = str(allowed[int(rng.integers(len(allowed)))])
                 img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
                 labels[i, self.type_ids.index(t)] = 1.0
@@ -341,8 +344,7 @@ class TaskSampler:
             j = int(rng.integers(len(pool)))
             img = pool[j]
             k = int(rng.choice(len(p), p=p))
-            allowed = [t for t in self.type_ids
-                       if not self.split.is_heldout_combo(t, kinds[j])]  # type: ignore[attr-defined]
+            allowed = self._allowed_types(kinds[j])
             chosen: list[str] = []
             concepts: set[str] = set()
             for t in rng.permutation(allowed):

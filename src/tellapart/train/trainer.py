@@ -35,6 +35,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -569,34 +570,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _tune_text(args: argparse.Namespace) -> int:
+def _run_stage(args: argparse.Namespace, source: str, key: str,
+               fit: Callable[[Describer, Any], dict[str, Any]]) -> int:
+    """Load the exported weights in ``source``, run one stage on them, write ``OUT/final``.
+
+    The stage's summary goes into the weights' metadata under ``extra[key]`` and is printed
+    as the command's last line.
+    """
     from ..models.weights import load_describer, read_meta
-    from .text_stage import TextStageConfig, tune_text_adapter
 
     if args.threads is not None:
         torch.set_num_threads(max(1, args.threads))
-    model = load_describer(args.tune_text)
+    model = load_describer(source)
+    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
+    summary = fit(model, log)
+    extra = dict(read_meta(source).get("extra", {}))
+    extra[key] = summary
+    folder = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
+    print(json.dumps({"final": str(folder), key: summary}), flush=True)
+    return 0
+
+
+def _tune_text(args: argparse.Namespace) -> int:
+    from .text_stage import TextStageConfig, tune_text_adapter
+
     cfg = TextStageConfig(seed=TextStageConfig.seed + args.seed)
     if args.steps is not None:
         cfg.steps = args.steps
     if args.lr is not None:
         cfg.lr = args.lr
-    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
-    summary = tune_text_adapter(model, cfg, log=log)
-    extra = dict(read_meta(args.tune_text).get("extra", {}))
-    extra["text_stage"] = summary
-    folder = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
-    print(json.dumps({"final": str(folder), "text_stage": summary}), flush=True)
-    return 0
+    return _run_stage(args, args.tune_text, "text_stage",
+                      lambda model, log: tune_text_adapter(model, cfg, log=log))
 
 
 def _tune_types(args: argparse.Namespace) -> int:
-    from ..models.weights import load_describer, read_meta
     from .type_stage import TypeStageConfig, fit_type_classifier
 
-    if args.threads is not None:
-        torch.set_num_threads(max(1, args.threads))
-    model = load_describer(args.tune_types)
     cfg = TypeStageConfig(seed=args.seed)
     if args.lr is not None:
         cfg.lr = args.lr
@@ -606,13 +615,8 @@ def _tune_types(args: argparse.Namespace) -> int:
         cfg.images_per_level = args.type_images
         cfg.val_images = max(1, args.type_images // 20)
         cfg.floor_images = min(cfg.floor_images, max(1, args.type_images))
-    log = None if args.no_progress else (lambda line: print(line, file=sys.stderr, flush=True))
-    summary = fit_type_classifier(model, cfg, log=log)
-    extra = dict(read_meta(args.tune_types).get("extra", {}))
-    extra["type_stage"] = summary
-    folder = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
-    print(json.dumps({"final": str(folder), "type_stage": summary}), flush=True)
-    return 0
+    return _run_stage(args, args.tune_types, "type_stage",
+                      lambda model, log: fit_type_classifier(model, cfg, log=log))
 
 
 def main(argv: list[str] | None = None) -> int:
