@@ -413,8 +413,8 @@ class TypeClassifier(nn.Module):
     """Per-image type logits from a frozen embedding: LayerNorm, one hidden GELU layer.
 
     Fitted after the joint training (:mod:`tellapart.train.type_stage`) on many more labelled
-    images per type than the joint training's type head saw; a hidden layer tells apart
-    look-alikes (tiny rectangles / dots, triangles / stars) that one linear map mixes up.
+    images per type than the joint training's type head saw, including images with several
+    differences at once; the hidden layer lets it combine evidence one linear map cannot.
     """
 
     def __init__(self, embed_dim: int, hidden: int, n_types: int, dropout: float = 0.1) -> None:

@@ -7,7 +7,8 @@ Usage::
 
 Why a stage after training: the jointly trained type head is one linear map, fitted on the
 few labelled images of each step; its outputs for look-alike marks move together (tiny
-rectangles fire the "dots" output as much as their own, triangles the "stars" one). Here the
+rectangles fire the "dots" output as much as their own, triangles the "stars" one), and the
+subtler types are detected worse than a hidden layer on the same features can. Here the
 encoder stays frozen, so every image is embedded once, and a small MLP
 (:class:`~tellapart.models.describer.TypeClassifier`) is fitted on many labelled images
 (:meth:`TaskSampler.stacked_images`: training split, every curriculum level, up to three
