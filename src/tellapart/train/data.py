@@ -242,6 +242,29 @@ class TaskSampler:
         return [t for t in self.type_ids
                 if not self.split.is_heldout_combo(t, kind)]  # type: ignore[attr-defined]
 
+    def _distinct_types(self, allowed: list[str], k: int, rng: np.random.Generator) -> list[str]:
+        """Up to ``k`` of ``allowed`` in random order, at most one per concept (one permutation)."""
+        chosen: list[str] = []
+        concepts: set[str] = set()
+        for t in rng.permutation(allowed):
+            if len(chosen) == k:
+                break
+            c = self.diffs[str(t)].concept_key()
+            if c not in concepts:
+                chosen.append(str(t))
+                concepts.add(c)
+        return chosen
+
+    def _random_base(self, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        """A random pool image and its base kind."""
+        j = int(rng.integers(len(self.pool)))
+        return self.pool[j], self.pool_kind[j]
+
+    def _empty_batch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n, S, S, 3) uint8 images and (n, n_types) zero labels to fill."""
+        return (np.empty((n, self.image_size, self.image_size, 3), dtype=np.uint8),
+                np.zeros((n, len(self.type_ids)), dtype=np.float32))
+
     def _draw_s(self, rng: np.random.Generator, lo: float, hi: float) -> float:
         for _ in range(100):
             s = float(rng.uniform(lo, hi))
@@ -259,16 +282,7 @@ class TaskSampler:
         allowed = self._allowed_types(kind)
         n_true = int(rng.integers(level.n_diffs[0], level.n_diffs[1] + 1))
         n_distract = int(rng.integers(level.n_distractors[0], level.n_distractors[1] + 1))
-        chosen: list[str] = []
-        concepts: set[str] = set()
-        for t in rng.permutation(allowed):
-            c = self.diffs[str(t)].concept_key()
-            if c in concepts:
-                continue
-            chosen.append(str(t))
-            concepts.add(c)
-            if len(chosen) == n_true + n_distract:
-                break
+        chosen = self._distinct_types(allowed, n_true + n_distract, rng)
         true_types, distractors = chosen[:n_true], chosen[n_true:]
         n = n_per_side
         # plan[i] = list of (type, s) for image i; images 0..n-1 are set A, n..2n-1 set B
@@ -289,8 +303,7 @@ class TaskSampler:
             for offset in (0, n):  # the same count on both sides: no difference between sets
                 for i in rng.choice(n, size=k, replace=False):
                     plan[offset + int(i)].append((t, self._draw_s(rng, *level.strength)))
-        images = np.empty((2 * n, self.image_size, self.image_size, 3), dtype=np.uint8)
-        labels = np.zeros((2 * n, len(self.type_ids)), dtype=np.float32)
+        images, labels = self._empty_batch(2 * n)
         for i in range(2 * n):
             img = self.pool[int(rng.choice(slots))]
             for t, s in sorted(plan[i], key=lambda ts: self.family_rank[ts[0]]):
@@ -309,14 +322,11 @@ class TaskSampler:
         task, where at most a few types appear per batch, every image carries a label, so
         the encoder sees every type often from the first steps.
         """
-        images = np.empty((n, self.image_size, self.image_size, 3), dtype=np.uint8)
-        labels = np.zeros((n, len(self.type_ids)), dtype=np.float32)
-        pool, kinds = self.pool, self.pool_kind
+        images, labels = self._empty_batch(n)
         for i in range(n):
-            j = int(rng.integers(len(pool)))
-            img = pool[j]
+            img, kind = self._random_base(rng)
             if rng.random() >= p_none:
-                allowed = self._allowed_types(kinds[j])
+                allowed = self._allowed_types(kind)
                 t = str(allowed[int(rng.integers(len(allowed)))])
                 img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
                 labels[i, self.type_ids.index(t)] = 1.0
@@ -337,23 +347,11 @@ class TaskSampler:
         p = np.asarray(count_p, dtype=np.float64)
         if p.ndim != 1 or (p < 0).any() or not np.isclose(p.sum(), 1.0):
             raise ValueError(f"count_p must be probabilities of 0, 1, 2, ... differences, got {count_p}")
-        images = np.empty((n, self.image_size, self.image_size, 3), dtype=np.uint8)
-        labels = np.zeros((n, len(self.type_ids)), dtype=np.float32)
-        pool, kinds = self.pool, self.pool_kind
+        images, labels = self._empty_batch(n)
         for i in range(n):
-            j = int(rng.integers(len(pool)))
-            img = pool[j]
+            img, kind = self._random_base(rng)
             k = int(rng.choice(len(p), p=p))
-            allowed = self._allowed_types(kinds[j])
-            chosen: list[str] = []
-            concepts: set[str] = set()
-            for t in rng.permutation(allowed):
-                if len(chosen) == k:
-                    break
-                c = self.diffs[str(t)].concept_key()
-                if c not in concepts:
-                    chosen.append(str(t))
-                    concepts.add(c)
+            chosen = self._distinct_types(self._allowed_types(kind), k, rng)
             for t in sorted(chosen, key=lambda t: self.family_rank[t]):
                 img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
                 labels[i, self.type_ids.index(t)] = 1.0
