@@ -95,6 +95,8 @@ class LearnedScorer(Scorer):
         if reading is not None:  # say in the report which trained difference was tested
             params.update(read_as=reading.type_id, read_as_similarity=reading.similarity,
                           read_as_nearest=reading.nearest)
+            if reading.direction is not None:
+                params["read_as_direction"] = reading.direction
         return Hypothesis(
             description=text,
             concept=concept,
