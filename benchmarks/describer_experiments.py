@@ -878,6 +878,16 @@ def cmd_reading(args: argparse.Namespace) -> None:
             own += reading is not None and reading.type_id == tid
             other += reading is not None and reading.type_id != tid
     print(f"Written wordings read as their own type: {own} of {total}; as another type: {other}.")
+    # the shipped rule whole (similarity, then direction), on the wordings the bank lacks
+    dev = [(tid, lp.read_as_trained(model, phrase)) for tid, phrase in DEV_WORDINGS.items()
+           if tid in model.type_ids]
+    by_direction = [(tid, r) for tid, r in dev if r is not None and r.direction is not None]
+    unrelated = [w for w in DEV_UNRELATED if lp.read_as_trained(model, w) is not None]
+    print(f"read_as_trained (with the direction rule, DIRECTION_CONFIDENCE "
+          f"{lp.DIRECTION_CONFIDENCE}): {sum(r is not None for _, r in dev)} of {len(dev)} "
+          f"DEV_WORDINGS read, {sum(r is not None and r.type_id == t for t, r in dev)} right, "
+          f"{len(by_direction)} by direction ({sum(r.type_id == t for t, r in by_direction)} right); "
+          f"unrelated claims read: {len(unrelated)} of {len(DEV_UNRELATED)} {unrelated}.")
     print(f"Model: {_model_name(args.model)}.")
 
 

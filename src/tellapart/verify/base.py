@@ -45,6 +45,15 @@ class Scorer(ABC):
         """
         return None
 
+    def floor_score(self, hypothesis: Hypothesis) -> float | None:
+        """The score every image that does not show ``hypothesis`` gets, when this scorer
+        floors its scores there (a calibrated detector's "absent"); None (the default) when
+        its scores have no such level.
+
+        The verifier uses it only to rank (:data:`tellapart.verify.verifier.OTHER_SET_ABOVE_FLOOR`).
+        """
+        return None
+
     def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:
         """Whether ``hypothesis`` can be scored on the data of ``ctx`` (default: :meth:`can_score`).
 

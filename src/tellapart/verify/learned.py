@@ -25,7 +25,7 @@ import numpy as np
 from ..models.shipped import default_available
 from ..models.text import parse_claim
 from ..propose.base import DataContext
-from ..propose.learned import claim_scores, concept_and_reading, two_way_property
+from ..propose.learned import claim_scores, concept_and_reading, two_way_property, type_floor_logits
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
 
@@ -81,6 +81,13 @@ class LearnedScorer(Scorer):
         emb, logits = embed_for_claims(model, ctx, [ctx.table.records[i] for i in rows],
                                        type_logits=by_type_head is not None)
         return claim_scores(model, emb, [hypothesis], logits)[:, 0]
+
+    def floor_score(self, hypothesis: Hypothesis) -> float | None:
+        """The floor of the type logit that scores a trained-difference claim
+        (:func:`tellapart.propose.learned.type_floor_logits`); None for the image-text head."""
+        model = self._get_model()
+        k = model.type_index(hypothesis.params.get("type_id") or hypothesis.concept)
+        return None if k is None else float(type_floor_logits(model)[k])
 
     def interpret(self, text: str) -> Hypothesis | None:
         """Any non-negated claim; ``more_in`` is the set it names first ("set A"/"set B")."""
