@@ -212,3 +212,18 @@ def test_a_small_caption_on_large_photos_is_found_through_the_quarter_views(tmp_
                          quarter_views=False)
     assert whole_only.settings["quarter_views"] is False
     assert not any(f.significant and f.concept == "diff:text_watermark:A" for f in whole_only.findings)
+
+
+def test_the_learned_scorer_floors_type_claims_only() -> None:
+    from tellapart.models.weights import load_default
+    from tellapart.propose.learned import type_floor_logits
+    from tellapart.verify.learned import LearnedScorer
+
+    model = load_default()
+    scorer = LearnedScorer(model)
+    typed = scorer.interpret("Set A images contain tiny rectangles")
+    free = scorer.interpret("Set A images show dogs playing in a park")
+    assert typed is not None and free is not None
+    k = model.type_index("tiny_rectangles")
+    assert k is not None and scorer.floor_score(typed) == pytest.approx(float(type_floor_logits(model)[k]))
+    assert scorer.floor_score(free) is None  # the image-text head has no "absent" level

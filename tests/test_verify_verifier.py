@@ -285,3 +285,44 @@ def test_perfect_separations_are_ranked_by_how_far_apart_the_held_out_sets_are()
         finding.scores, finding.related = {"A": [], "B": []}, []
     ranked = Verifier(Settings())._group_and_rank(findings, candidates, is_a)
     assert [f.concept for f in ranked] == ["a near statistic"]
+
+
+def test_a_floored_detector_off_its_floor_on_the_other_set_ranks_after_the_other_findings() -> None:
+    from tellapart.verify import stats
+
+    # "Set B images have a grid pattern" at a higher AUROC than "set A images are blurrier",
+    # but the grid detector is above its floor on most set-A images too: its shift is not
+    # evidence of grids in B, so the statistic leads. With set A at the floor it leads itself.
+    class FlooredScorer(MeasurementScorer):
+        name = "floored-test"
+
+        def floor_score(self, hypothesis: Hypothesis) -> float | None:
+            return 0.0 if hypothesis.concept.startswith("diff:") else None
+
+    rng = np.random.default_rng(2)
+    is_a = np.r_[np.ones(30, bool), np.zeros(30, bool)]
+    blur = np.where(is_a, 1.0, 0.0) + rng.normal(0, 1, 60)
+
+    def ranked_with(grid_on_a: np.ndarray) -> list[str]:
+        grid_on_b = rng.uniform(2.0, 4.0, 30)  # every set-B image well above the floor (0)
+        grid = np.r_[grid_on_a, grid_on_b]
+        findings, candidates = [], {}
+        for key, values, more_in in (("blur:higher", blur, "A"), ("diff:grid:B", grid, "B")):
+            pos = is_a if more_in == "A" else ~is_a
+            finding = _finding(key, stats.auroc(values[pos], values[~pos]), more_in=more_in)
+            finding.scores = {"A": list(values[is_a]), "B": list(values[~is_a])}
+            cand = _candidate(key, values)
+            cand.scorer = FlooredScorer()
+            cand.reported = Hypothesis(description=key, concept=key, more_in=more_in, proposer="test")
+            findings.append(finding)
+            candidates[key] = cand
+        assert findings[1].auroc > findings[0].auroc
+        settings = Settings(group_threshold=1.01)  # keep both at top level
+        return [f.concept for f in Verifier(settings)._group_and_rank(findings, candidates, is_a)]
+
+    busy = rng.uniform(0.5, 3.0, 30)  # 30 of 30 set-A images above the floor
+    assert ranked_with(busy) == ["blur:higher", "diff:grid:B"]
+    at_rest = np.r_[np.zeros(24), rng.uniform(0.5, 3.0, 6)]  # 6 of 30 above it: at rest
+    assert ranked_with(at_rest) == ["diff:grid:B", "blur:higher"]
+    at_rest[:10] = 1.0  # 16 of 30 (more than half) above it
+    assert ranked_with(at_rest) == ["blur:higher", "diff:grid:B"]
