@@ -71,12 +71,14 @@ does not read is read as the direction a probe gives it with at least this proba
 the phrases of the type and of its opposite). Leave-one-out on those phrases, with the
 shipped weights, it named the direction of 93-97 % of the phrases of each of the 6 pairs,
 and of every phrase it gave 0.9 or more; on the 12 development paraphrases of darker, warmer
-and lower contrast (FRESH, FRESH2) and their opposites it was right on every one it gave 0.9
-or more (/tmp/s9_dir.py, session 9)."""
-DIRECTION_SIMILARITY = 0.75
-"""...and only when the wording is at least this similar to a phrase of the pair: at
-:data:`OPPOSITE_SIMILARITY` (0.7) the gibberish "zxq blorf wug" (0.71 to "blue-tinged") was
-read as cooler; the development wordings read by direction sit at 0.79 to 0.90."""
+and lower contrast (FRESH, FRESH2) it was right on every one it gave 0.9 or more (session
+9)."""
+DIRECTION_SIMILARITY = READ_AS_SIMILARITY
+"""...and only when the wording is at least this similar (0.8) to a phrase of the pair, as
+for any reading: at 0.75 the unrelated claim "contain traffic lights" (UNRELATED2, 0.77 to
+"light-toned and bright throughout") was read as brighter, and at 0.7 the gibberish "zxq
+blorf wug" (0.71 to "blue-tinged") as cooler. So the probe only settles wordings close to
+the pair whose nearest phrase of the opposite is too near for the similarity rule."""
 DIRECTION_C = 10.0
 """Inverse L2 strength of the direction probe (scikit-learn's ``C``): at 1.0 it is almost
 never confident (3 % of phrases past :data:`DIRECTION_CONFIDENCE`), at 10 it is on 62-70 %."""
