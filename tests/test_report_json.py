@@ -170,3 +170,22 @@ def test_bad_json_is_a_clear_error(tmp_path: Path, mutate, message: str) -> None
 def test_not_an_object_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="must be a JSON object"):
         report_from_json([1, 2])  # type: ignore[arg-type]
+
+
+def test_a_caveat_is_written_only_when_there_is_one_and_shown_in_every_report(tmp_path: Path) -> None:
+    from markupsafe import escape
+
+    from tellapart.report.html import render_html
+    from tellapart.report.text import order_note
+
+    report = make_report(tmp_path)
+    caveat = ("ranked after the other significant findings: its detector is also above its "
+              "floor on 80% of set A's held-out images")
+    report.findings[1].caveat = caveat
+    data = to_strict_json(report.to_json())
+    assert "caveat" not in data["findings"][0] and data["findings"][1]["caveat"] == caveat
+    back = report_from_json(data)
+    assert back.findings[0].caveat == "" and back.findings[1].caveat == caveat
+    html = render_html(report)
+    assert "Ranked lower" in html and str(escape(caveat)) in html
+    assert order_note(report.findings) == f"#{report.findings[1].rank} is {caveat}."

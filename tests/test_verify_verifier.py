@@ -318,11 +318,17 @@ def test_a_floored_detector_off_its_floor_on_the_other_set_ranks_after_the_other
             candidates[key] = cand
         assert findings[1].auroc > findings[0].auroc
         settings = Settings(group_threshold=1.01)  # keep both at top level
-        return [f.concept for f in Verifier(settings)._group_and_rank(findings, candidates, is_a)]
+        last_ranked[:] = Verifier(settings)._group_and_rank(findings, candidates, is_a)
+        return [f.concept for f in last_ranked]
+
+    last_ranked: list[Finding] = []
 
     busy = rng.uniform(0.5, 3.0, 30)  # 30 of 30 set-A images above the floor
     assert ranked_with(busy) == ["blur:higher", "diff:grid:B"]
+    assert "above its floor on 100% of set A's held-out images" in last_ranked[1].caveat
+    assert last_ranked[0].caveat == ""
     at_rest = np.r_[np.zeros(24), rng.uniform(0.5, 3.0, 6)]  # 6 of 30 above it: at rest
     assert ranked_with(at_rest) == ["diff:grid:B", "blur:higher"]
+    assert all(f.caveat == "" for f in last_ranked)
     at_rest[:10] = 1.0  # 16 of 30 (more than half) above it
     assert ranked_with(at_rest) == ["blur:higher", "diff:grid:B"]

@@ -190,11 +190,16 @@ class Finding:
     # True when the held-out images lean the other way from the claim as proposed or typed:
     # the finding is then stated in the direction they show, and is never significant.
     contradicted: bool = False
+    # Why the verifier ranked this significant finding after others it separates the sets
+    # better than (its detector is off its floor on the other set); empty when it did not.
+    caveat: str = ""
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["auroc_ci"] = list(self.auroc_ci)
         del d["scores"]  # raw score lists belong to the plots, not the contract
+        if not self.caveat:
+            del d["caveat"]  # optional key: present only when there is one
         return d
 
 

@@ -201,6 +201,8 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
     trained = trained_difference_of(finding)
     if trained:
         stats.append(("Tested as", f"the trained difference {trained}"))
+    if finding.caveat:
+        stats.append(("Ranked lower", finding.caveat))
     scores: Mapping[str, Sequence[float]] = finding.scores or {}
     plot_uri = plotter.data_uri(scores, finding.more_in)
     plot_counts = {

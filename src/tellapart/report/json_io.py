@@ -41,7 +41,7 @@ FINDING_KEYS = (
     "related",
     "examples",
 )
-FINDING_OPTIONAL_KEYS = ("n_test", "counter_examples", "user", "contradicted")
+FINDING_OPTIONAL_KEYS = ("n_test", "counter_examples", "user", "contradicted", "caveat")
 SET_KEYS = ("source", "n_images", "n_skipped")
 SKIPPED_KEYS = ("path", "set", "reason")
 
@@ -186,6 +186,7 @@ def _finding_from_json(data: Any, index: int) -> Finding:
         examples=_paths_by_set(d["examples"], f"{what}.examples"),
         user=bool(d.get("user", False)),
         contradicted=bool(d.get("contradicted", False)),
+        caveat=_str(d.get("caveat", ""), f"{what}.caveat"),
     )
     if "n_test" in d:
         n_test = d["n_test"]

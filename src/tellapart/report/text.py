@@ -148,9 +148,14 @@ def order_note(findings: list[Finding]) -> str | None:
     """Why a significant finding with a lower AUROC is listed first, when one is; else None.
 
     The verifier lists a claim naming a trained difference before image statistics that are
-    not significantly stronger on the same images (``Verifier._named_differences_first``).
+    not significantly stronger on the same images (``Verifier._named_differences_first``),
+    and a claim whose detector is off its floor on the other set after the other significant
+    findings (its ``caveat`` says why).
     """
     significant = [f for f in findings if f.significant]
+    for f in significant:
+        if f.caveat:
+            return f"#{f.rank} is {f.caveat}."
     for i, f in enumerate(significant):
         named = trained_difference_id(f.concept) is not None
         if named and any(g.auroc > f.auroc for g in significant[i + 1:]):

@@ -536,7 +536,16 @@ class Verifier:
     ) -> list[Finding]:
         cands = list(candidates.values())
         gaps = [_held_out_gap(f) for f in findings]
-        off_rest = [f.significant and _detector_off_rest(f, c) for f, c in zip(findings, cands, strict=True)]
+        off_rest = []
+        for finding, cand in zip(findings, cands, strict=True):
+            share = _other_set_above_floor(finding, cand) if finding.significant else None
+            off_rest.append(share is not None and share > OTHER_SET_ABOVE_FLOOR)
+            if off_rest[-1]:
+                finding.caveat = (
+                    f"ranked after the other significant findings: its detector is also above "
+                    f"its floor on {share:.0%} of set {other_set(finding.more_in)}'s held-out "
+                    f"images, so it shows a shift of that detector more than set "
+                    f"{finding.more_in} images showing the claim")
         order = sorted(
             range(len(findings)),
             # Significant findings by held-out effect (AUROC): the strongest difference first.
@@ -639,17 +648,17 @@ true difference, 327 had the other set above the floor on at most 10 % of its im
 none on more than half. Significance is unchanged."""
 
 
-def _detector_off_rest(finding: Finding, cand: _Candidate) -> bool:
-    """Whether more than :data:`OTHER_SET_ABOVE_FLOOR` of the other set's held-out scores of
-    ``finding`` are above its scorer's floor (False when the scorer has none)."""
+def _other_set_above_floor(finding: Finding, cand: _Candidate) -> float | None:
+    """The share of the other set's held-out scores of ``finding`` above its scorer's floor;
+    None when the scorer has no floor for it or there are no such scores."""
     if cand.reported is None or finding.more_in not in ("A", "B"):
-        return False
+        return None
     floor = cand.scorer.floor_score(cand.reported)
     other = np.asarray(finding.scores[other_set(finding.more_in)], dtype=np.float64)
     other = other[np.isfinite(other)]
     if floor is None or other.size == 0:
-        return False
-    return bool(np.mean(other > floor) > OTHER_SET_ABOVE_FLOOR)
+        return None
+    return float(np.mean(other > floor))
 
 
 def _held_out_gap(finding: Finding) -> float:
