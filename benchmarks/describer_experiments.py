@@ -9,6 +9,7 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py small-marks [--sizes 384 512] [--reps 3] [--whole-only]
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements] [--whole-only]
+    .venv/bin/python benchmarks/describer_experiments.py floor-activity --bench BENCH_OUT
 
 Every sub-command takes ``--model FOLDER`` (a saved describer, e.g. ``tellapart train --out
 DIR`` gives ``DIR/final``; default: ``$TELLAPART_DESCRIBER`` or the weights shipped in the
@@ -944,6 +945,60 @@ def cmd_opposites(args: argparse.Namespace) -> None:
           f"({n_unread} tested by the image-text head). Model: {_model_name(args.model)}.")
 
 
+# -- floor-activity: is the detector at rest on the set a claim does not name? -----------------------
+
+
+def cmd_floor_activity(args: argparse.Namespace) -> None:
+    """For every significant trained-difference claim of a ``tellapart bench`` output: the share
+    of the *other* set's images (all of them, seen whole) whose type logit is above the
+    claim's floor, split by whether the claim named a true difference and whether it led its
+    task. The evidence for ``tellapart.verify.verifier.OTHER_SET_ABOVE_FLOOR``."""
+    import json
+
+    from PIL import Image
+
+    from tellapart.propose.learned import type_floor_logits
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    floors = type_floor_logits(model)
+    rows: list[tuple[str, str, str, bool, bool, float]] = []
+    for results in sorted(Path(args.bench).glob("*/results.jsonl")):
+        suite = results.parent.name
+        for line in results.read_text().splitlines():
+            task = json.loads(line)
+            significant = [f for f in task["findings"] if f["significant"]]
+            claims = [f for f in significant if f["concept"].startswith("diff:")]
+            if not claims:
+                continue
+            folder = results.parent / "tasks" / task["task_id"]
+            logits = {}
+            for side in ("a", "b"):
+                images = np.stack([np.asarray(Image.open(f).convert("RGB"))
+                                   for f in sorted((folder / side).glob("*.png"))])
+                logits[side.upper()] = model.type_logits(model.embed(images))  # (N, T)
+            for f in claims:
+                k = model.type_index(f["concept"])
+                assert k is not None, f["concept"]
+                other = logits["B" if f["more_in"] == "A" else "A"][:, k]
+                rows.append((suite, task["task_id"], f["concept"], bool(f["correct"]),
+                             f is significant[0], float(np.mean(other > floors[k]))))
+    print("| claims | n | other set above the floor on <= 10 % | 10-50 % | > 50 % |")
+    print("|---|---|---|---|---|")
+    for name, keep in (("name a true difference", lambda r: r[3]),
+                       ("name none", lambda r: not r[3]),
+                       ("name none and lead their task", lambda r: not r[3] and r[4])):
+        sel = [r[5] for r in rows if keep(r)]
+        print(f"| {name} | {len(sel)} | {sum(v <= 0.1 for v in sel)} | "
+              f"{sum(0.1 < v <= 0.5 for v in sel)} | {sum(v > 0.5 for v in sel)} |")
+    print()
+    for suite, task_id, concept, correct, first, share in rows:
+        if share > 0.5:
+            print(f"- {suite} {task_id} {concept}: other set above the floor on {share:.0%}"
+                  f"{', leads its task' if first else ''}{', names a true difference' if correct else ''}")
+    print(f"Model: {_model_name(args.model)}; bench output {args.bench}.")
+
+
 # -- ceiling: what the verifier could confirm with a perfect detector ------------------------------
 
 
@@ -1460,7 +1515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
                      ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold),
-                     ("opposites", cmd_opposites), ("small-marks", cmd_small_marks)):
+                     ("opposites", cmd_opposites), ("small-marks", cmd_small_marks),
+                     ("floor-activity", cmd_floor_activity)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,
@@ -1478,6 +1534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ov.add_argument("--set", choices=["fresh", "fresh2", "fresh3"], default="fresh",
                     help="test wordings: FRESH (session 3), FRESH2 (session 5, other writer) or "
                          "FRESH3 (session 6, a writer blind to the repository)")
+    sub.choices["floor-activity"].add_argument(
+        "--bench", required=True, help="a `tellapart bench --out` folder (BENCH_OUT/<suite>/results.jsonl)")
     ce = sub.choices["ceiling"]
     ce.add_argument("--tasks", required=True, help="a suite's task folders, BENCH_OUT/<suite>/tasks")
     ce.add_argument("--alpha", type=float, default=0.05)
