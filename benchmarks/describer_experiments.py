@@ -10,6 +10,7 @@ Each sub-command prints a markdown table that goes into BENCHMARKS.md next to it
     .venv/bin/python benchmarks/describer_experiments.py scale     [--sizes 100 300 1000 3000 10000] [--repeats 3] [--plot PATH]
     .venv/bin/python benchmarks/describer_experiments.py cold      [--n 1000] [--size 128] [--proposers learned measurements] [--whole-only]
     .venv/bin/python benchmarks/describer_experiments.py floor-activity --bench BENCH_OUT
+    .venv/bin/python benchmarks/describer_experiments.py direction
 
 Every sub-command takes ``--model FOLDER`` (a saved describer, e.g. ``tellapart train --out
 DIR`` gives ``DIR/final``; default: ``$TELLAPART_DESCRIBER`` or the weights shipped in the
@@ -945,6 +946,61 @@ def cmd_opposites(args: argparse.Namespace) -> None:
           f"({n_unread} tested by the image-text head). Model: {_model_name(args.model)}.")
 
 
+# -- direction: can a probe on the text side tell a two-way wording's direction? ---------------------
+
+
+def cmd_direction(args: argparse.Namespace) -> None:
+    """The direction probe of ``tellapart.propose.learned.direction_probability``, checked.
+
+    For each pair of types that are each other's ``opposite``: 10-fold cross-validated
+    accuracy of the same logistic regression (``DIRECTION_C``) on the pair's reading phrases,
+    the share of phrases it is sure of (``DIRECTION_CONFIDENCE``) and its accuracy on those;
+    then the probe fitted on all of them (as shipped) on the development paraphrases of FRESH
+    and FRESH2 of either type.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from tellapart.propose import learned as lp
+    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.train.data import type_info
+
+    _set_threads(args.threads)
+    model = _load_model(args.model)
+    pairs = sorted({tuple(sorted((t, DIFFERENCES.create(t).opposite))) for t in model.type_ids
+                    if DIFFERENCES.create(t).opposite})
+    sure = lp.DIRECTION_CONFIDENCE
+    print(f"| pair | phrases | 10-fold accuracy | sure (p >= {sure} either way) | right when sure "
+          "| FRESH/FRESH2 paraphrases: right | sure | right when sure |")
+    print("|---|---|---|---|---|---|---|---|")
+    for first, second in pairs:
+        phrases = {t: type_info(DIFFERENCES.create(t), holdout_paraphrase=False).reading_phrases
+                   for t in (first, second)}
+        texts = phrases[first] + phrases[second]
+        labels = np.array([1] * len(phrases[first]) + [0] * len(phrases[second]))
+        emb = model.text_embeddings(texts)
+        folds = StratifiedKFold(n_splits=10, shuffle=True, random_state=args.seed)
+        p = cross_val_predict(LogisticRegression(C=lp.DIRECTION_C, max_iter=5000), emb, labels,
+                              cv=folds, method="predict_proba")[:, 1]
+        right = (p > 0.5) == labels
+        is_sure = np.maximum(p, 1 - p) >= sure
+        dev = [(w, t) for fresh in (FRESH, FRESH2) for t in (first, second) for w in fresh.get(t, ())]
+        dev_p = [lp.direction_probability(model, parse_phrase(w), first) for w, _ in dev]
+        dev_right = [(q > 0.5) == (t == first) for q, (_, t) in zip(dev_p, dev, strict=True)]
+        dev_sure = [max(q, 1 - q) >= sure for q in dev_p]
+        print(f"| {first} / {second} | {len(texts)} | {right.mean():.3f} | {is_sure.mean():.2f} | "
+              f"{right[is_sure].sum()}/{is_sure.sum()} | {sum(dev_right)}/{len(dev)} | "
+              f"{sum(dev_sure)} | {sum(r for r, s in zip(dev_right, dev_sure, strict=True) if s)}/{sum(dev_sure)} |")
+    print(f"Model: {_model_name(args.model)}.")
+
+
+def parse_phrase(wording: str) -> str:
+    """The per-image phrase of a test wording, as the learned scorer reads it typed as a claim."""
+    from tellapart.models.text import parse_claim
+
+    return parse_claim(typed_sentence(wording)).phrase
+
+
 # -- floor-activity: is the detector at rest on the set a claim does not name? -----------------------
 
 
@@ -1516,7 +1572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, fn in (("openvocab", cmd_openvocab), ("reading", cmd_reading), ("ceiling", cmd_ceiling),
                      ("independent", cmd_independent), ("scale", cmd_scale), ("cold", cmd_cold),
                      ("opposites", cmd_opposites), ("small-marks", cmd_small_marks),
-                     ("floor-activity", cmd_floor_activity)):
+                     ("floor-activity", cmd_floor_activity), ("direction", cmd_direction)):
         p = sub.add_parser(name)
         p.set_defaults(func=fn)
         p.add_argument("--model", default=None,
