@@ -73,15 +73,15 @@ with the shipped weights, it named the direction of 84-97 % of the phrases of ea
 pairs, and of 275 of the 276 it gave 0.9 or more; it was that sure of 12 of the development
 paraphrases of FRESH and FRESH2, all 12 rightly (``python benchmarks/describer_experiments.py
 direction``)."""
-DIRECTION_C = 10.0
-"""Inverse L2 strength of the direction probe (scikit-learn's ``C``): at 10 it is sure of
-32-76 % of a pair's phrases; at 1.0 (tried first) of almost none (0-3 %)."""
 DIRECTION_SIMILARITY = READ_AS_SIMILARITY
 """...and only when the wording is at least this similar (0.8) to a phrase of the pair, as
 for any reading: at 0.75 the unrelated claim "contain traffic lights" (UNRELATED2, 0.77 to
 "light-toned and bright throughout") was read as brighter, and at 0.7 the gibberish "zxq
 blorf wug" (0.71 to "blue-tinged") as cooler. So the probe only settles wordings close to
 the pair whose nearest phrase of the opposite is too near for the similarity rule."""
+DIRECTION_C = 10.0
+"""Inverse L2 strength of the direction probe (scikit-learn's ``C``): at 10 it is sure of
+32-76 % of a pair's phrases; at 1.0 (tried first) of almost none (0-3 %)."""
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,9 @@ class Scorer(ABC):
         return None
 
     def floor_score(self, hypothesis: Hypothesis) -> float | None:
-        """The score every image that does not show ``hypothesis`` gets, when this scorer
-        floors its scores there (a calibrated detector's "absent"); None (the default) when
-        its scores have no such level.
+        """The level this scorer floors its scores of ``hypothesis`` at, when it has one: a
+        calibrated detector's "absent", which most images that do not show the claim get
+        exactly; None (the default) when its scores have no such level.
 
         The verifier uses it only to rank (:data:`tellapart.verify.verifier.OTHER_SET_ABOVE_FLOOR`).
         """

@@ -536,16 +536,12 @@ class Verifier:
     ) -> list[Finding]:
         cands = list(candidates.values())
         gaps = [_held_out_gap(f) for f in findings]
-        off_rest = []
+        off_floor = []
         for finding, cand in zip(findings, cands, strict=True):
             share = _other_set_above_floor(finding, cand) if finding.significant else None
-            off_rest.append(share is not None and share > OTHER_SET_ABOVE_FLOOR)
-            if off_rest[-1]:
-                finding.caveat = (
-                    f"ranked after the other significant findings: its detector is also above "
-                    f"its floor on {share:.0%} of set {other_set(finding.more_in)}'s held-out "
-                    f"images, so it shows a shift of that detector more than set "
-                    f"{finding.more_in} images showing the claim")
+            off_floor.append(share is not None and share > OTHER_SET_ABOVE_FLOOR)
+            if share is not None and off_floor[-1]:
+                finding.caveat = _off_floor_caveat(finding, share)
         order = sorted(
             range(len(findings)),
             # Significant findings by held-out effect (AUROC): the strongest difference first.
@@ -554,7 +550,7 @@ class Verifier:
             # Perfect separations tie at AUROC 1: how far apart the sets are breaks the tie.
             key=lambda i: (
                 not findings[i].significant,
-                off_rest[i],
+                off_floor[i],
                 findings[i].contradicted,
                 -findings[i].auroc if findings[i].significant else findings[i].q_value,
                 findings[i].q_value if findings[i].significant else -findings[i].auroc,
@@ -564,7 +560,7 @@ class Verifier:
         )
         if not order:
             return []
-        order = self._named_differences_first(order, findings, cands, is_a, off_rest)
+        order = self._named_differences_first(order, findings, cands, is_a, off_floor)
         matrix = np.column_stack([cands[i].all_scores for i in order])
         corr = stats.spearman_matrix(matrix)
         leaders: list[int] = []  # positions in `order`
@@ -597,7 +593,7 @@ class Verifier:
     @staticmethod
     def _named_differences_first(
         order: list[int], findings: list[Finding], cands: list[_Candidate], is_a: np.ndarray,
-        off_rest: list[bool] | None = None,
+        off_floor: list[bool] | None = None,
     ) -> list[int]:
         """Move each significant named-difference claim above the image statistics ranked just
         above it whose held-out AUROC is not significantly larger (paired DeLong z below
@@ -607,12 +603,12 @@ class Verifier:
         statistics it changes ("set A images have dimmer highlights"); a statistic does not
         account for the difference. When the held-out images cannot tell which of the two
         separates the sets better, the explanation leads. Significance is unchanged. A claim
-        whose detector is off its rest on the other set (``off_rest``) does not move.
+        whose detector is off its floor on the other set (``off_floor``) does not move.
         """
         order = list(order)
         for pos in range(1, len(order)):
             named = findings[order[pos]]
-            if not (named.significant and _names_a_difference(named)) or (off_rest and off_rest[order[pos]]):
+            if not (named.significant and _names_a_difference(named)) or (off_floor and off_floor[order[pos]]):
                 continue
             target = pos
             while target > 0:
@@ -645,7 +641,8 @@ not evidence that the named set has the difference. In the benchmark run of sess
 differences ("set B images have a grid pattern" where set A was blurred; the other set
 above the floor on 70-94 % of its images), while of the 338 significant claims that named a
 true difference, 327 had the other set above the floor on at most 10 % of its images and
-none on more than half. Significance is unchanged."""
+none on more than half (``python benchmarks/describer_experiments.py floor-activity --bench
+BENCH_OUT``). Significance is unchanged."""
 
 
 def _other_set_above_floor(finding: Finding, cand: _Candidate) -> float | None:
@@ -659,6 +656,14 @@ def _other_set_above_floor(finding: Finding, cand: _Candidate) -> float | None:
     if floor is None or other.size == 0:
         return None
     return float(np.mean(other > floor))
+
+
+def _off_floor_caveat(finding: Finding, share: float) -> str:
+    """The ``caveat`` of a finding ranked lower by :data:`OTHER_SET_ABOVE_FLOOR`."""
+    return (f"ranked after the other significant findings: its detector is also above its "
+            f"floor on {share:.0%} of set {other_set(finding.more_in)}'s held-out images, so it "
+            f"shows a shift of that detector more than set {finding.more_in} images showing "
+            "the claim")
 
 
 def _held_out_gap(finding: Finding) -> float:
