@@ -170,32 +170,61 @@ def read_as_trained(model: Describer, phrase: str) -> TypeReading | None:
     than to the opposite, or, failing that, when a probe of the pair's two directions is sure
     which one it means (:data:`DIRECTION_CONFIDENCE`; ``TypeReading.direction`` is then set).
     """
-    found = _nearest_and_opposite(model, phrase)
-    if found is None:
+    placed = _place(model, phrase)
+    return None if placed is None else _reading(model, placed)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A wording placed against the reading bank (:func:`_place`)."""
+
+    text: np.ndarray  # (384,) its embedding on the scorer's text side
+    sims: np.ndarray  # (P,) its cosine similarity to every phrase of the bank
+    nearest: TypeReading  # its nearest difference, whatever the thresholds
+    opposite_similarity: float | None  # nearest phrase of that difference's opposite, if any
+
+
+def _place(model: Describer, phrase: str) -> _Placed | None:
+    """``phrase`` embedded once and compared with every reading phrase; None when there is
+    nothing to read it against (empty phrase, no type head, empty bank)."""
+    phrase = " ".join(phrase.split())
+    if not phrase or model.type_head is None:
         return None
-    return reading_from(*found) or _read_by_direction(model, phrase, found[0])
+    owners, phrases, emb = _phrase_bank(model)
+    if not phrases:
+        return None
+    text = model.text_embeddings([phrase])[0]
+    sims = emb @ text
+    nearest, opposite_similarity = nearest_and_opposite(owners, phrases, sims)
+    return _Placed(text, sims, nearest, opposite_similarity)
 
 
-def _read_by_direction(model: Describer, phrase: str, nearest: TypeReading) -> TypeReading | None:
-    """``phrase`` read as one side of the two-way property it is about, when the direction
+def _reading(model: Describer, placed: _Placed) -> TypeReading | None:
+    """The whole rule of :func:`read_as_trained`: by similarity, else by direction."""
+    return (reading_from(placed.nearest, placed.opposite_similarity)
+            or _read_by_direction(model, placed))
+
+
+def _read_by_direction(model: Describer, placed: _Placed) -> TypeReading | None:
+    """The wording read as one side of the two-way property it is about, when the direction
     probe is sure (:data:`DIRECTION_CONFIDENCE`); else None.
 
     Only for a wording at least :data:`DIRECTION_SIMILARITY` similar to a type with an
     opposite, whose nearest phrase of the pair is :data:`READ_AS_MARGIN` nearer than any
     phrase of a third difference: it is about that property, only its direction is open.
     """
+    nearest, sims = placed.nearest, placed.sims
     opposite = _opposite_of(nearest.type_id)
     if not opposite or opposite not in model.type_ids or nearest.similarity < DIRECTION_SIMILARITY:
         return None
-    owners, phrases, emb = _phrase_bank(model)
-    sims = emb @ model.text_embeddings([" ".join(phrase.split())])[0]  # (P,)
+    owners, phrases, _ = _phrase_bank(model)
     pair = (nearest.type_id, opposite)
     of_pair = [i for i, t in enumerate(owners) if t in pair]
     others = [float(sims[i]) for i, t in enumerate(owners) if t not in pair]
     best_in_pair = max(float(sims[i]) for i in of_pair)
     if others and best_in_pair - max(others) < READ_AS_MARGIN:
         return None
-    p = direction_probability(model, phrase, nearest.type_id)
+    p = _direction_probability(model, placed.text, nearest.type_id)
     if max(p, 1.0 - p) < DIRECTION_CONFIDENCE:
         return None
     chosen = nearest.type_id if p >= 0.5 else opposite
@@ -217,6 +246,11 @@ def direction_probability(model: Describer, phrase: str, type_id: str) -> float:
     embeddings (:meth:`Describer.text_embeddings`) of the :func:`reading_phrases` of the
     type and of its opposite, fitted once per model and pair; deterministic.
     """
+    return _direction_probability(model, model.text_embeddings([" ".join(phrase.split())])[0], type_id)
+
+
+def _direction_probability(model: Describer, text: np.ndarray, type_id: str) -> float:
+    """:func:`direction_probability` of a wording already embedded on the text side (``text``)."""
     opposite = _opposite_of(type_id)
     if not opposite:
         raise ValueError(f"{type_id!r} has no opposite")
@@ -233,7 +267,7 @@ def direction_probability(model: Describer, phrase: str, type_id: str) -> float:
         fit = LogisticRegression(C=DIRECTION_C, max_iter=5000).fit(emb[rows], labels)
         probes[first] = (fit.coef_[0].astype(np.float64), float(fit.intercept_[0]))
     w, b = probes[first]
-    z = float(model.text_embeddings([" ".join(phrase.split())])[0].astype(np.float64) @ w + b)
+    z = float(np.asarray(text, dtype=np.float64) @ w + b)
     p_first = float(1.0 / (1.0 + np.exp(-z)))
     return p_first if type_id == first else 1.0 - p_first
 
@@ -260,13 +294,13 @@ def two_way_property(model: Describer, phrase: str) -> tuple[str, str] | None:
     the opposite of what it says: the learned scorer refuses it, and the learned proposer
     does not propose it.
     """
-    found = _nearest_and_opposite(model, phrase)
-    if found is None:
+    placed = _place(model, phrase)
+    if placed is None:
         return None
-    nearest, opposite_similarity = found
-    if opposite_similarity is None or nearest.similarity < OPPOSITE_SIMILARITY:
+    nearest = placed.nearest
+    if placed.opposite_similarity is None or nearest.similarity < OPPOSITE_SIMILARITY:
         return None
-    if (reading_from(nearest, opposite_similarity) or _read_by_direction(model, phrase, nearest)) is not None:
+    if _reading(model, placed) is not None:
         return None  # read as the trained difference: its type detector knows the direction
     return nearest.type_id, _opposite_of(nearest.type_id)
 
@@ -275,18 +309,6 @@ def _opposite_of(type_id: str) -> str:
     from ..synth.differences import DIFFERENCES
 
     return DIFFERENCES.create(type_id).opposite if type_id in DIFFERENCES else ""
-
-
-def _nearest_and_opposite(model: Describer, phrase: str) -> tuple[TypeReading, float | None] | None:
-    """The nearest trained difference of ``phrase`` and the similarity of the nearest phrase of
-    that difference's opposite (None when it has none in the bank)."""
-    phrase = " ".join(phrase.split())
-    if not phrase or model.type_head is None:
-        return None
-    owners, phrases, emb = _phrase_bank(model)
-    if not phrases:
-        return None
-    return nearest_and_opposite(owners, phrases, emb @ model.text_embeddings([phrase])[0])
 
 
 def nearest_and_opposite(owners: list[str], phrases: list[str],
