@@ -37,9 +37,7 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
-import os
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,7 @@ from scipy.stats import norm
 
 import tellapart.pipeline as pipeline
 import tellapart.synth.suites as suites_module
+from tellapart.bench.runner import _one_thread_per_worker
 from tellapart.config import Settings
 from tellapart.propose.base import DataContext, Proposer
 from tellapart.verify import stats
@@ -159,32 +158,22 @@ def _finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
 
 
 def _run_task(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]:
-    spec, root, schemes, proposers = job
-    from tellapart.synth import write_task
+    from tellapart.bench.runner import _run_task as run_bench_task
 
+    spec, root, schemes, proposers = job
     SCHEMES[:] = schemes
     pipeline.verify = verify_every_scheme  # type: ignore[assignment]
-    task_dir = Path(root) / spec.task_id
-    truth_path = task_dir / "truth.json"
-    if truth_path.is_file():
-        truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    else:
-        task = spec.render()
-        write_task(task, task_dir, contact_sheet=False)
-        truth = task.truth
-    t = time.perf_counter()
-    options: dict[str, Any] = {"proposers": proposers} if proposers else {}
-    pipeline.compare(str(task_dir / "a"), str(task_dir / "b"), progress=False, cache="", jobs=1,
-                     **options)
+    RESULTS.clear()
+    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1}
+    if proposers:
+        options["proposers"] = proposers
+    raw = run_bench_task(spec, root, options)  # renders or reuses the task, then compares
+    if raw["error"]:
+        raise RuntimeError(f"{spec.task_id}: {raw['error']}\n{raw.get('traceback', '')}")
     return {
-        "task_id": spec.task_id, "truth": truth, "seconds": time.perf_counter() - t,
+        "task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
         "schemes": {s: _finding_dicts(r) for s, r in RESULTS.items()},
     }
-
-
-def _one_thread() -> None:
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
 
 
 def _dev_specs(suites: list[str], n_tasks: int, seed_offset: int) -> list[Any]:
@@ -243,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         # fork before torch is loaded; every worker loads its own models
         ctx = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
-        with ctx.Pool(args.jobs, initializer=_one_thread) as pool, raw_path.open("w") as fh:
+        with ctx.Pool(args.jobs, initializer=_one_thread_per_worker) as pool, \
+                raw_path.open("w") as fh:
             for i, raw in enumerate(pool.imap_unordered(_run_task, jobs), 1):
                 fh.write(json.dumps(raw) + "\n")
                 if i % 50 == 0:
