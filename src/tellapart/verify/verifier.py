@@ -539,9 +539,11 @@ class Verifier:
         off_floor = []
         for finding, cand in zip(findings, cands, strict=True):
             share = _other_set_above_floor(finding, cand) if finding.significant else None
-            off_floor.append(share is not None and share > OTHER_SET_ABOVE_FLOOR)
-            if share is not None and off_floor[-1]:
+            if share is not None and share > OTHER_SET_ABOVE_FLOOR:
                 finding.caveat = _off_floor_caveat(finding, share)
+                off_floor.append(True)
+            else:
+                off_floor.append(False)
         order = sorted(
             range(len(findings)),
             # Significant findings by held-out effect (AUROC): the strongest difference first.
