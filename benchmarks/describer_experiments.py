@@ -1076,8 +1076,8 @@ def cmd_ceiling(args: argparse.Namespace) -> None:
     """
     from PIL import Image
 
+    from tellapart import stats
     from tellapart.propose.learned import type_floor_logits
-    from tellapart.verify import stats
     from tellapart.verify.verifier import cross_fit_p_value, split_folds
 
     _set_threads(args.threads)

@@ -47,10 +47,11 @@ from scipy.stats import norm
 
 import tellapart.pipeline as pipeline
 import tellapart.synth.suites as suites_module
+from tellapart import stats
 from tellapart.bench.runner import _one_thread_per_worker
 from tellapart.config import Settings
-from tellapart.propose.base import DataContext, Proposer
-from tellapart.verify import stats
+from tellapart.context import DataContext
+from tellapart.propose.base import Proposer
 from tellapart.verify.base import Scorer
 from tellapart.verify.verifier import VerificationResult, Verifier, _Candidate, split_folds
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from tellapart.config import Settings
+from tellapart.context import DataContext
 from tellapart.models import runtime
 from tellapart.models.describer import Describer, DescriberConfig
 from tellapart.models.tokenizer import WordTokenizer, normalize_sentence
-from tellapart.propose.base import DataContext
 from tellapart.propose.learned import LearnedProposer
 from tellapart.types import DecodedImage, FeatureTable, Hypothesis, ImageRecord
 from tellapart.verify.learned import LearnedScorer

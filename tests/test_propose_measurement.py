@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from tellapart.config import Settings
+from tellapart.context import DataContext
 from tellapart.propose import PROPOSERS, MeasurementProposer, create_proposer
-from tellapart.propose.base import DataContext, Proposer
+from tellapart.propose.base import Proposer
 from tellapart.propose.words import MeasurementWords, measurement_words
 from tellapart.types import FeatureTable
 from tellapart.verify.simulate import fake_records, synthetic_context

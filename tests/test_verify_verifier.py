@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tellapart.config import Settings
-from tellapart.propose.base import DataContext, Proposer
+from tellapart.context import DataContext
+from tellapart.propose.base import Proposer
 from tellapart.propose.measurement import MeasurementProposer
 from tellapart.propose.words import MeasurementWords
 from tellapart.types import Finding, Hypothesis
@@ -238,7 +239,7 @@ def _candidate(concept: str, scores: np.ndarray) -> _Candidate:
 
 
 def test_a_named_difference_leads_statistics_it_is_not_significantly_weaker_than() -> None:
-    from tellapart.verify import stats
+    from tellapart import stats
 
     rng = np.random.default_rng(0)
     is_a = np.r_[np.ones(50, bool), np.zeros(50, bool)]
@@ -288,7 +289,7 @@ def test_perfect_separations_are_ranked_by_how_far_apart_the_held_out_sets_are()
 
 
 def test_a_floored_detector_off_its_floor_on_the_other_set_ranks_after_the_other_findings() -> None:
-    from tellapart.verify import stats
+    from tellapart import stats
 
     # "Set B images have a grid pattern" at a higher AUROC than "set A images are blurrier",
     # but the grid detector is above its floor on most set-A images too: its shift is not

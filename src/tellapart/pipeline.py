@@ -21,10 +21,10 @@ from typing import Any
 
 from . import __version__
 from .config import Settings, resolve_settings
+from .context import DataContext
 from .io import InputError, discover, load_image
 from .measure import compute_features
 from .propose import create_proposer
-from .propose.base import DataContext
 from .registry import RegistryError
 from .report.text import not_tested_warning
 from .types import ImageSet, Report, SetSummary

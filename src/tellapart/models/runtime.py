@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from ..propose.base import DataContext
+from ..context import DataContext
 from ..types import ImageRecord
 from .describer import Describer
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from .base import (
     PROPOSERS,
-    DataContext,
     Proposer,
     create_proposer,
     list_proposers,
@@ -18,7 +17,6 @@ from .measurement import MeasurementProposer
 
 __all__ = [
     "PROPOSERS",
-    "DataContext",
     "LearnedProposer",
     "MeasurementProposer",
     "Proposer",

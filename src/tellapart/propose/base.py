@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from ..config import Settings
+from ..context import DataContext
 from ..registry import Registry
-from ..types import DecodedImage, FeatureTable, Hypothesis, ImageRecord
-
-
-@dataclass
-class DataContext:
-    """What proposers and scorers may look at.
-
-    ``table`` holds every usable image of both sets; a proposer is handed the row
-    indices of the proposal part and must not look at other rows.
-    """
-
-    table: FeatureTable
-    load: Callable[[ImageRecord], DecodedImage]
-    settings: Settings
+from ..types import Hypothesis
 
 
 class Proposer(ABC):

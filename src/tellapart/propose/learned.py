@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..context import DataContext
 from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
 from ..types import Hypothesis
-from .base import DataContext, Proposer, register_proposer
+from .base import Proposer, register_proposer
 
 if TYPE_CHECKING:  # torch is imported only when a describer is actually used
     from ..models.describer import Describer

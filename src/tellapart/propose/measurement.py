@@ -21,9 +21,10 @@ from typing import Literal
 
 import numpy as np
 
+from .. import stats
+from ..context import DataContext
 from ..types import Hypothesis
-from ..verify import stats
-from .base import DataContext, Proposer, register_proposer
+from .base import Proposer, register_proposer
 from .words import MeasurementWords, measurement_hypothesis, measurement_words
 
 # Above this |Spearman r| on the proposal rows two measurements are near-duplicates:

@@ -67,7 +67,7 @@ def _labelled(model: Describer, sampler: TaskSampler, n: int, levels: tuple[int,
 def _heldout_auroc(model: Describer, sampler: TaskSampler, emb: torch.Tensor,
                    labels: np.ndarray) -> float:
     """Mean AUROC of each type's held-out phrase: its images against all others."""
-    from ..verify.stats import auroc
+    from ..stats import auroc
 
     phrases = [(k, p) for k, info in enumerate(sampler.types) for p in info.heldout_phrases]
     if not phrases:

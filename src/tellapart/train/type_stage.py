@@ -85,7 +85,7 @@ def labelled_embeddings(model: Describer, sampler: TaskSampler, per_level: int, 
 
 def mean_type_auroc(logits: np.ndarray, labels: np.ndarray) -> float:
     """Mean over types (with both classes present) of the AUROC of its logit for its images."""
-    from ..verify.stats import auroc
+    from ..stats import auroc
 
     values = []
     for k in range(labels.shape[1]):

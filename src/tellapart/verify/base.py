@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..propose.base import DataContext
+from ..context import DataContext
 from ..registry import Registry
 from ..types import Hypothesis
 

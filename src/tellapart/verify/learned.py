@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..context import DataContext
 from ..models.shipped import default_available
 from ..models.text import parse_claim
-from ..propose.base import DataContext
 from ..propose.learned import claim_scores, concept_and_reading, two_way_property, type_floor_logits
 from ..types import Hypothesis
 from .base import Scorer, register_scorer

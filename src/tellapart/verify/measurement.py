@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..context import DataContext
 from ..measure.base import MEASUREMENTS
-from ..propose.base import DataContext
 from ..propose.words import (
     MeasurementWords,
     measurement_concept,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import Settings
-from ..propose.base import DataContext
+from ..context import DataContext
 from ..types import DecodedImage, FeatureTable, ImageRecord
 from .verifier import HeldoutTest, Verifier
 

@@ -6,7 +6,7 @@ Procedure (:class:`Verifier`)
 2. For each fold ``h``: the proposers see only the *other* fold and shortlist up to
    ``settings.shortlist`` hypotheses each; every shortlisted hypothesis is scored on
    fold ``h`` (held out) and tested there, one-sided in its predicted direction, with
-   the rank-max permutation test of :mod:`tellapart.verify.stats`.
+   the rank-max permutation test of :mod:`tellapart.stats`.
 3. Typed hypotheses (``settings.hypotheses``) were fixed before the data were seen, so
    they need no proposal part: they are tested on all usable images (one-sided when
    the text names a set, two-sided otherwise).
@@ -38,10 +38,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .. import stats
 from ..config import Settings
-from ..propose.base import DataContext, Proposer
+from ..context import DataContext
+from ..propose.base import Proposer
 from ..types import Finding, Hypothesis, other_set, trained_difference_id
-from . import stats
 from .base import Scorer
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]

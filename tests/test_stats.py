@@ -1,4 +1,4 @@
-"""Unit tests of tellapart.verify.stats against scipy/sklearn references and hand-computed cases."""
+"""Unit tests of tellapart.stats against scipy/sklearn references and hand-computed cases."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from scipy import stats as sps
 from sklearn.metrics import roc_auc_score
 
-from tellapart.verify import stats
+from tellapart import stats
 
 
 def _brute_auroc(x: np.ndarray, y: np.ndarray) -> float:
@@ -227,7 +227,7 @@ def test_rank_z_columns_match_per_column_statistics() -> None:
 
 def test_constant_columns_rank_as_no_evidence() -> None:
     """Tie-averaged scores of a constant column differ only by rounding: never a signal."""
-    from tellapart.verify.stats import rank_z_columns
+    from tellapart.stats import rank_z_columns
 
     rng = np.random.default_rng(0)
     for n in (12, 13, 20, 24, 40):
@@ -277,7 +277,7 @@ def test_paired_auroc_z_uses_the_correlation() -> None:
 
 
 def test_standardized_difference() -> None:
-    from tellapart.verify.stats import standardized_difference, standardized_difference_columns
+    from tellapart.stats import standardized_difference, standardized_difference_columns
 
     x, y = np.array([2.0, 4.0]), np.array([0.0, 2.0])  # means 3 and 1, each variance 1
     assert standardized_difference(x, y) == pytest.approx(2.0)
