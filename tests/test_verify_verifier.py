@@ -16,9 +16,9 @@ from tellapart.types import Finding, Hypothesis
 from tellapart.verify import MeasurementScorer, VerificationResult, verify
 from tellapart.verify.simulate import Planted, synthetic_context, synthetic_table
 from tellapart.verify.verifier import (
+    Candidate,
+    ClaimTest,
     Verifier,
-    _Candidate,
-    _Test,
     cross_fit_p_value,
     cross_fit_q_values,
     split_folds,
@@ -231,10 +231,10 @@ def _finding(concept: str, auroc: float, significant: bool = True, more_in: str 
                    effect_size=2 * auroc - 1, proposer="test", scorer="test")
 
 
-def _candidate(concept: str, scores: np.ndarray) -> _Candidate:
+def _candidate(concept: str, scores: np.ndarray) -> Candidate:
     hyp = Hypothesis(description=concept, concept=concept, more_in="A", proposer="test")
-    test = _Test(hypothesis=hyp, family=(0,), rows=np.arange(scores.size))
-    return _Candidate(key=concept, scorer=None, tests=[test], user=False,  # type: ignore[arg-type]
+    test = ClaimTest(hypothesis=hyp, family=(0,), rows=np.arange(scores.size))
+    return Candidate(key=concept, scorer=None, tests=[test], user=False,  # type: ignore[arg-type]
                       all_scores=scores)
 
 

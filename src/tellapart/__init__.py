@@ -4,12 +4,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "compare"]
+__all__ = ["Comparer", "__version__", "compare"]
 
 
 def __getattr__(name: str):  # lazy: `import tellapart` stays fast for the CLI
-    if name == "compare":
-        from .pipeline import compare
+    if name in ("compare", "Comparer"):
+        from . import pipeline
 
-        return compare
+        return getattr(pipeline, name)
     raise AttributeError(name)

@@ -7,6 +7,9 @@ Usage::
     for f in report.significant:
         print(f.description, f.auroc, f.q_value)
 
+    # the same, with a stage swapped (any Proposer, Scorer or Verifier subclass)
+    report = tellapart.Comparer(alpha=0.05, verifier=MyVerifier).compare(a, b)
+
 Stages: loading (:mod:`tellapart.io`) -> per-image features (:mod:`tellapart.measure`)
 -> proposers (:mod:`tellapart.propose`) -> held-out verification (:mod:`tellapart.verify`)
 -> :class:`~tellapart.types.Report` (written by :mod:`tellapart.report`).
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +29,207 @@ from .config import Settings, resolve_settings
 from .context import DataContext
 from .io import InputError, discover, load_image
 from .measure import compute_features
-from .propose import create_proposer
+from .propose import Proposer, create_proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
-from .types import ImageSet, Report, SetSummary
-from .verify import create_scorer, list_scorers, verify
+from .types import FeatureTable, ImageSet, Report, SetSummary
+from .verify import Scorer, Verifier, create_scorer, list_scorers
 
 
 def _source_label(source: str, group: str | None) -> str:
     return f"{source}[group={group}]" if group is not None else source
+
+
+def default_scorers() -> list[Scorer]:
+    """Every registered scorer, the measurement scorer first.
+
+    The first scorer that can read a typed claim gets it: the measurement scorer is exact
+    about what it measures, so it goes first and broader scorers take the rest.
+    """
+    return [create_scorer(name)
+            for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
+
+
+VerifierFactory = Callable[[Settings], Verifier]
+
+
+class Comparer:
+    """Compare two image sets: the estimator-like seam behind :func:`compare`.
+
+    Usage::
+
+        report = Comparer(alpha=0.05).compare("set_a/", "set_b/")
+        report = Comparer(settings, proposers=[MeasurementProposer()],
+                          verifier=MyVerifier).compare(a, b)
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Already resolved settings (then ``config`` and ``options`` must be empty).
+    config : str or Path, optional
+        TOML settings file; explicit ``options`` override it.
+    proposers : list of Proposer, or list of str, optional
+        Proposer objects, or registered names (the ``proposers`` setting). Default: one of
+        each name in ``settings.proposers``. The report's ``settings.proposers`` lists the
+        names of the proposers that ran.
+    scorers : list of Scorer, optional
+        Default: every registered scorer (:func:`default_scorers`).
+    verifier : Verifier or callable, optional
+        A :class:`~tellapart.verify.Verifier` (built with these settings) or a callable
+        that builds one from the settings, e.g. a subclass; default ``Verifier``.
+    **options
+        Any field of :class:`tellapart.config.Settings`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        config: str | Path | None = None,
+        proposers: Sequence[Proposer] | Sequence[str] | None = None,
+        scorers: Sequence[Scorer] | None = None,
+        verifier: Verifier | VerifierFactory | None = None,
+        **options: Any,
+    ) -> None:
+        self.proposers: list[Proposer] | None = None
+        if proposers is not None and all(isinstance(p, str) for p in proposers):
+            options["proposers"] = list(proposers)  # names: the setting of that name
+        elif proposers is not None:
+            self.proposers = [p for p in proposers if isinstance(p, Proposer)]
+            if len(self.proposers) != len(proposers):
+                raise TypeError("proposers must be all Proposer objects or all registered names")
+        if settings is None:
+            settings = resolve_settings(config, **options)
+        elif config is not None or options:
+            raise ValueError("pass either settings or config/options, not both")
+        if self.proposers is not None:
+            settings = replace(settings, proposers=[p.name for p in self.proposers])
+        self.settings = settings
+        self.scorers = list(scorers) if scorers is not None else None
+        self.verifier = verifier
+
+    def compare(self, set_a: str | Path, set_b: str | Path | None = None) -> Report:
+        """Compare two image sets and return the verified differences.
+
+        Parameters
+        ----------
+        set_a, set_b : str or Path
+            Each a folder (searched recursively), a glob, a text file of paths, or a CSV
+            manifest with ``path`` and ``group`` columns. With a manifest, ``set_b`` may be
+            omitted and ``settings.group_a``/``group_b`` pick the two sets from the one file.
+
+        Returns
+        -------
+        Report
+            Findings in rank order (significant first), skipped files, warnings, the
+            resolved settings and timings.
+
+        Raises
+        ------
+        tellapart.io.InputError
+            A source cannot be read, or a set has fewer usable images than ``min_images``.
+        """
+        settings = self.settings
+        timing: dict[str, float] = {}
+        t_start = time.perf_counter()
+        source_a = str(set_a)
+        source_b = str(set_b) if set_b is not None else source_a
+        if set_b is None and (settings.group_a is None or settings.group_b is None):
+            raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
+        proposers = self._proposers()
+        image_set_a, image_set_b, table, info = self._measure(source_a, source_b, timing)
+        warnings = [str(w) for w in info.get("warnings", [])]
+        warnings += _leakage_warnings(image_set_a, image_set_b)
+
+        t = time.perf_counter()
+        ctx = DataContext(table=table, load=load_image, settings=settings)
+        scorers = self.scorers if self.scorers is not None else default_scorers()
+        result = self._verifier().run(ctx, proposers, scorers)
+        timing["propose_verify"] = time.perf_counter() - t
+        warnings += [not_tested_warning(text, reason)
+                     for text, reason in result.info.get("untestable_reasons", {}).items()]
+        timing["total"] = time.perf_counter() - t_start
+        for key, value in info.items():
+            if key.endswith("_s") and isinstance(value, (int, float)):
+                timing[f"features.{key[:-2]}"] = float(value)
+        return Report(
+            tellapart_version=__version__,
+            set_a=SetSummary(image_set_a.source, len(image_set_a), len(image_set_a.skipped)),
+            set_b=SetSummary(image_set_b.source, len(image_set_b), len(image_set_b.skipped)),
+            settings=self._settings_out(result.n_tested),
+            findings=result.findings,
+            skipped=image_set_a.skipped + image_set_b.skipped,
+            warnings=warnings,
+            timing_s=timing,
+            untestable_hypotheses=result.untestable,
+        )
+
+    def _proposers(self) -> list[Proposer]:
+        """The proposers, checked before any image is read: a run that cannot do what was
+        asked (unknown name, missing weights) stops at once."""
+        if self.proposers is not None:
+            proposers = self.proposers
+        else:
+            try:
+                proposers = [create_proposer(name) for name in self.settings.proposers]
+            except RegistryError as exc:
+                raise InputError(str(exc)) from None
+        for proposer in proposers:
+            reason = proposer.unavailable_reason()
+            if reason is not None:
+                raise InputError(reason)
+        return proposers
+
+    def _verifier(self) -> Verifier:
+        if self.verifier is None:
+            return Verifier(self.settings)
+        if isinstance(self.verifier, Verifier):
+            return self.verifier
+        return self.verifier(self.settings)
+
+    def _measure(
+        self, source_a: str, source_b: str, timing: dict[str, float]
+    ) -> tuple[ImageSet, ImageSet, FeatureTable, dict[str, Any]]:
+        """Discover and measure both sets; stop when a set has too few usable images."""
+        settings = self.settings
+        t = time.perf_counter()
+        paths_a, skipped_a = discover(source_a, "A", group=settings.group_a)
+        paths_b, skipped_b = discover(source_b, "B", group=settings.group_b)
+        timing["discover"] = time.perf_counter() - t
+        label_a = _source_label(source_a, settings.group_a)
+        label_b = _source_label(source_b, settings.group_b)
+        for name, label, paths, skipped in (("A", label_a, paths_a, skipped_a),
+                                            ("B", label_b, paths_b, skipped_b)):
+            if not paths and not skipped:
+                raise InputError(f"set {name} ({label}) is empty: no files found")
+        t = time.perf_counter()
+        sets, table, info = compute_features(
+            [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
+            settings=settings,
+            progress=settings.progress,
+        )
+        timing["features"] = time.perf_counter() - t
+        set_by_name = {s.name: s for s in sets}
+        for image_set in sets:
+            if len(image_set) < settings.min_images:
+                raise InputError(
+                    f"set {image_set.name} ({image_set.source}) has {len(image_set)} usable "
+                    f"image(s), fewer than --min-images={settings.min_images}"
+                    + (f" ({len(image_set.skipped)} file(s) skipped)" if image_set.skipped else "")
+                )
+        return set_by_name["A"], set_by_name["B"], table, info
+
+    def _settings_out(self, n_tested: int) -> dict[str, Any]:
+        """The resolved settings as written into the report, with the describer's identity."""
+        settings_out = self.settings.to_dict()
+        settings_out["n_tested_hypotheses"] = n_tested
+        if "learned" in self.settings.proposers:
+            from .models.shipped import describer_dir
+            from .models.weights import read_meta
+
+            settings_out["describer"] = {"folder": str(describer_dir()),
+                                         "weights_sha256": read_meta(describer_dir())["weights_sha256"]}
+        return settings_out
 
 
 def compare(
@@ -43,7 +240,9 @@ def compare(
     settings: Settings | None = None,
     **options: Any,
 ) -> Report:
-    """Compare two image sets and return the verified differences.
+    """Compare two image sets and return the verified differences (one call).
+
+    ``compare(a, b, **options)`` is ``Comparer(settings, config=config, **options).compare(a, b)``.
 
     Parameters
     ----------
@@ -70,91 +269,7 @@ def compare(
     tellapart.io.InputError
         A source cannot be read, or a set has fewer usable images than ``min_images``.
     """
-    if settings is None:
-        settings = resolve_settings(config, **options)
-    elif config is not None or options:
-        raise ValueError("pass either settings or config/options, not both")
-    timing: dict[str, float] = {}
-    t_start = time.perf_counter()
-
-    source_a = str(set_a)
-    source_b = str(set_b) if set_b is not None else source_a
-    if set_b is None and (settings.group_a is None or settings.group_b is None):
-        raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
-
-    try:
-        proposers = [create_proposer(name) for name in settings.proposers]
-    except RegistryError as exc:
-        raise InputError(str(exc)) from None
-    for proposer in proposers:
-        reason = proposer.unavailable_reason()
-        if reason is not None:
-            raise InputError(reason)
-
-    t = time.perf_counter()
-    paths_a, skipped_a = discover(source_a, "A", group=settings.group_a)
-    paths_b, skipped_b = discover(source_b, "B", group=settings.group_b)
-    timing["discover"] = time.perf_counter() - t
-
-    label_a = _source_label(source_a, settings.group_a)
-    label_b = _source_label(source_b, settings.group_b)
-    for name, label, paths, skipped in (("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)):
-        if not paths and not skipped:
-            raise InputError(f"set {name} ({label}) is empty: no files found")
-
-    t = time.perf_counter()
-    sets, table, info = compute_features(
-        [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
-        settings=settings,
-        progress=settings.progress,
-    )
-    timing["features"] = time.perf_counter() - t
-    set_by_name = {s.name: s for s in sets}
-    image_set_a, image_set_b = set_by_name["A"], set_by_name["B"]
-    for image_set in (image_set_a, image_set_b):
-        if len(image_set) < settings.min_images:
-            raise InputError(
-                f"set {image_set.name} ({image_set.source}) has {len(image_set)} usable image(s), "
-                f"fewer than --min-images={settings.min_images}"
-                + (f" ({len(image_set.skipped)} file(s) skipped)" if image_set.skipped else "")
-            )
-
-    warnings = [str(w) for w in info.get("warnings", [])]
-    warnings += _leakage_warnings(image_set_a, image_set_b)
-
-    t = time.perf_counter()
-    ctx = DataContext(table=table, load=load_image, settings=settings)
-    # The first scorer that can read a typed claim gets it: the measurement scorer is exact
-    # about what it measures, so it goes first and broader scorers take the rest.
-    scorers = [create_scorer(name) for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
-    result = verify(ctx, proposers=proposers, scorers=scorers, settings=settings)
-    timing["propose_verify"] = time.perf_counter() - t
-    warnings += [not_tested_warning(text, reason)
-                 for text, reason in result.info.get("untestable_reasons", {}).items()]
-    timing["total"] = time.perf_counter() - t_start
-    for key, value in info.items():
-        if key.endswith("_s") and isinstance(value, (int, float)):
-            timing[f"features.{key[:-2]}"] = float(value)
-
-    settings_out = settings.to_dict()
-    settings_out["n_tested_hypotheses"] = result.n_tested
-    if "learned" in settings.proposers:
-        from .models.shipped import describer_dir
-        from .models.weights import read_meta
-
-        settings_out["describer"] = {"folder": str(describer_dir()),
-                                     "weights_sha256": read_meta(describer_dir())["weights_sha256"]}
-    return Report(
-        tellapart_version=__version__,
-        set_a=SetSummary(image_set_a.source, len(image_set_a), len(image_set_a.skipped)),
-        set_b=SetSummary(image_set_b.source, len(image_set_b), len(image_set_b.skipped)),
-        settings=settings_out,
-        findings=result.findings,
-        skipped=image_set_a.skipped + image_set_b.skipped,
-        warnings=warnings,
-        timing_s=timing,
-        untestable_hypotheses=result.untestable,
-    )
+    return Comparer(settings, config=config, **options).compare(set_a, set_b)
 
 
 def _leakage_warnings(set_a: ImageSet, set_b: ImageSet, max_listed: int = 5) -> list[str]:

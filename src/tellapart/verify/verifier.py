@@ -79,8 +79,12 @@ class VerificationResult:
 
 
 @dataclass
-class _Test:
-    """One test of one hypothesis on one set of rows (a fold's held-out part, or all rows)."""
+class ClaimTest:
+    """One test of one hypothesis on one set of rows (a fold's held-out part, or all rows).
+
+    ``position`` is the hypothesis's place (0 = first) in its proposer's shortlist on the
+    other fold; :meth:`Verifier.family_weights` turns positions into prior weights.
+    """
 
     hypothesis: Hypothesis
     family: tuple[int, ...]  # BH families (fold ids) this test belongs to
@@ -91,15 +95,16 @@ class _Test:
     # to mean 1 in `_correct`); typed hypotheses keep 1.
     weight: float = 1.0
     from_proposer: bool = False
+    position: int = 0
 
 
 @dataclass
-class _Candidate:
+class Candidate:
     """All tests of one distinct hypothesis (key: concept, plus "user" for typed ones)."""
 
     key: str
     scorer: Scorer
-    tests: list[_Test]
+    tests: list[ClaimTest]
     user: bool
     all_scores: np.ndarray  # (N,) per-image scores of the reported wording, NaN = missing
     reported: Hypothesis | None = None
@@ -245,13 +250,13 @@ class Verifier:
                 else "Benjamini-Hochberg over the typed hypotheses"
             ),
         }
-        candidates: dict[str, _Candidate] = {}
+        candidates: dict[str, Candidate] = {}
         if proposers:
             self._propose_folds(ctx, proposers, by_name, folds, candidates, info)
         untestable = self._add_user_hypotheses(ctx, scorers, candidates, bool(proposers), info)
-        self._test_all(ctx, candidates, info)
+        self.test_all(ctx, candidates, info)
         n_families = N_FOLDS if proposers else 1
-        self._correct(candidates, n_families)
+        self._correct(ctx, candidates, n_families)
         findings = [self._describe(ctx, cand) for cand in candidates.values()]
         findings = self._group_and_rank(findings, candidates, is_a)
         info["n_families"] = n_families
@@ -283,7 +288,7 @@ class Verifier:
         proposers: list[Proposer],
         by_name: dict[str, Scorer],
         folds: np.ndarray,
-        candidates: dict[str, _Candidate],
+        candidates: dict[str, Candidate],
         info: dict[str, Any],
     ) -> None:
         all_rows = np.arange(folds.size)
@@ -306,16 +311,17 @@ class Verifier:
                     if hyp.concept in shortlisted:  # two proposers, one claim: one test
                         continue
                     shortlisted.append(hyp.concept)
-                    test = _Test(
+                    test = ClaimTest(
                         hypothesis=hyp,
                         family=(held_out,),
                         rows=test_rows,
                         weight=1.0 / (position + 1),
                         from_proposer=True,
+                        position=position,
                     )
                     cand = candidates.get(hyp.concept)
                     if cand is None:
-                        candidates[hyp.concept] = _Candidate(
+                        candidates[hyp.concept] = Candidate(
                             key=hyp.concept,
                             scorer=scorer,
                             tests=[test],
@@ -330,7 +336,7 @@ class Verifier:
         self,
         ctx: DataContext,
         scorers: list[Scorer],
-        candidates: dict[str, _Candidate],
+        candidates: dict[str, Candidate],
         cross_fit: bool,
         info: dict[str, Any],
     ) -> list[str]:
@@ -356,18 +362,19 @@ class Verifier:
             key = f"user:{text}"
             if key in candidates:  # the same text typed twice is one test
                 continue
-            candidates[key] = _Candidate(
+            candidates[key] = Candidate(
                 key=key,
                 scorer=scorer,
-                tests=[_Test(hypothesis=hyp, family=families, rows=all_rows)],
+                tests=[ClaimTest(hypothesis=hyp, family=families, rows=all_rows)],
                 user=True,
                 all_scores=np.empty(0),
             )
         return untestable
 
-    def _scores(
+    def scores(
         self, ctx: DataContext, scorer: Scorer, hyp: Hypothesis, rows: np.ndarray
     ) -> np.ndarray:
+        """(len(rows),) per-image scores of ``hyp`` by ``scorer``; non-finite values become NaN."""
         values = np.asarray(scorer.score(hyp, ctx, rows), dtype=np.float64)
         if values.shape != (rows.size,):
             raise ValueError(
@@ -377,9 +384,14 @@ class Verifier:
         # Infinite scores are treated as missing: they have no place on a rank scale of evidence.
         return np.where(np.isfinite(values), values, np.nan)
 
-    def _test_all(
-        self, ctx: DataContext, candidates: dict[str, _Candidate], info: dict[str, Any]
+    def test_all(
+        self, ctx: DataContext, candidates: dict[str, Candidate], info: dict[str, Any]
     ) -> None:
+        """Score every candidate on all rows once and test each of its tests on its rows.
+
+        Sets each test's ``p_value``, orients typed two-way claims, and picks the wording
+        reported (the most convincing fold's). A subclass may extend it (call ``super()``).
+        """
         is_a = ctx.table.is_a
         all_rows = np.arange(is_a.size)
         for cand in candidates.values():
@@ -391,7 +403,7 @@ class Verifier:
                 hyp = test.hypothesis
                 cache_key = repr((hyp.description, hyp.concept, sorted(hyp.params.items())))
                 if cache_key not in score_cache:
-                    score_cache[cache_key] = self._scores(ctx, cand.scorer, hyp, all_rows)
+                    score_cache[cache_key] = self.scores(ctx, cand.scorer, hyp, all_rows)
                 test_scores.append(score_cache[cache_key])
                 scores = score_cache[cache_key][test.rows]
                 in_a = is_a[test.rows]
@@ -434,21 +446,29 @@ class Verifier:
             return result.p_value, "A" if result.x_higher else "B"
         return result.p_value, more_in
 
-    def _correct(self, candidates: dict[str, _Candidate], n_families: int) -> None:
-        family_tests: dict[int, list[_Test]] = {}
+    def family_weights(self, ctx: DataContext, tests: list[ClaimTest]) -> list[float]:
+        """Prior weights (mean 1) of one BH family's proposed tests, in the order given.
+
+        Weighted Benjamini-Hochberg (Genovese, Roeder & Wasserman 2006): a test's p-value is
+        divided by its weight before BH. The weights come from the proposal fold's ranking
+        (1 / (position + 1)), which is independent of the tested fold, and average 1 within a
+        family, so FDR control is kept; the claims the proposers rank highest get a milder
+        correction. A subclass may weight otherwise as long as the weights depend on the
+        proposal fold only, are positive and average 1.
+        """
+        total = sum(t.weight for t in tests)
+        return [t.weight * len(tests) / total for t in tests]
+
+    def _correct(self, ctx: DataContext, candidates: dict[str, Candidate], n_families: int) -> None:
+        family_tests: dict[int, list[ClaimTest]] = {}
         for cand in candidates.values():
             for test in cand.tests:
                 for fam in test.family:
                     family_tests.setdefault(fam, []).append(test)
-        # Weighted Benjamini-Hochberg (Genovese, Roeder & Wasserman 2006): a test's p-value is
-        # divided by its weight before BH. Weights come from the proposal fold's ranking, which
-        # is independent of the tested fold, and average 1 within a family, so FDR control is
-        # kept; the claims the proposers rank highest get a milder correction.
         for tests in family_tests.values():
             proposed = [t for t in tests if t.from_proposer]
-            total = sum(t.weight for t in proposed)
-            for t in proposed:
-                t.weight = t.weight * len(proposed) / total
+            for t, weight in zip(proposed, self.family_weights(ctx, proposed), strict=True):
+                t.weight = weight
         q_by_family = cross_fit_q_values(
             {
                 fam: [min(1.0, t.p_value / t.weight) for t in tests]
@@ -466,7 +486,7 @@ class Verifier:
                 cand.p_value = cross_fit_p_value([t.p_value for t in cand.tests])
             cand.q_value = min(q for t in cand.tests for q in t.q_values.values())
 
-    def _describe(self, ctx: DataContext, cand: _Candidate) -> Finding:
+    def _describe(self, ctx: DataContext, cand: Candidate) -> Finding:
         assert cand.reported is not None and cand.reported.more_in is not None
         hyp = cand.reported
         more_in = hyp.more_in
@@ -533,7 +553,7 @@ class Verifier:
         )
 
     def _group_and_rank(
-        self, findings: list[Finding], candidates: dict[str, _Candidate], is_a: np.ndarray
+        self, findings: list[Finding], candidates: dict[str, Candidate], is_a: np.ndarray
     ) -> list[Finding]:
         cands = list(candidates.values())
         gaps = [_held_out_gap(f) for f in findings]
@@ -595,7 +615,7 @@ class Verifier:
 
     @staticmethod
     def _named_differences_first(
-        order: list[int], findings: list[Finding], cands: list[_Candidate], is_a: np.ndarray,
+        order: list[int], findings: list[Finding], cands: list[Candidate], is_a: np.ndarray,
         off_floor: list[bool] | None = None,
     ) -> list[int]:
         """Move each significant named-difference claim above the image statistics ranked just
@@ -648,7 +668,7 @@ none on more than half (``python benchmarks/describer_experiments.py floor-activ
 BENCH_OUT``). Significance is unchanged."""
 
 
-def _other_set_above_floor(finding: Finding, cand: _Candidate) -> float | None:
+def _other_set_above_floor(finding: Finding, cand: Candidate) -> float | None:
     """The share of the other set's held-out scores of ``finding`` above its scorer's floor;
     None when the scorer has no floor for it or there are no such scores."""
     if cand.reported is None or finding.more_in not in ("A", "B"):
@@ -684,7 +704,7 @@ def _names_a_difference(finding: Finding) -> bool:
 
 
 def _paired_z(
-    cand_1: _Candidate, finding_1: Finding, cand_2: _Candidate, finding_2: Finding, is_a: np.ndarray
+    cand_1: Candidate, finding_1: Finding, cand_2: Candidate, finding_2: Finding, is_a: np.ndarray
 ) -> float:
     """Paired DeLong z of AUROC(finding_1) - AUROC(finding_2) on the images both were held out on."""
     rows = np.intersect1d(
