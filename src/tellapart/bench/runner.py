@@ -27,10 +27,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .judge import Judge, JudgeError, Truth
 from .metrics import FindingRecord, Metrics, TaskResult, compute_metrics, markdown_table
+
+if TYPE_CHECKING:
+    from ..pipeline import Comparer
 
 DEFAULT_OUT = "bench_out"
 
@@ -78,7 +81,7 @@ def _truth_summary(truth: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _one_thread_per_worker() -> None:
+def one_thread_per_worker() -> None:
     """Workers already use every core between them; a torch or BLAS pool each would oversubscribe."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
@@ -86,8 +89,14 @@ def _one_thread_per_worker() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _run_task(spec: Any, task_root: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Render + write one task (unless already written), then ``compare`` its two folders."""
+def run_task(
+    spec: Any, task_root: str, options: dict[str, Any], comparer: Comparer | None = None
+) -> dict[str, Any]:
+    """Render + write one task (unless already written), then ``compare`` its two folders.
+
+    ``comparer``, when given, compares instead of ``compare(**options)`` (``options`` are
+    then unused): e.g. a :class:`~tellapart.Comparer` with another verifier.
+    """
     from ..pipeline import compare
     from ..synth import write_task
 
@@ -105,7 +114,10 @@ def _run_task(spec: Any, task_root: str, options: dict[str, Any]) -> dict[str, A
         out["truth"] = truth
         out["generate_seconds"] = time.perf_counter() - t
         t = time.perf_counter()
-        report = compare(str(task_dir / "a"), str(task_dir / "b"), **options)
+        if comparer is not None:
+            report = comparer.compare(str(task_dir / "a"), str(task_dir / "b"))
+        else:
+            report = compare(str(task_dir / "a"), str(task_dir / "b"), **options)
         out["seconds"] = time.perf_counter() - t
         out["findings"] = [
             {
@@ -290,15 +302,15 @@ def _run_all(
 
     if jobs == 1:
         for spec in specs:
-            done(_run_task(spec, task_root, options))
+            done(run_task(spec, task_root, options))
     else:
         # fork is fast and works from any script; but once torch (the judge's sentence model)
         # is loaded its thread pools must not be inherited, so then spawn fresh workers.
         method = "spawn" if "torch" in sys.modules or sys.platform != "linux" else "fork"
         ctx = multiprocessing.get_context(method)
         with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=ctx,
-                                 initializer=_one_thread_per_worker) as pool:
-            futures = [pool.submit(_run_task, spec, task_root, options) for spec in specs]
+                                 initializer=one_thread_per_worker) as pool:
+            futures = [pool.submit(run_task, spec, task_root, options) for spec in specs]
             for fut in as_completed(futures):
                 done(fut.result())
     return [by_id[spec.task_id] for spec in specs]
