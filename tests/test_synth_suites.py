@@ -264,3 +264,22 @@ def test_cli_errors_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "unknown difference type" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--suite", "hard"])  # --out missing
+
+
+def test_suite_specs_seed_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from tellapart.synth import suites
+
+    for name in ("easy", "hard", "heldout"):
+        default = list(suites.suite_specs(name, n_tasks=4))
+        assert list(suites.suite_specs(name, n_tasks=4, seed_offset=0)) == default
+        dev = list(suites.suite_specs(name, n_tasks=4, seed_offset=900_000))
+        assert [s.task_id for s in dev] == [s.task_id for s in default]
+        assert all(d.seed != s.seed for d, s in zip(dev, default, strict=True))
+        assert [d.differences for d in dev] != [s.differences for s in default]
+        # the same draws as the suite's recipe with its seed moved by the offset
+        info = suites.SUITES[name]
+        with monkeypatch.context() as m:
+            m.setitem(suites.SUITES, name, dataclasses.replace(info, seed=info.seed + 900_000))
+            assert list(suites.suite_specs(name, n_tasks=4)) == dev

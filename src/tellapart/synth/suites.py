@@ -214,13 +214,20 @@ def _concepts(type_ids: Sequence[str]) -> set[str]:
 # -- suites ------------------------------------------------------------------------------------
 
 
-def suite_spec(name: str, index: int, *, n_per_side: int = 50, size: int = 128) -> TaskSpec:
-    """The spec of task ``index`` of suite ``name`` (deterministic, versioned)."""
+def suite_spec(
+    name: str, index: int, *, n_per_side: int = 50, size: int = 128, seed_offset: int = 0
+) -> TaskSpec:
+    """The spec of task ``index`` of suite ``name`` (deterministic, versioned).
+
+    ``seed_offset`` (default 0: the suite itself) draws from the suite's recipe with its
+    seed plus the offset: development tasks the benchmark never uses.
+    """
     if name not in SUITES:
         raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
     info = SUITES[name]
-    rng = np.random.default_rng([info.seed, int(info.version), index])
-    seed = _seed(info.seed, int(info.version), index, 1)
+    suite_seed = info.seed + int(seed_offset)
+    rng = np.random.default_rng([suite_seed, int(info.version), index])
+    seed = _seed(suite_seed, int(info.version), index, 1)
     common: dict[str, Any] = {
         "task_id": f"{name}-{index:04d}",
         "seed": seed,
@@ -309,16 +316,27 @@ def suite_spec(name: str, index: int, *, n_per_side: int = 50, size: int = 128) 
 
 
 def suite_specs(
-    name: str, *, n_tasks: int | None = None, n_per_side: int = 50, size: int = 128
+    name: str,
+    *,
+    n_tasks: int | None = None,
+    n_per_side: int = 50,
+    size: int = 128,
+    seed_offset: int = 0,
 ) -> Iterator[TaskSpec]:
-    """Specs of the first ``n_tasks`` tasks (default: all) of suite ``name``."""
+    """Specs of the first ``n_tasks`` tasks (default: all) of suite ``name``.
+
+    ``seed_offset`` (default 0: the suite's own tasks) draws the tasks from the suite's
+    recipe with its seed plus the offset: *development* draws, disjoint from the benchmark
+    in practice, for tuning without looking at the benchmark's tasks. Their task ids are
+    the suite's (``easy-0000``...), so write them to a folder of their own.
+    """
     if name not in SUITES:
         raise ValueError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
     total = SUITES[name].n_tasks if n_tasks is None else int(n_tasks)
     if total < 0:
         raise ValueError(f"n_tasks must be >= 0, got {n_tasks}")
     for i in range(total):
-        yield suite_spec(name, i, n_per_side=n_per_side, size=size)
+        yield suite_spec(name, i, n_per_side=n_per_side, size=size, seed_offset=seed_offset)
 
 
 def make_suite(
