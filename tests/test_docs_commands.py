@@ -38,6 +38,7 @@ _SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _SEPARATOR = re.compile(r"\s*(?:;|&&|\|\||\s\|\s)\s*")
 _LEAD = re.compile(r"^(?:\$\s+|do\s+|then\s+|else\s+)")
 _ENV = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)+")
+_COMMENT = re.compile(r"\s+#.*$")
 _FLAG = re.compile(r"--[A-Za-z0-9][A-Za-z0-9_-]*")
 _CHOICES = re.compile(r"\{([A-Za-z0-9_,-]+)\}")
 
@@ -77,7 +78,7 @@ def quoted_texts(markdown: str) -> list[str]:
 def commands_in(text: str) -> list[str]:
     """Commands in one quoted text that start with a tellapart or benchmark-script prefix."""
     out = []
-    for part in _SEPARATOR.split(text):
+    for part in _SEPARATOR.split(_COMMENT.sub("", text)):
         part = _ENV.sub("", _LEAD.sub("", part.strip()))
         if part.startswith(CLI_PREFIXES + SCRIPT_PREFIXES):
             out.append(part)
@@ -184,7 +185,7 @@ def test_extraction_finds_spans_blocks_loops_and_env_prefixes() -> None:
         "tellapart compare A B [--out DIR]",
         "                      [--top 10]",
         "for s in 64 128; do .venv/bin/python benchmarks/x.py run --size $s; done",
-        "TELLAPART_DESCRIBER=out/w tellapart bench --quiet",
+        "TELLAPART_DESCRIBER=out/w tellapart bench --quiet  # a comment --not-a-flag",
         "```",
         "and `.venv/bin/pip install thing`.",
     ])
