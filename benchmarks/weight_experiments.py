@@ -4,11 +4,12 @@ The verifier (`tellapart.verify.verifier`) runs weighted BH in each fold's famil
 weight comes from the proposal fold only, so any weighting keeps the false discovery rate.
 Which weighting finds the most true differences is an empirical question. This script answers
 it without looking at the benchmark's own tasks: it draws *development* tasks from the same
-suite recipes with other seeds (every suite's seed + ``--seed-offset``), runs ``compare`` on
-each task once, runs the verification once per weighting scheme on the same features and
-proposers, and judges every scheme's findings with the benchmark's judge::
+suite recipes with other seeds (``suite_specs(..., seed_offset=--seed-offset)``), runs one
+:class:`tellapart.Comparer` on each task whose verifier runs the verification once per
+weighting scheme on the same features and proposers, and judges every scheme's findings with
+the benchmark's judge::
 
-    .venv/bin/python benchmarks/weight_experiments.py --out /tmp/s10/dev \
+    .venv/bin/python benchmarks/weight_experiments.py --out out/weights \
         --suites easy medium hard null heldout --n-tasks 100 --schemes rank pow3 learned3 optimal
 
 ``--seed-offset 0 --n-tasks 0`` runs the benchmark's own tasks instead (every task of each
@@ -27,14 +28,15 @@ Schemes (each normalised to mean 1 over a family's proposed tests, as the verifi
   ``alpha / 2``;
 * ``mix``: the mean of ``rank`` and ``optimal``.
 
-Prints one line per suite and scheme (Acc@1, Acc@5, recall@5 on multi-difference tasks,
-precision, null rate), and writes every task's findings per scheme to ``OUT/raw.jsonl``.
+The schemes are :meth:`tellapart.verify.Verifier.family_weights` overrides (the verifier's
+public hook for the weights). Prints one line per suite and scheme (Acc@1, Acc@5, recall@5
+on multi-difference tasks, precision, null rate), and writes every task's findings per
+scheme to ``OUT/raw.jsonl``.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import multiprocessing
 import sys
@@ -45,18 +47,23 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
-import tellapart.pipeline as pipeline
-import tellapart.synth.suites as suites_module
-from tellapart import stats
-from tellapart.bench.runner import _one_thread_per_worker
-from tellapart.config import Settings
+from tellapart import Comparer, stats
+from tellapart.bench.runner import one_thread_per_worker, run_task
+from tellapart.config import Settings, resolve_settings
 from tellapart.context import DataContext
-from tellapart.propose.base import Proposer
-from tellapart.verify.base import Scorer
-from tellapart.verify.verifier import VerificationResult, Verifier, _Candidate, split_folds
+from tellapart.propose import Proposer
+from tellapart.synth.suites import suite_specs
+from tellapart.verify import Scorer
+from tellapart.verify.verifier import (
+    N_FOLDS,
+    Candidate,
+    ClaimTest,
+    VerificationResult,
+    Verifier,
+    split_folds,
+)
 
-SCHEMES: list[str] = ["rank"]
-RESULTS: dict[str, VerificationResult] = {}
+MIN_WEIGHT = 1e-12  # a weight of 0 would divide by zero; its test's q is 1 anyway
 
 
 def optimal_weights(effects: np.ndarray, alpha: float) -> np.ndarray:
@@ -83,15 +90,38 @@ def optimal_weights(effects: np.ndarray, alpha: float) -> np.ndarray:
     return w * m / w.sum()
 
 
+def scheme_weights(
+    scheme: str, positions: np.ndarray, learned: np.ndarray, proposal_z: np.ndarray, alpha: float
+) -> np.ndarray:
+    """Unnormalised weights of one family's proposed tests (``positions`` count from 1)."""
+    rank = 1.0 / positions
+    rank = rank * rank.size / rank.sum()
+    if scheme == "rank":
+        return rank
+    if scheme == "optimal":
+        return optimal_weights(proposal_z, alpha)
+    if scheme == "mix":
+        return 0.5 * rank + 0.5 * optimal_weights(proposal_z, alpha)
+    if scheme.startswith("pow"):
+        return positions ** -float(scheme[3:])
+    if scheme.startswith("learned"):
+        return np.where(learned, positions ** -float(scheme[7:]), 1.0 / positions)
+    raise ValueError(f"unknown scheme {scheme!r}")
+
+
 class SchemeVerifier(Verifier):
     """The shipped verifier with the weights of its BH families replaced by one scheme."""
 
-    scheme = "rank"
+    def __init__(self, settings: Settings, scheme: str = "rank") -> None:
+        super().__init__(settings)
+        self.scheme = scheme
+        self.proposal_z: dict[int, float] = {}  # id(test) -> Mann-Whitney z on the proposal fold
 
-    def _test_all(
-        self, ctx: DataContext, candidates: dict[str, _Candidate], info: dict[str, Any]
+    def test_all(
+        self, ctx: DataContext, candidates: dict[str, Candidate], info: dict[str, Any]
     ) -> None:
-        super()._test_all(ctx, candidates, info)
+        """The shipped tests, plus every proposed test's effect on its proposal fold."""
+        super().test_all(ctx, candidates, info)
         is_a = ctx.table.is_a
         folds = split_folds(is_a, self.settings.seed)
         all_rows = np.arange(is_a.size)
@@ -99,54 +129,45 @@ class SchemeVerifier(Verifier):
             for test in cand.tests:
                 if not test.from_proposer:
                     continue
-                scores = self._scores(ctx, cand.scorer, test.hypothesis, all_rows)
+                scores = self.scores(ctx, cand.scorer, test.hypothesis, all_rows)
                 proposal = (folds != test.family[0]) & np.isfinite(scores)
                 named_set = is_a if test.hypothesis.more_in == "A" else ~is_a
                 z_mw, _, _ = stats.rank_z_columns(scores[proposal][:, None], named_set[proposal])
-                test.proposal_z = float(z_mw[0])  # type: ignore[attr-defined]
+                self.proposal_z[id(test)] = float(z_mw[0])
 
-    def _correct(self, candidates: dict[str, _Candidate], n_families: int) -> None:
-        families: dict[int, list[Any]] = defaultdict(list)
-        for cand in candidates.values():
-            for test in cand.tests:
-                if test.from_proposer:
-                    families[test.family[0]].append(test)
-        for tests in families.values():
-            # the verifier's prior weight is 1 / (position + 1) until it normalises them
-            positions = np.array([np.rint(1.0 / t.weight) for t in tests])
-            learned = np.array([t.hypothesis.proposer == "learned" for t in tests])
-            rank = 1.0 / positions
-            rank = rank * rank.size / rank.sum()
-            optimal = optimal_weights(
-                np.array([t.proposal_z for t in tests]), self.settings.alpha / n_families
-            )
-            if self.scheme == "rank":
-                w = rank
-            elif self.scheme == "optimal":
-                w = optimal
-            elif self.scheme == "mix":
-                w = 0.5 * rank + 0.5 * optimal
-            elif self.scheme.startswith("pow"):
-                w = positions ** -float(self.scheme[3:])
-            elif self.scheme.startswith("learned"):
-                w = np.where(learned, positions ** -float(self.scheme[7:]), 1.0 / positions)
-            else:
-                raise ValueError(f"unknown scheme {self.scheme!r}")
-            w = w * w.size / w.sum()
-            for test, weight in zip(tests, w, strict=True):
-                test.weight = max(float(weight), 1e-12)  # 0 would divide by zero: q = 1 anyway
-        super()._correct(candidates, n_families)
+    def family_weights(self, ctx: DataContext, tests: list[ClaimTest]) -> list[float]:
+        """The scheme's weights, normalised to mean 1 (floored at ``MIN_WEIGHT``)."""
+        if not tests:
+            return []
+        w = scheme_weights(
+            self.scheme,
+            positions=np.array([t.position + 1.0 for t in tests]),
+            learned=np.array([t.hypothesis.proposer == "learned" for t in tests]),
+            proposal_z=np.array([self.proposal_z[id(t)] for t in tests]),
+            alpha=self.settings.alpha / N_FOLDS,
+        )
+        w = w * w.size / w.sum()
+        floored = [max(float(weight), MIN_WEIGHT) for weight in w]
+        total = sum(floored)
+        return [weight * len(floored) / total for weight in floored]
 
 
-def verify_every_scheme(
-    ctx: DataContext, *, proposers: list[Proposer], scorers: list[Scorer], settings: Settings
-) -> VerificationResult:
-    RESULTS.clear()
-    for scheme in SCHEMES:
-        verifier = SchemeVerifier(settings)
-        verifier.scheme = scheme
-        RESULTS[scheme] = verifier.run(ctx, proposers, scorers)
-    return RESULTS[SCHEMES[0]]
+class EveryScheme(Verifier):
+    """Runs the verification once per scheme on the same data; the first scheme's is returned."""
+
+    def __init__(self, settings: Settings, schemes: list[str]) -> None:
+        super().__init__(settings)
+        self.schemes = list(schemes)
+        self.results: dict[str, VerificationResult] = {}
+
+    def run(
+        self, ctx: DataContext, proposers: list[Proposer], scorers: list[Scorer]
+    ) -> VerificationResult:
+        self.results = {
+            scheme: SchemeVerifier(self.settings, scheme).run(ctx, proposers, scorers)
+            for scheme in self.schemes
+        }
+        return self.results[self.schemes[0]]
 
 
 def _finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
@@ -158,34 +179,26 @@ def _finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
     ]
 
 
-def _run_task(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]:
-    from tellapart.bench.runner import _run_task as run_bench_task
-
+def run_one(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]:
+    """Render (or reuse) one task, compare it once and verify it with every scheme."""
     spec, root, schemes, proposers = job
-    SCHEMES[:] = schemes
-    pipeline.verify = verify_every_scheme  # type: ignore[assignment]
-    RESULTS.clear()
     options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1}
     if proposers:
         options["proposers"] = proposers
-    raw = run_bench_task(spec, root, options)  # renders or reuses the task, then compares
+    settings = resolve_settings(None, **options)
+    verifier = EveryScheme(settings, schemes)
+    raw = run_task(spec, root, options, comparer=Comparer(settings, verifier=verifier))
     if raw["error"]:
         raise RuntimeError(f"{spec.task_id}: {raw['error']}\n{raw.get('traceback', '')}")
     return {
         "task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
-        "schemes": {s: _finding_dicts(r) for s, r in RESULTS.items()},
+        "schemes": {s: _finding_dicts(r) for s, r in verifier.results.items()},
     }
 
 
 def _dev_specs(suites: list[str], n_tasks: int, seed_offset: int) -> list[Any]:
-    original = dict(suites_module.SUITES)
-    try:
-        for name, info in original.items():
-            suites_module.SUITES[name] = dataclasses.replace(info, seed=info.seed + seed_offset)
-        return [spec for s in suites
-                for spec in suites_module.suite_specs(s, n_tasks=n_tasks or None)]
-    finally:
-        suites_module.SUITES.update(original)
+    return [spec for s in suites
+            for spec in suite_specs(s, n_tasks=n_tasks or None, seed_offset=seed_offset)]
 
 
 def _print_table(raws: list[dict[str, Any]]) -> None:
@@ -233,9 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         # fork before torch is loaded; every worker loads its own models
         ctx = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
-        with ctx.Pool(args.jobs, initializer=_one_thread_per_worker) as pool, \
+        with ctx.Pool(args.jobs, initializer=one_thread_per_worker) as pool, \
                 raw_path.open("w") as fh:
-            for i, raw in enumerate(pool.imap_unordered(_run_task, jobs), 1):
+            for i, raw in enumerate(pool.imap_unordered(run_one, jobs), 1):
                 fh.write(json.dumps(raw) + "\n")
                 if i % 50 == 0:
                     print(f"{i}/{len(jobs)} tasks", file=sys.stderr, flush=True)
