@@ -12,6 +12,7 @@ from tellapart.models.describer import Describer, DescriberConfig
 from tellapart.models.text import parse_claim
 from tellapart.models.tokenizer import WordTokenizer, normalize_sentence
 from tellapart.models.weights import WeightsError, load_describer, save_describer
+from tellapart.train.data import type_words_of
 
 SENTENCES = [
     "Set A images contain tiny rectangles",
@@ -183,6 +184,7 @@ def _typed_model(tokenizer: WordTokenizer) -> Describer:
     cfg = DescriberConfig.tiny(len(tokenizer))
     cfg.n_types, cfg.type_stats = 2, True
     m = Describer(cfg, tokenizer, type_ids=["tiny_rectangles", "inverted"],
+                  type_words=type_words_of(["tiny_rectangles", "inverted"]),
                   type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[3], SENTENCES[3])]).eval()
     assert m.type_head is not None
     with torch.no_grad():

@@ -12,6 +12,7 @@ from tellapart.models import runtime
 from tellapart.models.describer import Describer, DescriberConfig
 from tellapart.models.tokenizer import WordTokenizer, normalize_sentence
 from tellapart.propose.learned import LearnedProposer
+from tellapart.train.data import type_words_of
 from tellapart.types import DecodedImage, FeatureTable, Hypothesis, ImageRecord
 from tellapart.verify.learned import LearnedScorer
 
@@ -125,7 +126,7 @@ def test_to_model_input_keeps_whole_frame() -> None:
 
 
 def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: DataContext) -> None:
-    from tellapart.propose.learned import TYPE_FLOOR_LOGIT, claim_scores, names_one_set_twice
+    from tellapart.models.reading import TYPE_FLOOR_LOGIT, claim_scores, names_one_set_twice
 
     assert names_one_set_twice("Set A images are darker than set A images")
     assert not names_one_set_twice("Set A images are darker than set B images")
@@ -138,6 +139,7 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
     cfg = DescriberConfig.tiny(len(tok))
     cfg.n_types, cfg.type_stats = 2, True
     typed = Describer(cfg, tok, known_sentences=known, type_ids=["tiny_rectangles", "darker"],
+                      type_words=type_words_of(["tiny_rectangles", "darker"]),
                       type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[2], SENTENCES[3])]).eval()
     runtime.clear_cache()
     rows = np.arange(16)
@@ -159,7 +161,7 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
 
 
 def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: DataContext) -> None:
-    from tellapart.propose.learned import (
+    from tellapart.models.reading import (
         claim_scores,
         read_as_trained,
         reading_phrases,
@@ -171,7 +173,8 @@ def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: 
     tok = WordTokenizer.build(SENTENCES)
     cfg = DescriberConfig.tiny(len(tok))
     cfg.n_types = 2
-    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"]).eval()
+    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"],
+                      type_words=type_words_of(["tiny_rectangles", "darker"])).eval()
     bank = trained_phrases(typed)
     assert {t for t, _ in bank} == {"tiny_rectangles", "darker"}
     # a trained phrase is its own nearest neighbour (similarity 1): read as its difference
@@ -221,7 +224,8 @@ def test_marks_anywhere_take_the_strongest_view_and_the_rest_the_whole_image() -
     tok = WordTokenizer.build(SENTENCES)
     cfg = DescriberConfig.tiny(len(tok))
     cfg.n_types = 2
-    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"]).eval()
+    typed = Describer(cfg, tok, type_ids=["tiny_rectangles", "darker"],
+                      type_words=type_words_of(["tiny_rectangles", "darker"])).eval()
     assert "tiny_rectangles" in runtime.ANYWHERE_TYPES and "darker" not in runtime.ANYWHERE_TYPES
     rng = np.random.default_rng(2)
     views = [rng.standard_normal((5, cfg.embed_dim)).astype(np.float32),
@@ -235,7 +239,7 @@ def test_marks_anywhere_take_the_strongest_view_and_the_rest_the_whole_image() -
 
 
 def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None:
-    from tellapart.propose.learned import claim_scores, type_floor_logits
+    from tellapart.models.reading import claim_scores, type_floor_logits
 
     torch.manual_seed(7)
     tok = WordTokenizer.build(SENTENCES)
@@ -243,6 +247,7 @@ def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None
     cfg = DescriberConfig.tiny(len(tok))
     cfg.n_types = 2
     typed = Describer(cfg, tok, known_sentences=known, type_ids=["tiny_rectangles", "darker"],
+                      type_words=type_words_of(["tiny_rectangles", "darker"]),
                       type_sentences=[(SENTENCES[0], SENTENCES[1]), (SENTENCES[2], SENTENCES[3])]).eval()
     rng = np.random.default_rng(3)
     pixels = {f"big{i}": rng.integers(0, 256, (120, 136, 3), dtype=np.uint8) for i in range(12)}

@@ -34,8 +34,12 @@ def test_shipped_weights_load_and_fit_the_budget() -> None:
     assert model.type_classifier is not None and model.config.type_classifier_hidden == 512
     assert len(model.type_floor) == len(model.type_ids) and np.isfinite(model.type_floor).all()
     assert "type_stage" in meta["extra"]
-    # the shipped heads name exactly the trained difference types, in registry order
-    assert model.type_ids == TaskSampler(128, seed=0).type_ids
+    # the shipped heads name trained difference types the generator still makes, in
+    # registry order, and carry each one's words (inference reads wordings against them)
+    known = TaskSampler(128, seed=0).type_ids
+    assert [t for t in known if t in model.type_ids] == model.type_ids
+    assert set(model.type_words) == set(model.type_ids)
+    assert all(w.reading_phrases and w.sentence.startswith("Set A") for w in model.type_words.values())
     images = np.random.default_rng(0).integers(0, 256, (4, 128, 128, 3), dtype=np.uint8)
     emb = model.embed(images)
     assert emb.shape == (4, model.config.embed_dim) and np.isfinite(emb).all()
@@ -77,8 +81,8 @@ NOT_READ = ["contain dogs", "show a chest x-ray", "zxq blorf wug", "have a pacem
 
 
 def test_typed_wordings_are_read_as_trained_differences_and_unrelated_ones_are_not() -> None:
+    from tellapart.models.reading import read_as_trained
     from tellapart.models.weights import load_default
-    from tellapart.propose.learned import read_as_trained
 
     model = load_default()
     for phrase, type_id in READ:
@@ -89,8 +93,8 @@ def test_typed_wordings_are_read_as_trained_differences_and_unrelated_ones_are_n
 
 
 def test_written_wordings_are_read_as_their_type_unless_an_antonym_twin_is_as_near() -> None:
+    from tellapart.models.reading import read_as_trained, two_way_property
     from tellapart.models.weights import load_default
-    from tellapart.propose.learned import read_as_trained, two_way_property
     from tellapart.synth.differences import DIFFERENCES
 
     model = load_default()
@@ -109,13 +113,13 @@ def test_written_wordings_are_read_as_their_type_unless_an_antonym_twin_is_as_ne
 def test_a_two_way_wording_is_read_by_its_direction_only_when_the_probe_is_sure() -> None:
     # wordings written for this test, except "contain traffic lights" (UNRELATED2, the
     # development set that set DIRECTION_SIMILARITY): none is in the open-vocabulary test
-    from tellapart.models.weights import load_default
-    from tellapart.propose.learned import (
+    from tellapart.models.reading import (
         DIRECTION_CONFIDENCE,
         direction_probability,
         read_as_trained,
         two_way_property,
     )
+    from tellapart.models.weights import load_default
 
     model = load_default()
     # 0.90 to "have a blue cast", but "cooler" leads "warmer" by less than OPPOSITE_MARGIN
@@ -220,8 +224,8 @@ def test_a_small_caption_on_large_photos_is_found_through_the_quarter_views(tmp_
 
 
 def test_the_learned_scorer_floors_type_claims_only() -> None:
+    from tellapart.models.reading import type_floor_logits
     from tellapart.models.weights import load_default
-    from tellapart.propose.learned import type_floor_logits
     from tellapart.verify.learned import LearnedScorer
 
     model = load_default()

@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 from . import text as text_side
 from .tokenizer import WordTokenizer, normalize_sentence
+from .vocabulary import TypeWords
 
 
 @dataclass
@@ -456,6 +457,10 @@ class Describer(nn.Module):
     type_floor : list of float, optional
         Per type, the type-head logit that images without that difference rarely exceed
         (calibrated after training); below it an image counts as not showing the type.
+    type_words : dict of str -> TypeWords, optional
+        Per type id, the words the model learned it by (canonical sentence, opposite,
+        trained phrases, reading phrases): what :mod:`tellapart.models.reading` reads free
+        wordings against. Empty, or one entry per type id.
     """
 
     def __init__(
@@ -466,6 +471,7 @@ class Describer(nn.Module):
         type_ids: list[str] | None = None,
         type_sentences: list[tuple[str, str]] | None = None,
         type_floor: list[float] | None = None,
+        type_words: dict[str, TypeWords] | None = None,
     ) -> None:
         super().__init__()
         if config.vocab_size != len(tokenizer):
@@ -484,6 +490,9 @@ class Describer(nn.Module):
         self.type_floor: list[float] = [float(v) for v in type_floor or []]
         if self.type_floor and len(self.type_floor) != len(self.type_ids):
             raise ValueError("type_floor needs one logit per type id")
+        self.type_words: dict[str, TypeWords] = dict(type_words or {})
+        if self.type_words and set(self.type_words) != set(self.type_ids):
+            raise ValueError("type_words needs one entry per type id")
         if config.type_stats and not config.n_types:
             raise ValueError("type_stats needs a type head (n_types > 0)")
         self.encoder = ImageEncoder(config)

@@ -25,6 +25,7 @@ import torch
 from .describer import Describer, DescriberConfig
 from .shipped import DEFAULT_DIR, ENV_VAR, META_FILE, WEIGHTS_FILE, default_available, describer_dir
 from .tokenizer import WordTokenizer
+from .vocabulary import TypeWords
 
 FORMAT_VERSION = "tellapart-describer/1"
 MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
@@ -107,6 +108,7 @@ def save_describer(
         "type_ids": model.type_ids,
         "type_sentences": [list(pair) for pair in model.type_sentences],
         "type_floor": model.type_floor,
+        "type_words": {tid: words.to_json() for tid, words in model.type_words.items()},
         "weights_sha256": _sha256(weights_path),
         "weights_dtype": dtype,
         "n_params": model.n_params(),
@@ -147,7 +149,8 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
     model = Describer(config, tokenizer, known_sentences=meta.get("known_sentences", {}),
                       type_ids=meta.get("type_ids") or None,
                       type_sentences=[tuple(p) for p in meta.get("type_sentences") or []] or None,
-                      type_floor=meta.get("type_floor") or None)
+                      type_floor=meta.get("type_floor") or None,
+                      type_words=_type_words(meta, folder))
     state = _safetensors().load_file(str(weights_path), device="cpu")
     state["decoder.lm_head.weight"] = state["decoder.wte.weight"]
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -157,6 +160,22 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
             f"unexpected {unexpected[:5]}"
         )
     return model.to(torch.device(device)).eval()
+
+
+def _type_words(meta: dict[str, Any], folder: Path) -> dict[str, TypeWords]:
+    """The per-type words of the metadata; a model with trained types must carry them, since
+    inference reads wordings against them and never asks the generator."""
+    raw = meta.get("type_words")
+    if raw is None:
+        if meta.get("type_ids"):
+            raise WeightsError(
+                f"{folder / META_FILE} has trained types but no 'type_words' (written by an older "
+                "tellapart): export the weights again with `tellapart train --export-from CKPT`")
+        return {}
+    try:
+        return {str(tid): TypeWords.from_json(words) for tid, words in raw.items()}
+    except (AttributeError, ValueError) as exc:
+        raise WeightsError(f"{folder / META_FILE}: malformed 'type_words': {exc}") from None
 
 
 _defaults: dict[Path, Describer] = {}

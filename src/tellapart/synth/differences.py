@@ -67,7 +67,7 @@ class Difference:
         training does not use them; the text stage (:mod:`tellapart.train.text_stage`) trains
         the image-text scorer's text adapter on them, and the learned scorer compares a user's
         wording with them and with the trained phrases to decide which trained detector the
-        wording names (:func:`tellapart.propose.learned.read_as_trained`). Adding wordings
+        wording names (:func:`tellapart.models.reading.read_as_trained`). Adding wordings
         helps reading at once; the text stage (38 s on 2 cores) makes the scorer use them.
     param_ranges : dict of str -> (float, float)
         Magnitude parameters, each the value at ``s = 0`` and at ``s = 1``; linear in
@@ -79,7 +79,7 @@ class Difference:
         The type that changes the same property the other way (``brighter`` for ``darker``),
         or "". Wordings of the two sit close together in sentence-embedding space ("exposure
         turned up/down"), so a free wording near either is only tested when the text side
-        tells which of the two it means (:func:`tellapart.propose.learned.read_as_trained`).
+        tells which of the two it means (:func:`tellapart.models.reading.read_as_trained`).
     binary : bool
         True when the change has no partial form (a mirror flip): any ``s > 0`` applies it
         fully and ``s = 0`` is a no-op.

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
+from ..models.vocabulary import TypeWords
 
 _FAMILY_MODULES = ("content", "geometric", "photometric", "spatial", "overlays", "degradations")
 
@@ -97,6 +98,24 @@ def type_info(diff: object, holdout_paraphrase: bool = True) -> TypeInfo:
     return TypeInfo(diff.type_id, diff.concept_key(), diff.family,  # type: ignore[attr-defined]
                     sentences, phrases, heldout,
                     list(getattr(diff, "wordings", ())))
+
+
+def type_words(diff: object) -> TypeWords:
+    """The words of one difference type (an instance from synth) that the trained weights
+    carry for inference (:class:`tellapart.models.vocabulary.TypeWords`): its canonical
+    sentence, its opposite, every per-image phrase (none held out) and its reading phrases."""
+    info = type_info(diff, holdout_paraphrase=False)
+    return TypeWords(sentence=str(diff.sentence),  # type: ignore[attr-defined]
+                     opposite=str(getattr(diff, "opposite", "") or ""),
+                     trained_phrases=tuple(info.image_phrases),
+                     reading_phrases=tuple(info.reading_phrases))
+
+
+def type_words_of(type_ids: Sequence[str]) -> dict[str, TypeWords]:
+    """:func:`type_words` of each registered difference type in ``type_ids``."""
+    differences, _, _ = load_synth()
+    registry = differences.DIFFERENCES  # type: ignore[attr-defined]
+    return {tid: type_words(registry.create(tid)) for tid in type_ids}
 
 
 def pool_rng(seed: int, epoch: int) -> np.random.Generator:

@@ -49,7 +49,7 @@ from ..models.describer import Describer, DescriberConfig
 from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
 from .curriculum import LEVELS, Curriculum
-from .data import Level, TaskSampler, pool_rng
+from .data import Level, TaskSampler, pool_rng, type_words
 from .loader import ParallelSteps, StepData, StepSpec, prepare_step
 
 
@@ -179,7 +179,8 @@ class Trainer:
         self.model = Describer(
             mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences(),
             type_ids=list(self.sampler.type_ids),
-            type_sentences=[(t.sentences[0], swap(t.sentences[0])) for t in self.sampler.types])
+            type_sentences=[(t.sentences[0], swap(t.sentences[0])) for t in self.sampler.types],
+            type_words={t: type_words(d) for t, d in self.sampler.diffs.items()})
         self.model.to(self.device)
         # fused AdamW: one kernel per step instead of ~10 passes over every tensor
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, fused=True,

@@ -10,9 +10,9 @@ Any wording works: the claim's per-image phrase ("have a small logo in the corne
 embedded by frozen MiniLM and compared with each image's projected embedding, so
 hypotheses the decoder wrote and sentences a user typed are scored alike. A sentence the
 describer was trained on, or a wording it reads as one of its trained differences
-(:func:`tellapart.propose.learned.read_as_trained`), is scored by its per-image type detector
+(:func:`tellapart.models.reading.read_as_trained`), is scored by its per-image type detector
 instead (``Describer.type_logits``, trained on dense labels), see
-:func:`tellapart.propose.learned.claim_scores`.
+:func:`tellapart.models.reading.claim_scores`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..context import DataContext
+from ..models.reading import (
+    claim_scores,
+    concept_and_reading,
+    two_way_property,
+    type_floor_logits,
+    type_sentence,
+)
 from ..models.shipped import default_available
 from ..models.text import parse_claim
-from ..propose.learned import claim_scores, concept_and_reading, two_way_property, type_floor_logits
 from ..types import Hypothesis
 from .base import Scorer, register_scorer
 
@@ -84,7 +90,7 @@ class LearnedScorer(Scorer):
 
     def floor_score(self, hypothesis: Hypothesis) -> float | None:
         """The floor of the type logit that scores a trained-difference claim
-        (:func:`tellapart.propose.learned.type_floor_logits`); None for the image-text head."""
+        (:func:`tellapart.models.reading.type_floor_logits`); None for the image-text head."""
         model = self._get_model()
         k = model.type_index(hypothesis.params.get("type_id") or hypothesis.concept)
         return None if k is None else float(type_floor_logits(model)[k])
@@ -120,7 +126,7 @@ class LearnedScorer(Scorer):
 
         The image-text head scores such a wording for the property in either direction, so
         a held-out test could confirm it on a set that shows the opposite
-        (:func:`tellapart.propose.learned.two_way_property`).
+        (:func:`tellapart.models.reading.two_way_property`).
         """
         text = " ".join(text.split())
         if not text or not self.available() or _NEGATION_RE.search(text):
@@ -134,10 +140,5 @@ class LearnedScorer(Scorer):
         type_id, opposite = two_way
         return (f"it is about a property that can change two ways ({type_id} / {opposite}) "
                 "and the learned scorer's image-text head does not tell the directions apart; "
-                f"type {_type_sentence(type_id)!r} or {_type_sentence(opposite)!r} instead")
+                f"type {type_sentence(model, type_id)!r} or {type_sentence(model, opposite)!r} instead")
 
-
-def _type_sentence(type_id: str) -> str:
-    from ..synth.differences import DIFFERENCES
-
-    return DIFFERENCES.create(type_id).sentence
