@@ -117,7 +117,7 @@ def test_curriculum_promotes_on_threshold() -> None:
 
 
 def test_type_floor_is_the_quantile_over_images_without_the_type(tmp_path) -> None:
-    from tellapart.train.trainer import calibrate_type_floor
+    from tellapart.train.floors import calibrate_type_floor
 
     trainer = Trainer(_cfg(), tmp_path, progress=False)
     floors = calibrate_type_floor(trainer.model, trainer.sampler, n_images=120, quantile=0.9, seed=1)

@@ -48,8 +48,10 @@ from ..models import text as text_side
 from ..models.describer import Describer, DescriberConfig
 from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
+from ..stats import auroc
 from .curriculum import LEVELS, Curriculum
 from .data import Level, TaskSampler, pool_rng, type_words
+from .floors import calibrate_type_floor
 from .loader import ParallelSteps, StepData, StepSpec, prepare_step
 
 
@@ -99,37 +101,15 @@ def _lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
 
 
 def _auroc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (ties count half); NaN without both classes."""
-    pos, neg = scores[labels > 0.5], scores[labels <= 0.5]
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan")
-    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
-    ranks = np.empty(len(order), dtype=np.float64)
-    allv = np.concatenate([pos, neg])[order]
-    ranks[order] = np.arange(1, len(order) + 1)
-    # average ranks of ties
-    _, inv, counts = np.unique(allv, return_inverse=True, return_counts=True)
-    sums = np.bincount(inv, weights=ranks[order])
-    ranks[order] = (sums / counts)[inv]
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+    """AUROC (:func:`tellapart.stats.auroc`) of the label-1 scores against the label-0 ones.
 
-
-def calibrate_type_floor(model: Describer, sampler: TaskSampler, n_images: int = 2000,
-                         quantile: float = 0.95, seed: int = 0) -> list[float]:
-    """Per type, the ``quantile`` of its type-head logit over images that lack that type.
-
-    The images are ``sampler.labelled_images`` at the hardest level: each has one random
-    other difference or none, so a floor says how far the detector strays on everything
-    else. Types never absent in the draw keep -inf (no floor).
+    NaN without both classes, or when a score is NaN (a diverged model), so one bad
+    validation type does not stop a run: ``validate`` averages with ``nanmean``.
     """
-    rng = np.random.default_rng([seed, 5151])
-    images, labels = sampler.labelled_images(n_images, LEVELS[-1], rng)
-    logits = model.type_logits(model.embed(images))  # (N, T)
-    floors = []
-    for k in range(logits.shape[1]):
-        negative = logits[labels[:, k] < 0.5, k]
-        floors.append(float(np.quantile(negative, quantile)) if len(negative) else float("-inf"))
-    return floors
+    positive = labels > 0.5
+    if positive.all() or not positive.any() or np.isnan(scores).any():
+        return float("nan")
+    return auroc(scores[positive], scores[~positive])
 
 
 class Trainer:

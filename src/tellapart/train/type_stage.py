@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from .curriculum import LEVELS
 from .data import TaskSampler
+from .floors import calibrate_type_floor
 
 if TYPE_CHECKING:
     from ..models.describer import Describer
@@ -114,7 +115,6 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
         the type head and of the classifier, and seconds taken.
     """
     from ..models.describer import TypeClassifier
-    from .trainer import calibrate_type_floor
 
     cfg = cfg or TypeStageConfig()
     if model.type_head is None:
