@@ -59,6 +59,13 @@ class Registry(Generic[T]):
         self._classes[name] = cls
         return cls
 
+    def unregister(self, name: str) -> type[T]:
+        """Remove the plug-in registered under ``name`` and return its class (a test's
+        throwaway plug-in, or one a user replaces on purpose)."""
+        cls = self.get(name)
+        del self._classes[name]
+        return cls
+
     def list(self) -> builtins.list[str]:
         """Registered names, sorted."""
         return sorted(self._classes)
