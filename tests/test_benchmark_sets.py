@@ -16,14 +16,28 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def experiments() -> Iterator[ModuleType]:
+def bench_path() -> Iterator[None]:
     sys.path.insert(0, str(BENCH))
     try:
-        import describer_experiments
-
-        yield describer_experiments
+        yield
     finally:
         sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def experiments(bench_path: None) -> ModuleType:
+    """The held-out wording sets of the describer scripts."""
+    import describer_common
+
+    return describer_common
+
+
+@pytest.fixture(scope="module")
+def edits(bench_path: None) -> ModuleType:
+    """The independent edits of ``describer_edits.py independent``."""
+    import describer_edits
+
+    return describer_edits
 
 
 def test_open_vocabulary_test_wordings_are_in_no_training_text_or_wording(experiments: Any) -> None:
@@ -38,7 +52,7 @@ def test_open_vocabulary_test_wordings_are_in_no_training_text_or_wording(experi
 def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: Any) -> None:
     from tellapart.synth.differences import DIFFERENCES
 
-    norm = experiments._norm
+    norm = experiments.norm
     wordings = {norm(w) for t in DIFFERENCES.list() for w in DIFFERENCES.create(t).wordings}
     for claims in (experiments.UNRELATED2, experiments.UNRELATED3):
         unrelated = [norm(u) for u in claims]
@@ -48,14 +62,15 @@ def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: An
         assert not set(unrelated) & experiments.training_texts()
 
 
-def test_independent_edits_keep_size_and_name_known_types(experiments: Any) -> None:
+def test_independent_edits_keep_size_and_name_known_types(edits: Any) -> None:
     from tellapart.synth.differences import DIFFERENCES
 
-    edits = [*experiments.INDEPENDENT_EDITS, *experiments._more_edits()]
-    assert len(edits) == 20 and len({name for name, _, _ in edits}) == 20
+    edit_set = edits.edit_sets("all")
+    assert len(edit_set) == 20 and len({name for name, _, _ in edit_set}) == 20
+    assert len(edits.edit_sets("third")) == 16
     rng = np.random.default_rng(0)
     image = Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8))
-    for name, edit, accepted in edits:
+    for name, edit, accepted in edit_set:
         out = edit(image.copy(), np.random.default_rng(1))
         assert out.size == image.size and out.mode == "RGB", name
         assert accepted and all(t in DIFFERENCES for t in accepted), name
