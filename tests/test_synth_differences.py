@@ -11,7 +11,8 @@ from scipy import ndimage
 from tellapart.synth import DIFFERENCES, FAMILIES, create_difference, list_differences
 from tellapart.synth.bases import BaseSampler, _photo_pyramid
 from tellapart.synth.degradations import laplacian_variance
-from tellapart.synth.differences import luma, swap_sets
+from tellapart.synth.differences import luma
+from tellapart.types import swap_sets
 
 SIZE = 64
 ALL_IDS = DIFFERENCES.list()

@@ -6,6 +6,7 @@ loading (:class:`ImageSet` of :class:`ImageRecord`) -> features (:class:`Feature
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -29,6 +30,19 @@ def trained_difference_id(concept: str) -> str | None:
 def other_set(name: str) -> str:
     """The other set's name: "A" -> "B", "B" -> "A"."""
     return "B" if name == "A" else "A"
+
+
+_SET_NAME_RE = re.compile(r"\b([Ss]et) ([AB])\b")
+
+
+def swap_sets(text: str) -> str:
+    """``text`` about the other set: "set A" and "set B" swapped (the capital of "Set" kept).
+
+    "Set A images are darker than set B images" -> "Set B images are darker than set A
+    images". Only "set A"/"set B" with one space are names of sets; a bare "A" is not
+    (it is usually the article).
+    """
+    return _SET_NAME_RE.sub(lambda m: f"{m.group(1)} {other_set(m.group(2))}", text)
 
 
 @dataclass(frozen=True)

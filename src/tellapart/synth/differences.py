@@ -22,13 +22,13 @@ Adding a type is one class::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..registry import Registry
+from ..types import swap_sets  # noqa: F401  (re-exported: scripts import it from here)
 
 FAMILIES: tuple[str, ...] = (
     "content",
@@ -232,14 +232,6 @@ def create_difference(type_id: str) -> Difference:
 
 
 # -- helpers shared by the implementations ----------------------------------------------------
-
-_SET_RE = re.compile(r"\b([Ss]et) ([AB])\b")
-
-
-def swap_sets(text: str) -> str:
-    """Swap "set A" and "set B" in a sentence (keeps the capitalisation of "Set")."""
-    return _SET_RE.sub(lambda m: f"{m.group(1)} {'B' if m.group(2) == 'A' else 'A'}", text)
-
 
 def check_s(s: float) -> float:
     s = float(s)

@@ -26,6 +26,7 @@ import numpy as np
 from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
 from ..models.vocabulary import TypeWords
+from ..types import swap_sets
 
 _FAMILY_MODULES = ("content", "geometric", "photometric", "spatial", "overlays", "degradations")
 
@@ -190,11 +191,10 @@ class TaskSampler:
 
     def all_sentences(self) -> list[str]:
         """Every sentence the decoder may be trained to write (both directions)."""
-        swap = self.differences.swap_sets  # type: ignore[attr-defined]
         out: list[str] = []
         for info in self.types:
             for s in info.sentences:
-                out.extend([s, swap(s)])
+                out.extend([s, swap_sets(s)])
         return out
 
     def known_sentences(self) -> dict[str, str]:
@@ -204,23 +204,21 @@ class TaskSampler:
         ("Set A images are darker than set B images" is darker's, though it also paraphrases
         brighter applied to set B), else to the first type in id order.
         """
-        swap = self.differences.swap_sets  # type: ignore[attr-defined]
         known: dict[str, str] = {}
         for canonical_only in (True, False):
             for info in self.types:
                 for s in info.sentences[:1] if canonical_only else info.sentences:
-                    for variant in (s, swap(s)):
+                    for variant in (s, swap_sets(s)):
                         known.setdefault(normalize_sentence(variant), f"diff:{info.type_id}")
         return known
 
     def sentence_truths(self) -> dict[str, set[tuple[str, str]]]:
         """Normalised sentence -> every (type id, set) it correctly describes."""
-        swap = self.differences.swap_sets  # type: ignore[attr-defined]
         table: dict[str, set[tuple[str, str]]] = {}
         for info in self.types:
             for s in info.sentences:
                 table.setdefault(normalize_sentence(s), set()).add((info.type_id, "A"))
-                table.setdefault(normalize_sentence(swap(s)), set()).add((info.type_id, "B"))
+                table.setdefault(normalize_sentence(swap_sets(s)), set()).add((info.type_id, "B"))
         return table
 
     def target_sentence(self, type_id: str, target: str, rng: np.random.Generator,
@@ -228,7 +226,7 @@ class TaskSampler:
         """A training sentence for difference ``type_id`` applied to set ``target``."""
         info = self.types[self.type_ids.index(type_id)]
         text = info.sentences[0] if rng.random() < p_canonical else str(rng.choice(info.sentences))
-        return self.differences.swap_sets(text) if target == "B" else text  # type: ignore[attr-defined]
+        return swap_sets(text) if target == "B" else text
 
     # -- images -----------------------------------------------------------------------------------
     @property

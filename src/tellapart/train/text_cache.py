@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..models.text import parse_claim, read_text_cache, write_text_cache
+from ..types import swap_sets
 from .data import load_synth, type_info
 
 
@@ -29,7 +30,6 @@ def training_texts() -> list[str]:
     """Every text that training and validation can pass to the text encoder, sorted."""
     differences, _, _ = load_synth()
     reg = differences.DIFFERENCES  # type: ignore[attr-defined]
-    swap = differences.swap_sets  # type: ignore[attr-defined]
     texts: set[str] = set()
     for type_id in reg.list():
         diff = reg.create(type_id)
@@ -40,7 +40,7 @@ def training_texts() -> list[str]:
         if diff.comparative:
             sentences.append(diff.comparative)
         for sentence in sentences:
-            for variant in (sentence, swap(sentence)):
+            for variant in (sentence, swap_sets(sentence)):
                 texts.add(variant)
                 texts.add(parse_claim(variant).phrase)
         texts.add(diff.phrase)

@@ -49,6 +49,7 @@ from ..models.describer import Describer, DescriberConfig
 from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
 from ..stats import auroc
+from ..types import swap_sets
 from .curriculum import LEVELS, Curriculum
 from .data import Level, TaskSampler, pool_rng, type_words
 from .floors import calibrate_type_floor
@@ -155,7 +156,7 @@ class Trainer:
         if cfg.type_head_weight > 0:
             mcfg.n_types = len(self.sampler.type_ids)
             mcfg.type_stats = cfg.type_stats
-        swap = self.sampler.differences.swap_sets  # type: ignore[attr-defined]
+        swap = swap_sets
         self.model = Describer(
             mcfg, self.tokenizer, known_sentences=self.sampler.known_sentences(),
             type_ids=list(self.sampler.type_ids),
