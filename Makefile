@@ -22,6 +22,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
+	# the architecture contract (pyproject.toml [tool.importlinter]): layers, no cycles
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
 	$(PY) -m pytest -n 2 -q tests
