@@ -19,6 +19,7 @@ import numpy as np
 
 from .bases import MIXED_WEIGHTS, parse_base
 from .differences import DIFFERENCES, create_difference
+from .levels import STREAM_LEVELS, Difficulty
 from .split import (
     HELDOUT_COMBOS,
     HELDOUT_S_BANDS,
@@ -360,8 +361,6 @@ def make_suite(
 
 # -- training streams ------------------------------------------------------------------------------
 
-LEVELS: dict[str, float] = {"easy": 0.0, "medium": 0.5, "hard": 1.0}
-
 
 def training_spec(
     rng: np.random.Generator,
@@ -379,11 +378,11 @@ def training_spec(
 ) -> TaskSpec:
     """One training task spec at ``difficulty`` in [0, 1] (0 = one strong, obvious difference).
 
-    Difficulty lowers s and prevalence and raises the number of differences and distractors.
-    The spec never uses a held-out base, combination or magnitude.
+    Difficulty lowers s and prevalence and raises the number of differences and distractors
+    (:class:`~tellapart.synth.levels.Difficulty`). The spec never uses a held-out base,
+    combination or magnitude.
     """
-    if not 0.0 <= difficulty <= 1.0:
-        raise ValueError(f"difficulty must be in [0, 1], got {difficulty}")
+    level = Difficulty(difficulty)
     pool = list(types) if types is not None else sampled_types()
     for t in pool:
         create_difference(t)  # unknown ids fail here, with the list of known ones
@@ -394,46 +393,11 @@ def training_spec(
     n_diff = (
         0
         if rng.random() < p_null
-        else 1 + int(rng.binomial(max(0, max_differences - 1), 0.5 * difficulty))
+        else 1 + int(rng.binomial(max(0, max_differences - 1), level.p_extra_difference))
     )
-    ids: list[str] = []
-    concepts: set[str] = set()
-    for _ in range(200):
-        if len(ids) == n_diff:
-            break
-        t = pool[int(rng.integers(len(pool)))]
-        c = DIFFERENCES.get(t).concept_key()
-        if c in concepts or (single_kind and is_heldout_combo(t, single_kind)):
-            continue
-        ids.append(t)
-        concepts.add(c)
-    s_hi = 1.0 - 0.55 * difficulty
-    s_lo = max(0.05, 0.75 - 0.65 * difficulty)
-    prev_lo = 1.0 - 0.75 * difficulty
-    diffs = []
-    for t in ids:
-        cls = DIFFERENCES.get(t)
-        target = "A" if rng.random() < 0.5 else "B"
-        prevalence = round(float(rng.uniform(prev_lo, 1.0)), 3)
-        if cls.gradable and not cls.binary and rng.random() < 0.2 * difficulty:
-            s = _uniform_avoiding(rng, 0.5, 1.0)
-            diffs.append(
-                DiffSpec(
-                    t,
-                    s=s,
-                    prevalence=prevalence,
-                    target=target,
-                    graded=True,
-                    s_other=_uniform_avoiding(rng, 0.05, 0.6 * s),
-                )
-            )
-        else:
-            diffs.append(
-                DiffSpec(
-                    t, s=_uniform_avoiding(rng, s_lo, s_hi), prevalence=prevalence, target=target
-                )
-            )
-    n_dist = int(rng.binomial(max_distractors, 0.6 * difficulty)) if max_distractors else 0
+    ids, concepts = _stream_type_ids(rng, pool, n_diff, single_kind)
+    diffs = [_stream_diff(rng, t, level) for t in ids]
+    n_dist = int(rng.binomial(max_distractors, level.p_distractor)) if max_distractors else 0
     dists = _distractors(rng, n_dist, concepts, single_kind) if n_dist else []
     all_ids = ids + [d.type_id for d in dists]
     return TaskSpec(
@@ -446,6 +410,46 @@ def training_spec(
         n_per_side=n_per_side,
         size=size,
         suite="stream",
+    )
+
+
+def _stream_type_ids(
+    rng: np.random.Generator, pool: Sequence[str], n_diff: int, single_kind: str | None
+) -> tuple[list[str], set[str]]:
+    """Up to ``n_diff`` random types of ``pool``, one per concept, none held out on the base
+    kind (200 draws at most); and their concepts."""
+    ids: list[str] = []
+    concepts: set[str] = set()
+    for _ in range(200):
+        if len(ids) == n_diff:
+            break
+        t = pool[int(rng.integers(len(pool)))]
+        c = DIFFERENCES.get(t).concept_key()
+        if c in concepts or (single_kind and is_heldout_combo(t, single_kind)):
+            continue
+        ids.append(t)
+        concepts.add(c)
+    return ids, concepts
+
+
+def _stream_diff(rng: np.random.Generator, type_id: str, level: Difficulty) -> DiffSpec:
+    """Difference ``type_id`` of a stream task: its target set, prevalence and strength."""
+    cls = DIFFERENCES.get(type_id)
+    target = "A" if rng.random() < 0.5 else "B"
+    prevalence = round(float(rng.uniform(level.prevalence_low, 1.0)), 3)
+    if cls.gradable and not cls.binary and rng.random() < level.p_graded:
+        s = _uniform_avoiding(rng, 0.5, 1.0)
+        return DiffSpec(
+            type_id,
+            s=s,
+            prevalence=prevalence,
+            target=target,
+            graded=True,
+            s_other=_uniform_avoiding(rng, 0.05, 0.6 * s),
+        )
+    s_lo, s_hi = level.strength
+    return DiffSpec(
+        type_id, s=_uniform_avoiding(rng, s_lo, s_hi), prevalence=prevalence, target=target
     )
 
 
@@ -464,16 +468,17 @@ def stream_task_specs(
     types: Sequence[str] | None = None,
 ) -> Iterator[TaskSpec]:
     """Training task specs, endless unless ``n_tasks`` is given; see :func:`stream_tasks`."""
-    if isinstance(level, str) and level not in LEVELS and level != "curriculum":
+    if isinstance(level, str) and level not in STREAM_LEVELS and level != "curriculum":
         raise ValueError(
-            f"level must be 'curriculum', {', '.join(LEVELS)} or a number in [0, 1], got {level!r}"
+            f"level must be 'curriculum', {', '.join(STREAM_LEVELS)} or a number in [0, 1], "
+            f"got {level!r}"
         )
     i = 0
     while n_tasks is None or i < n_tasks:
         if level == "curriculum":
             difficulty = min(1.0, i / max(1, curriculum_tasks))
         elif isinstance(level, str):
-            difficulty = LEVELS[level]
+            difficulty = STREAM_LEVELS[level]
         else:
             difficulty = float(level)
         rng = np.random.default_rng([STREAM_TAG, int(seed), i])

@@ -1,6 +1,9 @@
 """The training curriculum: one strong, full-prevalence difference first, then subtler,
 rarer and several differences, each level unlocked when validation passes a threshold.
 
+What each level is (:data:`LEVELS`, :class:`Level`) is defined with the generator, in
+:mod:`tellapart.synth.levels`; here is when training moves from one to the next.
+
 Usage::
 
     cur = Curriculum()
@@ -15,15 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .data import Level
+from ..synth.levels import LEVELS, Level
 
-LEVELS: tuple[Level, ...] = (
-    Level("easy", n_diffs=(1, 1), strength=(0.75, 1.0), prevalence=(1.0, 1.0)),
-    Level("medium", n_diffs=(1, 1), strength=(0.5, 1.0), prevalence=(0.6, 1.0), n_distractors=(0, 1)),
-    Level("subtle", n_diffs=(1, 2), strength=(0.3, 1.0), prevalence=(0.4, 1.0), n_distractors=(0, 2)),
-    Level("hard", n_diffs=(1, 3), strength=(0.15, 1.0), prevalence=(0.25, 1.0), n_distractors=(0, 2)),
-)
-"""Levels in order; each is a superset in difficulty of the one before."""
+__all__ = ["LEVELS", "PROMOTE_AT", "REVIEW_P", "Curriculum", "Level"]
 
 PROMOTE_AT: tuple[float, ...] = (0.75, 0.65, 0.55)
 """Validation recall needed to leave level i (the last level is never left)."""

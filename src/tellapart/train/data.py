@@ -26,6 +26,7 @@ import numpy as np
 from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
 from ..models.vocabulary import TypeWords
+from ..synth.levels import Level  # re-exported: the trainer imports it from here
 from ..types import swap_sets
 
 _FAMILY_MODULES = ("content", "geometric", "photometric", "spatial", "overlays", "degradations")
@@ -47,17 +48,6 @@ def load_synth() -> tuple[object, object, object]:
     split = importlib.import_module("tellapart.synth.split")
     del synth
     return differences, bases, split
-
-
-@dataclass(frozen=True)
-class Level:
-    """One curriculum stage: how many, how strong and how prevalent the true differences are."""
-
-    name: str
-    n_diffs: tuple[int, int]  # inclusive range of true differences per task
-    strength: tuple[float, float]  # range of the knob s
-    prevalence: tuple[float, float]  # fraction of the target set's images that get it
-    n_distractors: tuple[int, int] = (0, 0)  # differences shared equally by both sets
 
 
 @dataclass
