@@ -242,32 +242,11 @@ def compare(
 ) -> Report:
     """Compare two image sets and return the verified differences (one call).
 
-    ``compare(a, b, **options)`` is ``Comparer(settings, config=config, **options).compare(a, b)``.
-
-    Parameters
-    ----------
-    set_a, set_b : str or Path
-        Each a folder (searched recursively), a glob, a text file of paths, or a CSV
-        manifest with ``path`` and ``group`` columns. With a manifest, ``set_b`` may be
-        omitted and ``group_a``/``group_b`` pick the two sets from the one file.
-    config : str or Path, optional
-        TOML settings file; explicit ``options`` override it.
-    settings : Settings, optional
-        Already resolved settings (then ``config`` and ``options`` must be empty).
-    **options
-        Any field of :class:`tellapart.config.Settings` (alpha, seed, shortlist,
-        hypotheses, proposers, jobs, cache, progress, ...).
-
-    Returns
-    -------
-    Report
-        Findings in rank order (significant first), skipped files, warnings, the
-        resolved settings and timings.
-
-    Raises
-    ------
-    tellapart.io.InputError
-        A source cannot be read, or a set has fewer usable images than ``min_images``.
+    ``compare(a, b, **options)`` is ``Comparer(settings, config=config, **options).compare(a, b)``:
+    the sets, the returned :class:`~tellapart.types.Report` and the errors raised are those of
+    :meth:`Comparer.compare`; ``config``, ``settings`` and ``options`` (any field of
+    :class:`tellapart.config.Settings`: alpha, seed, shortlist, hypotheses, proposers, jobs,
+    cache, progress, ...) those of :class:`Comparer`.
     """
     return Comparer(settings, config=config, **options).compare(set_a, set_b)
 
