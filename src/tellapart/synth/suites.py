@@ -11,7 +11,7 @@ difference x base combination or magnitude (see :mod:`tellapart.synth.split`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,58 +238,76 @@ def suite_spec(
         "suite_version": info.version,
     }
     target = "A" if rng.random() < 0.5 else "B"
-    if name == "easy":
-        (tid,) = _pick_types(rng, 1, set())
-        d = DiffSpec(tid, s=_uniform_avoiding(rng, 0.85, 1.0), prevalence=1.0, target=target)
-        return TaskSpec(
-            differences=[d], base=_train_base(rng, [tid], "mixed"), split="train", **common
-        )
-    if name == "medium":
-        (tid,) = _pick_types(rng, 1, set())
-        d = DiffSpec(
-            tid,
-            s=_uniform_avoiding(rng, 0.45, 0.8),
-            prevalence=round(float(rng.uniform(0.5, 1.0)), 3),
+    if name == "heldout":
+        return _heldout_spec(rng, target, index, common)
+    return _SUITE_RECIPES[name](rng, target, common)
+
+
+def _easy_spec(rng: np.random.Generator, target: str, common: dict[str, Any]) -> TaskSpec:
+    """One strong difference in every image of its set."""
+    (tid,) = _pick_types(rng, 1, set())
+    d = DiffSpec(tid, s=_uniform_avoiding(rng, 0.85, 1.0), prevalence=1.0, target=target)
+    return TaskSpec(
+        differences=[d], base=_train_base(rng, [tid], "mixed"), split="train", **common
+    )
+
+
+def _medium_spec(rng: np.random.Generator, target: str, common: dict[str, Any]) -> TaskSpec:
+    """One moderate difference in half or more of its set."""
+    (tid,) = _pick_types(rng, 1, set())
+    d = DiffSpec(
+        tid,
+        s=_uniform_avoiding(rng, 0.45, 0.8),
+        prevalence=round(float(rng.uniform(0.5, 1.0)), 3),
+        target=target,
+    )
+    return TaskSpec(
+        differences=[d], base=_train_base(rng, [tid], "mixed"), split="train", **common
+    )
+
+
+def _hard_spec(rng: np.random.Generator, target: str, common: dict[str, Any]) -> TaskSpec:
+    """One to three subtle differences in a quarter to 60 % of the set, 1-2 distractors."""
+    k = int(rng.integers(1, 4))
+    ids = _pick_types(rng, k, set())
+    diffs = [_hard_diff(rng, t, target) for t in ids]
+    dists = _distractors(rng, int(rng.integers(1, 3)), _concepts(ids), None)
+    base = _train_base(rng, ids + [d.type_id for d in dists], "mixed")
+    return TaskSpec(differences=diffs, distractors=dists, base=base, split="train", **common)
+
+
+def _hard_diff(rng: np.random.Generator, type_id: str, target: str) -> DiffSpec:
+    """A subtle difference of the hard suite: a quarter of gradable ones graded."""
+    cls = DIFFERENCES.get(type_id)
+    if cls.gradable and not cls.binary and rng.random() < 0.25:
+        s = _uniform_avoiding(rng, 0.5, 0.9)
+        return DiffSpec(
+            type_id,
+            s=s,
+            prevalence=round(float(rng.uniform(0.25, 0.6)), 3),
             target=target,
+            graded=True,
+            s_other=_uniform_avoiding(rng, 0.1, 0.5 * s),
         )
-        return TaskSpec(
-            differences=[d], base=_train_base(rng, [tid], "mixed"), split="train", **common
-        )
-    if name == "hard":
-        k = int(rng.integers(1, 4))
-        ids = _pick_types(rng, k, set())
-        diffs = []
-        for t in ids:
-            cls = DIFFERENCES.get(t)
-            if cls.gradable and not cls.binary and rng.random() < 0.25:
-                s = _uniform_avoiding(rng, 0.5, 0.9)
-                diffs.append(
-                    DiffSpec(
-                        t,
-                        s=s,
-                        prevalence=round(float(rng.uniform(0.25, 0.6)), 3),
-                        target=target,
-                        graded=True,
-                        s_other=_uniform_avoiding(rng, 0.1, 0.5 * s),
-                    )
-                )
-            else:
-                diffs.append(
-                    DiffSpec(
-                        t,
-                        s=_uniform_avoiding(rng, 0.15, 0.45),
-                        prevalence=round(float(rng.uniform(0.25, 0.6)), 3),
-                        target=target,
-                    )
-                )
-        dists = _distractors(rng, int(rng.integers(1, 3)), _concepts(ids), None)
-        base = _train_base(rng, ids + [d.type_id for d in dists], "mixed")
-        return TaskSpec(differences=diffs, distractors=dists, base=base, split="train", **common)
-    if name == "null":
-        dists = _distractors(rng, int(rng.integers(0, 3)), set(), None)
-        base = _train_base(rng, [d.type_id for d in dists], "mixed")
-        return TaskSpec(differences=[], distractors=dists, base=base, split="train", **common)
-    # heldout: every task is new in one named way: its bases, its combination or its magnitude
+    return DiffSpec(
+        type_id,
+        s=_uniform_avoiding(rng, 0.15, 0.45),
+        prevalence=round(float(rng.uniform(0.25, 0.6)), 3),
+        target=target,
+    )
+
+
+def _null_spec(rng: np.random.Generator, target: str, common: dict[str, Any]) -> TaskSpec:
+    """No difference; zero to two distractors shared by both sets (``target`` unused)."""
+    dists = _distractors(rng, int(rng.integers(0, 3)), set(), None)
+    base = _train_base(rng, [d.type_id for d in dists], "mixed")
+    return TaskSpec(differences=[], distractors=dists, base=base, split="train", **common)
+
+
+def _heldout_spec(
+    rng: np.random.Generator, target: str, index: int, common: dict[str, Any]
+) -> TaskSpec:
+    """A task new in one named way (by ``index``): its bases, its combination or its magnitude."""
     reason = ("base", "combination", "magnitude")[index % 3]
     prevalence = round(float(rng.uniform(0.6, 1.0)), 3)
     if reason == "base":
@@ -314,6 +332,15 @@ def suite_spec(
         heldout_reason=reason,
         **common,
     )
+
+
+# The recipe of each suite but "heldout" (whose recipe also needs the task index).
+_SUITE_RECIPES: dict[str, Callable[[np.random.Generator, str, dict[str, Any]], TaskSpec]] = {
+    "easy": _easy_spec,
+    "medium": _medium_spec,
+    "hard": _hard_spec,
+    "null": _null_spec,
+}
 
 
 def suite_specs(

@@ -174,59 +174,14 @@ def make_task(
     dists = [d.validate("distractor") for d in distractors]
     n = int(n_per_side)
     seed = int(seed)
-    task_rng = np.random.default_rng([seed, 0])
-    sampler = BaseSampler(base, size, split)
     # A mirror difference would be invisible if bases were randomly mirrored too.
     allow_flip = not any(d.type_id == "mirrored" for d in differences)
-
-    images: dict[str, list[np.ndarray]] = {"A": [], "B": []}
-    base_desc: dict[str, list[str]] = {"A": [], "B": []}
-    for side_no, side in enumerate("AB"):
-        for i in range(n):
-            rng = np.random.default_rng([seed, 1, side_no, i])
-            img, info = sampler.sample(rng, allow_flip=allow_flip)
-            images[side].append(img)
-            base_desc[side].append(f"{info['kind']}:{info['source']}")
-
-    # ops[side][i] = list of (family order, op order, difference, s, params)
-    ops: dict[str, list[list[tuple[int, int, Difference, float, dict[str, Any] | None]]]] = {
-        "A": [[] for _ in range(n)],
-        "B": [[] for _ in range(n)],
-    }
-    truth_diffs: list[dict[str, Any]] = []
-    op_no = 0
-    for spec, diff in zip(differences, diffs, strict=True):
-        other = "B" if spec.target == "A" else "A"
-        plan = [(spec.target, float(spec.s))]
-        if spec.graded:
-            plan.append((other, spec.other_s()))
-        affected: list[str] = []
-        for side, s in plan:
-            idx = _affected(task_rng, n, float(spec.prevalence))
-            for i in idx:
-                ops[side][i].append((FAMILIES.index(diff.family), op_no, diff, s, spec.params))
-                affected.append(filename(side, i))
-            op_no += 1
-        entry = _describe(spec, diff)
-        entry["affected"] = affected
-        truth_diffs.append(entry)
-    truth_dists: list[dict[str, Any]] = []
-    for spec, diff in zip(distractors, dists, strict=True):
-        for side in "AB":
-            for i in _affected(task_rng, n, float(spec.prevalence)):
-                ops[side][i].append(
-                    (FAMILIES.index(diff.family), op_no, diff, float(spec.s), spec.params)
-                )
-            op_no += 1
-        entry = _describe(spec, diff)
-        entry["target"] = "both"
-        truth_dists.append(entry)
-
-    for side_no, side in enumerate("AB"):
-        for i in range(n):
-            for _, k, diff, s, params in sorted(ops[side][i], key=lambda o: (o[0], o[1])):
-                rng = np.random.default_rng([seed, 2, side_no, i, k])
-                images[side][i] = diff.apply(images[side][i], s, rng, params)
+    images, base_desc = _draw_bases(BaseSampler(base, size, split), n, seed, allow_flip)
+    ops: _Ops = {"A": [[] for _ in range(n)], "B": [[] for _ in range(n)]}
+    task_rng = np.random.default_rng([seed, 0])
+    truth_diffs, op_no = _plan_differences(ops, differences, diffs, n, task_rng)
+    truth_dists = _plan_distractors(ops, distractors, dists, n, task_rng, op_no)
+    _apply_ops(images, ops, seed)
 
     tid = task_id or f"task-{seed}"
     truth: dict[str, Any] = {
@@ -245,6 +200,88 @@ def make_task(
         "bases": {"a": base_desc["A"], "b": base_desc["B"]},
     }
     return Task(tid, images["A"], images["B"], truth)
+
+
+# ops[side][i]: the changes of image i of a set, as (family order, op order, difference, s,
+# params); they are applied sorted by family, then op order.
+_Op = tuple[int, int, Difference, float, dict[str, Any] | None]
+_Ops = dict[str, list[list[_Op]]]
+
+
+def _draw_bases(
+    sampler: BaseSampler, n: int, seed: int, allow_flip: bool
+) -> tuple[dict[str, list[np.ndarray]], dict[str, list[str]]]:
+    """``n`` base images per set, each from its own seeded generator, and "kind:source" of each."""
+    images: dict[str, list[np.ndarray]] = {"A": [], "B": []}
+    base_desc: dict[str, list[str]] = {"A": [], "B": []}
+    for side_no, side in enumerate("AB"):
+        for i in range(n):
+            rng = np.random.default_rng([seed, 1, side_no, i])
+            img, info = sampler.sample(rng, allow_flip=allow_flip)
+            images[side].append(img)
+            base_desc[side].append(f"{info['kind']}:{info['source']}")
+    return images, base_desc
+
+
+def _plan_differences(
+    ops: _Ops,
+    specs: Sequence[DiffSpec],
+    diffs: Sequence[Difference],
+    n: int,
+    task_rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], int]:
+    """Add each difference's changes to ``ops`` (the target set's affected images; graded:
+    the other set's too); returns their truth entries and the next op number."""
+    truth_diffs: list[dict[str, Any]] = []
+    op_no = 0
+    for spec, diff in zip(specs, diffs, strict=True):
+        other = "B" if spec.target == "A" else "A"
+        plan = [(spec.target, float(spec.s))]
+        if spec.graded:
+            plan.append((other, spec.other_s()))
+        affected: list[str] = []
+        for side, s in plan:
+            idx = _affected(task_rng, n, float(spec.prevalence))
+            for i in idx:
+                ops[side][i].append((FAMILIES.index(diff.family), op_no, diff, s, spec.params))
+                affected.append(filename(side, i))
+            op_no += 1
+        entry = _describe(spec, diff)
+        entry["affected"] = affected
+        truth_diffs.append(entry)
+    return truth_diffs, op_no
+
+
+def _plan_distractors(
+    ops: _Ops,
+    specs: Sequence[DiffSpec],
+    dists: Sequence[Difference],
+    n: int,
+    task_rng: np.random.Generator,
+    op_no: int,
+) -> list[dict[str, Any]]:
+    """Add each distractor's changes to ``ops``, at the same rate in both sets; their truth."""
+    truth_dists: list[dict[str, Any]] = []
+    for spec, diff in zip(specs, dists, strict=True):
+        for side in "AB":
+            for i in _affected(task_rng, n, float(spec.prevalence)):
+                ops[side][i].append(
+                    (FAMILIES.index(diff.family), op_no, diff, float(spec.s), spec.params)
+                )
+            op_no += 1
+        entry = _describe(spec, diff)
+        entry["target"] = "both"
+        truth_dists.append(entry)
+    return truth_dists
+
+
+def _apply_ops(images: dict[str, list[np.ndarray]], ops: _Ops, seed: int) -> None:
+    """Apply every planned change in place, each with its own seeded generator."""
+    for side_no, side in enumerate("AB"):
+        for i in range(len(images[side])):
+            for _, k, diff, s, params in sorted(ops[side][i], key=lambda o: (o[0], o[1])):
+                rng = np.random.default_rng([seed, 2, side_no, i, k])
+                images[side][i] = diff.apply(images[side][i], s, rng, params)
 
 
 def _describe(spec: DiffSpec, diff: Difference) -> dict[str, Any]:
