@@ -23,8 +23,9 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,6 +258,24 @@ def run_benchmark(
     judge = judge or Judge()
 
     out_path = Path(out_dir) if out_dir is not None else None
+    with _task_folder(suite, out_path, tasks_dir) as task_root:
+        raws = _run_all(specs, str(task_root), options, jobs, progress)
+    tasks = _judge_all(raws, suite, judge, progress)
+    metrics = compute_metrics(tasks)
+    settings = {
+        "n_tasks": len(specs), "n_per_side": n_per_side, "size": size, "jobs": jobs,
+        "compare_options": {k: v for k, v in options.items() if k != "proposers"},
+    }
+    result = BenchResult(suite, proposers, tasks, metrics, settings, out_path)
+    if out_path is not None:
+        write_results(result, out_path)
+    return result
+
+
+@contextmanager
+def _task_folder(suite: str, out_path: Path | None, tasks_dir: str | None) -> Iterator[Path]:
+    """Where the task folders go: ``tasks_dir``, else ``out_path/tasks`` (both kept, so later
+    runs reuse them), else a temporary folder removed when the block ends."""
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if tasks_dir is not None:
         task_root = Path(tasks_dir)
@@ -267,24 +286,21 @@ def run_benchmark(
         task_root = Path(tmp.name)
     task_root.mkdir(parents=True, exist_ok=True)
     try:
-        raws = _run_all(specs, str(task_root), options, jobs, progress)
+        yield task_root
     finally:
         if tmp is not None:
             tmp.cleanup()
 
+
+def _judge_all(
+    raws: list[dict[str, Any]], suite: str, judge: Judge, progress: Callable[[str], None] | None
+) -> list[TaskResult]:
+    """Judge every task's findings (in task order), reporting one line per task."""
     tasks = [judge_task(raw, suite, judge) for raw in raws]
     if progress is not None:
         for task in tasks:
             progress(_task_line(task))
-    metrics = compute_metrics(tasks)
-    settings = {
-        "n_tasks": len(specs), "n_per_side": n_per_side, "size": size, "jobs": jobs,
-        "compare_options": {k: v for k, v in options.items() if k != "proposers"},
-    }
-    result = BenchResult(suite, proposers, tasks, metrics, settings, out_path)
-    if out_path is not None:
-        write_results(result, out_path)
-    return result
+    return tasks
 
 
 def _run_all(

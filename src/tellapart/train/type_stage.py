@@ -140,6 +140,26 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
     with torch.no_grad():  # the jointly trained head's logits, for comparison
         head_logits = model.type_head(torch.from_numpy(val_emb).to(model.device)).float().cpu().numpy()
     classifier = TypeClassifier(model.config.embed_dim, cfg.hidden, len(model.type_ids))
+    _train_classifier(classifier, emb, labels, cfg, log)
+    model.type_classifier = classifier.to(model.device)
+    model.config.type_classifier_hidden = cfg.hidden  # saved weights then load with it
+    model.eval()
+
+    by_level = _auroc_by_level(head_logits, model.type_logits(val_emb), val_labels, val_level)
+    model.type_floor = calibrate_type_floor(model, val_sampler, n_images=cfg.floor_images,
+                                            seed=cfg.seed)
+    return {
+        "config": asdict(cfg),
+        "n_images": int(len(emb)),
+        "val_mean_type_auroc": by_level,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def _train_classifier(classifier: torch.nn.Module, emb: np.ndarray, labels: np.ndarray,
+                      cfg: TypeStageConfig, log: Any) -> None:
+    """Fit ``classifier`` to the labels of the embeddings (binary cross-entropy against every
+    type, positives weighted up); it is left in eval mode."""
     x = torch.from_numpy(emb.astype(np.float32))  # (N, D)
     y = torch.from_numpy(labels.astype(np.float32))  # (N, T)
     opt = torch.optim.AdamW(classifier.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -157,23 +177,16 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
         if log is not None and (epoch % 5 == 4 or epoch == cfg.epochs - 1):
             log(f"type stage epoch {epoch + 1}/{cfg.epochs} loss {loss.item():.4f}")
     classifier.eval()
-    model.type_classifier = classifier.to(model.device)
-    model.config.type_classifier_hidden = cfg.hidden  # saved weights then load with it
-    model.eval()
 
-    new_logits = model.type_logits(val_emb)
+
+def _auroc_by_level(head_logits: np.ndarray, new_logits: np.ndarray, labels: np.ndarray,
+                    level_of: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per curriculum level, the mean type AUROC of the joint type head and of the classifier."""
     by_level: dict[str, dict[str, float]] = {}
     for li, level in enumerate(LEVELS):
-        rows = val_level == li
+        rows = level_of == li
         by_level[level.name] = {
-            "type_head": round(mean_type_auroc(head_logits[rows], val_labels[rows]), 4),
-            "classifier": round(mean_type_auroc(new_logits[rows], val_labels[rows]), 4),
+            "type_head": round(mean_type_auroc(head_logits[rows], labels[rows]), 4),
+            "classifier": round(mean_type_auroc(new_logits[rows], labels[rows]), 4),
         }
-    model.type_floor = calibrate_type_floor(model, val_sampler, n_images=cfg.floor_images,
-                                            seed=cfg.seed)
-    return {
-        "config": asdict(cfg),
-        "n_images": int(len(emb)),
-        "val_mean_type_auroc": by_level,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
+    return by_level
