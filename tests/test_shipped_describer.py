@@ -74,7 +74,7 @@ def test_learned_proposer_reports_nothing_between_samples_of_one_distribution(tm
 
 
 # Wordings from the development set that tuned the reading thresholds (benchmarks/
-# describer_experiments.py DEV_WORDINGS), never the open-vocabulary test's paraphrases.
+# describer_common.py DEV_WORDINGS), never the open-vocabulary test's paraphrases.
 READ = [("look grainy", "noise"), ("look out of focus", "blur"), ("are tilted", "rotated"),
         ("look like photographic negatives", "inverted"), ("have vivid colours", "more_saturated")]
 NOT_READ = ["contain dogs", "show a chest x-ray", "zxq blorf wug", "have a pacemaker"]

@@ -2,8 +2,8 @@
 
 Usage::
 
-    tellapart train --tune-text src/tellapart/data/describer --out /tmp/run_t1 --export-dtype float16
-    # -> /tmp/run_t1/final: the same describer with a retrained text adapter
+    tellapart train --tune-text src/tellapart/data/describer --out out/run_t1 --export-dtype float16
+    # -> out/run_t1/final: the same describer with a retrained text adapter
 
 Only ``scorer.txt_adapter`` (the residual linear map on frozen MiniLM embeddings) is trained;
 the encoder, the comparator, the decoder, the type head (and type classifier) and the scorer's

@@ -6,7 +6,7 @@ Usage::
     tellapart train --out runs/d1 --resume runs/d1/ckpt.pt --minutes 30
     tellapart train --out runs/g1 --device cuda --n-tasks 16 --workers 14 --minutes 18 \
         --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
-    python -m tellapart.train --out /tmp/t --config tiny --steps 20        # smoke run
+    python -m tellapart.train --out out/t --config tiny --steps 20        # smoke run
     tellapart train --tune-types runs/d1/final --out runs/k1 --seed 1     # then the type stage
 
 Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the

@@ -2,8 +2,8 @@
 
 Usage::
 
-    tellapart train --tune-types src/tellapart/data/describer --out /tmp/run_k1 --seed 1 --export-dtype float16
-    # -> /tmp/run_k1/final: the same describer with a fitted type classifier and new floors
+    tellapart train --tune-types src/tellapart/data/describer --out out/run_k1 --seed 1 --export-dtype float16
+    # -> out/run_k1/final: the same describer with a fitted type classifier and new floors
 
 Why a stage after training: the jointly trained type head is one linear map, fitted on the
 few labelled images of each step; its outputs for look-alike marks move together (tiny

@@ -659,12 +659,12 @@ without the difference stay at the floor) ranks after the other significant find
 more than this share of the other set's held-out images score above the floor. Its detector
 then responds on most images said not to show the claim (images unlike its training
 images, or a difference present in both sets), and the claim is a shift of that response,
-not evidence that the named set has the difference. In the benchmark run of session 8
+not evidence that the named set has the difference. In a run of the benchmark suites
 (all images of each task), such claims led 3 hard tasks that named none of the true
 differences ("set B images have a grid pattern" where set A was blurred; the other set
 above the floor on 70-94 % of its images), while of the 338 significant claims that named a
 true difference, 327 had the other set above the floor on at most 10 % of its images and
-none on more than half (``python benchmarks/describer_experiments.py floor-activity --bench
+none on more than half (``python benchmarks/describer_ceiling.py floor-activity --bench
 BENCH_OUT``). Significance is unchanged."""
 
 
