@@ -7,9 +7,9 @@ import pytest
 
 from tellapart.config import Settings
 from tellapart.context import DataContext
+from tellapart.measure.words import MeasurementWords, measurement_words
 from tellapart.propose import PROPOSERS, MeasurementProposer, create_proposer
 from tellapart.propose.base import Proposer
-from tellapart.propose.words import MeasurementWords, measurement_words
 from tellapart.types import FeatureTable
 from tellapart.verify.simulate import fake_records, synthetic_context
 

@@ -7,7 +7,7 @@ import pytest
 
 from tellapart.config import Settings
 from tellapart.measure.base import MEASUREMENTS
-from tellapart.propose.words import MeasurementWords
+from tellapart.measure.words import MeasurementWords
 from tellapart.types import FeatureTable, Hypothesis
 from tellapart.verify import SCORERS, MeasurementScorer, create_scorer
 from tellapart.verify.base import Scorer

@@ -9,9 +9,9 @@ import pytest
 
 from tellapart.config import Settings
 from tellapart.context import DataContext
+from tellapart.measure.words import MeasurementWords
 from tellapart.propose.base import Proposer
 from tellapart.propose.measurement import MeasurementProposer
-from tellapart.propose.words import MeasurementWords
 from tellapart.types import Finding, Hypothesis
 from tellapart.verify import MeasurementScorer, VerificationResult, verify
 from tellapart.verify.simulate import Planted, synthetic_context, synthetic_table

@@ -8,8 +8,14 @@ Adding a measurement is one class::
         more = "are brighter"          # Set X images <more> than set Y images
         less = "are darker"
         keywords = ("bright", "dark", "light", "dim")
+        more_synonyms = ("brighter", "lighter", "more light")   # typed claims that mean `more`
+        less_synonyms = ("darker", "dimmer", "less light")
         def compute(self, image: DecodedImage) -> float:
             return float(image.gray.mean())
+
+Its words are all on the class: the proposer words findings with ``more``/``less``
+(:mod:`tellapart.measure.words`) and the measurement scorer reads typed claims with them,
+the keywords and the synonyms; nothing else needs editing.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ class Measurement(ABC):
         values are higher (``more``) or lower (``less``).
     keywords : tuple of str
         Words that let a typed hypothesis be matched to this measurement.
+    more_synonyms, less_synonyms : tuple of str
+        Other ways of saying ``more`` / ``less`` in a typed claim ("dimmer", "underexposed"
+        for "are darker"), each tuple one class of equivalent phrases. A claim using any of
+        them is read as this measurement in that direction, and as any other measurement
+        whose own ``more``/``less`` phrase is among them (or, when none is, that has one of
+        them as a keyword).
     family : str
         Grouping for display ("brightness", "color", "sharpness", "file", ...).
     """
@@ -44,6 +56,8 @@ class Measurement(ABC):
     more: ClassVar[str]
     less: ClassVar[str]
     keywords: ClassVar[tuple[str, ...]] = ()
+    more_synonyms: ClassVar[tuple[str, ...]] = ()
+    less_synonyms: ClassVar[tuple[str, ...]] = ()
     family: ClassVar[str] = "other"
 
     @abstractmethod

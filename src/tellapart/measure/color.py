@@ -38,6 +38,11 @@ class Colorfulness(Measurement):
     more = "are more colorful"
     less = "are less colorful"
     keywords = ("colorful", "colourful", "colors", "colours", "vibrant", "dull", "drab")
+    more_synonyms = ("more colorful", "more colourful", "colorful", "colourful", "more saturated",
+                     "saturated", "more vivid", "vivid", "vibrant", "more vibrant",
+                     "higher saturation")
+    less_synonyms = ("less colorful", "less colourful", "less saturated", "desaturated", "duller",
+                     "muted", "washed out", "faded", "lower saturation", "less vivid")
     family = "color"
 
     version = 2
@@ -61,6 +66,10 @@ class NeutralFraction(Measurement):
     more = "look more black-and-white (more gray, colorless pixels)"
     less = "have more color (fewer gray, colorless pixels)"
     keywords = ("grayscale", "greyscale", "gray", "grey", "monochrome", "black-and-white", "bw")
+    more_synonyms = ("grayscale", "greyscale", "more grayscale", "black and white",
+                     "black-and-white", "monochrome", "more often grayscale",
+                     "more black and white", "more black-and-white", "colorless", "colourless",
+                     "without color", "without colour")
     family = "color"
 
     def compute(self, image: DecodedImage) -> float:
@@ -75,6 +84,9 @@ class WarmCast(Measurement):
     more = "have a warmer (more orange/yellow) color cast"
     less = "have a cooler (more blue) color cast"
     keywords = ("warm", "warmer", "cool", "cooler", "cold", "tint", "cast", "temperature")
+    more_synonyms = ("warmer", "more yellow", "more orange", "yellower", "warmer colors",
+                     "warmer colours")
+    less_synonyms = ("cooler", "bluer", "more blue", "colder", "cooler colors", "cooler colours")
     family = "color"
 
     def compute(self, image: DecodedImage) -> float:

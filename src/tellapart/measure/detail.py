@@ -36,6 +36,11 @@ class Sharpness(Measurement):
     more = "are sharper"
     less = "are blurrier"
     keywords = ("sharp", "sharper", "blur", "blurry", "blurred", "soft", "focus", "crisp")
+    more_synonyms = ("sharper", "crisper", "more detailed", "in focus", "less blurry",
+                     "more in focus", "higher sharpness", "sharp", "crisp", "more focused")
+    less_synonyms = ("blurrier", "blurry", "more blurry", "more blurred", "blurred", "less sharp",
+                     "out of focus", "unsharp", "softer", "fuzzier", "less detailed",
+                     "lower sharpness", "less focused")
     family = "sharpness"
 
     def compute(self, image: DecodedImage) -> float:
@@ -59,6 +64,10 @@ class NoiseLevel(Measurement):
     more = "are noisier (grainier)"
     less = "are cleaner (less noisy)"
     keywords = ("noise", "noisy", "grain", "grainy", "speckle", "clean", "iso")
+    more_synonyms = ("noisier", "more noise", "more noisy", "noisy", "grainier", "grainy",
+                     "more grain", "more grainy", "higher noise")
+    less_synonyms = ("less noisy", "less noise", "cleaner", "less grainy", "less grain",
+                     "lower noise")
     family = "sharpness"
 
     def compute(self, image: DecodedImage) -> float:
@@ -93,6 +102,10 @@ class JpegBlockiness(Measurement):
     more = "show stronger JPEG compression blocks (8x8 artifacts)"
     less = "show weaker JPEG compression blocks (8x8 artifacts)"
     keywords = ("jpeg", "compression", "compressed", "artifacts", "artefacts", "blocky", "blocks")
+    more_synonyms = ("more compressed", "compressed", "more compression", "jpeg artifacts",
+                     "compression artifacts", "more jpeg artifacts", "more artifacts", "blockier",
+                     "blocky", "more blocky", "more compression artifacts",
+                     "stronger jpeg compression blocks")
     family = "compression"
 
     def compute(self, image: DecodedImage) -> float:

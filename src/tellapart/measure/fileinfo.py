@@ -60,6 +60,9 @@ class Megapixels(Measurement):
     less = "have fewer pixels (lower resolution)"
     keywords = ("resolution", "megapixels", "pixels", "size", "large", "small", "bigger",
                 "smaller", "low-res", "hi-res", "thumbnail", "thumbnails")
+    more_synonyms = ("larger", "bigger", "higher resolution", "more pixels", "larger images",
+                     "bigger images")
+    less_synonyms = ("smaller", "lower resolution", "fewer pixels", "smaller images", "tiny")
     family = "file"
 
     def compute(self, image: DecodedImage) -> float:
@@ -88,6 +91,8 @@ class BitsPerPixel(Measurement):
     more = "are stored with more bits per pixel (less compressed)"
     less = "are stored with fewer bits per pixel (more compressed)"
     keywords = ("compression", "compressed", "bitrate", "quality", "bits", "bpp")
+    more_synonyms = ("less compressed", "less compression", "fewer artifacts",
+                     "fewer jpeg artifacts", "fewer compression artifacts")
     family = "file"
 
     def compute(self, image: DecodedImage) -> float:

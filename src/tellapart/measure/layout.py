@@ -51,6 +51,9 @@ class BorderWidth(Measurement):
     less = "have narrower uniform borders or frames (or none)"
     keywords = ("border", "borders", "frame", "frames", "framed", "margin", "margins",
                 "padding", "letterbox", "letterboxed", "bars", "matte")
+    more_synonyms = ("framed", "have borders", "have a border", "have frames", "have a frame",
+                     "bordered", "more borders", "more frames", "frame", "border", "borders",
+                     "frames", "letterboxed", "padded")
     family = "layout"
 
     def compute(self, image: DecodedImage) -> float:
@@ -126,6 +129,9 @@ class Vignetting(Measurement):
     more = "have stronger vignetting (corners darker than the center)"
     less = "have weaker vignetting (corners as bright as the center)"
     keywords = ("vignette", "vignetting", "corners", "corner", "center", "centre", "falloff")
+    more_synonyms = ("vignetted", "stronger vignetting", "vignette", "vignetting",
+                     "more vignetting", "dark corners", "darker corners", "darker edges",
+                     "dark edges")
     family = "layout"
 
     def compute(self, image: DecodedImage) -> float:

@@ -17,6 +17,10 @@ class BrightnessMean(Measurement):
     more = "are brighter"
     less = "are darker"
     keywords = ("bright", "brighter", "dark", "darker", "light", "lighter", "dim", "exposure")
+    more_synonyms = ("brighter", "lighter", "more bright", "less dark", "overexposed",
+                     "over exposed", "higher brightness", "more light", "bright", "brightened")
+    less_synonyms = ("darker", "dimmer", "more dim", "less bright", "underexposed",
+                     "under exposed", "lower brightness", "less light", "dark", "dim", "darkened")
     family = "brightness"
 
     def compute(self, image: DecodedImage) -> float:
@@ -88,6 +92,9 @@ class ContrastStd(Measurement):
     more = "have more contrast"
     less = "have less contrast (flatter tones)"
     keywords = ("contrast", "contrasty", "flat", "washed", "punchy")
+    more_synonyms = ("more contrast", "higher contrast", "more contrasty", "contrastier",
+                     "punchier", "high contrast")
+    less_synonyms = ("less contrast", "lower contrast", "flatter", "low contrast", "flat")
     family = "brightness"
 
     def compute(self, image: DecodedImage) -> float:

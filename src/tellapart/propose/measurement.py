@@ -23,9 +23,9 @@ import numpy as np
 
 from .. import stats
 from ..context import DataContext
+from ..measure.words import MeasurementWords, measurement_hypothesis, measurement_words
 from ..types import Hypothesis
 from .base import Proposer, register_proposer
-from .words import MeasurementWords, measurement_hypothesis, measurement_words
 
 # Above this |Spearman r| on the proposal rows two measurements are near-duplicates:
 # shortlisting both would spend a test on the same evidence.

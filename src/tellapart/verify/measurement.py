@@ -17,185 +17,16 @@ import numpy as np
 
 from ..context import DataContext
 from ..measure.base import MEASUREMENTS
-from ..propose.words import (
+from ..measure.words import (
     MeasurementWords,
     measurement_concept,
     measurement_hypothesis,
     measurement_sentence,
     measurement_words,
+    synonym_classes,
 )
 from ..types import Hypothesis, other_set
 from .base import Scorer, register_scorer
-
-# Equivalent ways of saying one direction of one property. A typed claim using any member
-# of a class matches a measurement whose `more` or `less` phrase uses any member of it.
-SYNONYM_CLASSES: tuple[tuple[str, ...], ...] = (
-    (
-        "darker",
-        "dimmer",
-        "more dim",
-        "less bright",
-        "underexposed",
-        "under exposed",
-        "lower brightness",
-        "less light",
-        "dark",
-        "dim",
-        "darkened",
-    ),
-    (
-        "brighter",
-        "lighter",
-        "more bright",
-        "less dark",
-        "overexposed",
-        "over exposed",
-        "higher brightness",
-        "more light",
-        "bright",
-        "brightened",
-    ),
-    (
-        "blurrier",
-        "blurry",
-        "more blurry",
-        "more blurred",
-        "blurred",
-        "less sharp",
-        "out of focus",
-        "unsharp",
-        "softer",
-        "fuzzier",
-        "less detailed",
-        "lower sharpness",
-        "less focused",
-    ),
-    (
-        "sharper",
-        "crisper",
-        "more detailed",
-        "in focus",
-        "less blurry",
-        "more in focus",
-        "higher sharpness",
-        "sharp",
-        "crisp",
-        "more focused",
-    ),
-    (
-        "noisier",
-        "more noise",
-        "more noisy",
-        "noisy",
-        "grainier",
-        "grainy",
-        "more grain",
-        "more grainy",
-        "higher noise",
-    ),
-    ("less noisy", "less noise", "cleaner", "less grainy", "less grain", "lower noise"),
-    (
-        "grayscale",
-        "greyscale",
-        "more grayscale",
-        "black and white",
-        "black-and-white",
-        "monochrome",
-        "more often grayscale",
-        "more black and white",
-        "more black-and-white",
-        "colorless",
-        "colourless",
-        "without color",
-        "without colour",
-    ),
-    (
-        "more colorful",
-        "more colourful",
-        "colorful",
-        "colourful",
-        "more saturated",
-        "saturated",
-        "more vivid",
-        "vivid",
-        "vibrant",
-        "more vibrant",
-        "higher saturation",
-    ),
-    (
-        "less colorful",
-        "less colourful",
-        "less saturated",
-        "desaturated",
-        "duller",
-        "muted",
-        "washed out",
-        "faded",
-        "lower saturation",
-        "less vivid",
-    ),
-    (
-        "more compressed",
-        "compressed",
-        "more compression",
-        "jpeg artifacts",
-        "compression artifacts",
-        "more jpeg artifacts",
-        "more artifacts",
-        "blockier",
-        "blocky",
-        "more blocky",
-        "more compression artifacts",
-        "stronger jpeg compression blocks",
-    ),
-    (
-        "less compressed",
-        "less compression",
-        "fewer artifacts",
-        "fewer jpeg artifacts",
-        "fewer compression artifacts",
-    ),
-    (
-        "framed",
-        "have borders",
-        "have a border",
-        "have frames",
-        "have a frame",
-        "bordered",
-        "more borders",
-        "more frames",
-        "frame",
-        "border",
-        "borders",
-        "frames",
-        "letterboxed",
-        "padded",
-    ),
-    (
-        "vignetted",
-        "stronger vignetting",
-        "vignette",
-        "vignetting",
-        "more vignetting",
-        "dark corners",
-        "darker corners",
-        "darker edges",
-        "dark edges",
-    ),
-    (
-        "more contrast",
-        "higher contrast",
-        "more contrasty",
-        "contrastier",
-        "punchier",
-        "high contrast",
-    ),
-    ("less contrast", "lower contrast", "flatter", "low contrast", "flat"),
-    ("larger", "bigger", "higher resolution", "more pixels", "larger images", "bigger images"),
-    ("smaller", "lower resolution", "fewer pixels", "smaller images", "tiny"),
-    ("warmer", "more yellow", "more orange", "yellower", "warmer colors", "warmer colours"),
-    ("cooler", "bluer", "more blue", "colder", "cooler colors", "cooler colours"),
-)
 
 _AUXILIARIES = re.compile(
     r"^(?:(?:are|is|have|has|look|looks|appear|appears|seem|seems|tend to be|tend to have|"
@@ -347,29 +178,36 @@ class MeasurementScorer(Scorer):
         """(phrase, measurement, sign) for every way of naming each direction, longest first.
 
         Three sources, from most to least reliable: the measurement's own phrases
-        ("are darker"), synonym classes containing one of them ("dimmer",
-        "underexposed"), and comparatives of its keywords ("more noise", "less
-        contrast") for keywords no synonym class already covers.
+        ("are darker"), the synonym classes the measurement classes declare
+        (``more_synonyms``/``less_synonyms``: "dimmer", "underexposed") and comparatives of
+        its keywords ("more noise", "less contrast") for keywords no synonym class already
+        covers. A synonym class names its declaring measurement, if in the vocabulary, and
+        every measurement whose own phrase it contains; when none does, those with one of
+        its words as a keyword.
         """
         vocabulary = self._vocabulary()
+        names = {words.name for words in vocabulary}
         own: set[tuple[str, str, int]] = set()
         for words in vocabulary:
             for sign, phrase in ((1, words.more), (-1, words.less)):
                 own.update((variant, words.name, sign) for variant in _phrase_variants(phrase))
         entries = set(own)
-        class_words = {w for cls in SYNONYM_CLASSES for member in cls for w in member.split()}
-        for cls in SYNONYM_CLASSES:
-            direct = {(name, sign) for phrase, name, sign in own if phrase in cls}
+        classes = synonym_classes()
+        class_words = {w for cls in classes for member in cls.phrases for w in member.split()}
+        for cls in classes:
+            direct = {(name, sign) for phrase, name, sign in own if phrase in cls.phrases}
             if not direct:
                 # No measurement says it in these words: fall back to keywords
                 # ("border", "frame" -> a border measurement, more of it).
                 direct = {
                     (words.name, _keyword_sign(member, words))
                     for words in vocabulary
-                    for member in cls
+                    for member in cls.phrases
                     if " " not in member and member in {_normalise(k) for k in words.keywords}
                 }
-            entries.update((member, name, sign) for member in cls for name, sign in direct)
+            if cls.name in names:
+                direct.add((cls.name, cls.sign))
+            entries.update((member, name, sign) for member in cls.phrases for name, sign in direct)
         for words in vocabulary:
             for keyword in words.keywords:
                 kw = _normalise(keyword)

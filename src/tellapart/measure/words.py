@@ -1,6 +1,9 @@
-"""Words of measurement hypotheses: sentences, concept keys and the hypothesis built from them.
+"""Words of measurement hypotheses: sentences, concept keys, synonyms and the hypothesis built from them.
 
-Shared by the measurement proposer and the measurement scorer (which words typed claims).
+A measurement's words live on its class (:class:`~tellapart.measure.base.Measurement`:
+``more``, ``less``, ``keywords``, ``more_synonyms``, ``less_synonyms``); this module turns
+them into hypothesis text. It is shared by the measurement proposer (which words its
+proposals) and the measurement scorer (which words typed claims and reads them).
 """
 
 from __future__ import annotations
@@ -8,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..measure.base import MEASUREMENTS
 from ..types import Hypothesis, other_set
+from .base import MEASUREMENTS
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,19 @@ class MeasurementWords:
     more: str  # "are brighter": Set X images <more> than set Y images, X higher
     less: str  # "are darker"
     keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SynonymClass:
+    """Equivalent ways of saying one direction of one property, as a measurement declares them.
+
+    ``phrases`` come from ``more_synonyms`` (``sign`` +1) or ``less_synonyms`` (-1) of
+    measurement ``name``.
+    """
+
+    phrases: tuple[str, ...]
+    name: str
+    sign: int
 
 
 def measurement_words(
@@ -37,6 +53,21 @@ def measurement_words(
         return MeasurementWords(name, cls.more, cls.less, tuple(cls.keywords))
     readable = name.replace("_", " ")
     return MeasurementWords(name, f"have higher {readable}", f"have lower {readable}", ())
+
+
+def synonym_classes() -> list[SynonymClass]:
+    """The synonym classes every registered measurement declares, in registry order.
+
+    They are English, not tied to one vocabulary: the measurement scorer reads a typed
+    claim with them whichever measurements it is given (see
+    :meth:`tellapart.verify.measurement.MeasurementScorer`).
+    """
+    out = []
+    for name, cls in MEASUREMENTS.items():
+        for sign, phrases in ((1, cls.more_synonyms), (-1, cls.less_synonyms)):
+            if phrases:
+                out.append(SynonymClass(tuple(phrases), name, sign))
+    return out
 
 
 def measurement_sentence(words: MeasurementWords, more_in: str, sign: int) -> str:
