@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import glob
 import os
 
@@ -40,9 +41,12 @@ def discover(
     Returns
     -------
     paths : list of str
-        Candidate files, sorted for folders and globs, in listed order for lists.
+        Candidate files sorted by path, whatever the source: a set is a set, so the
+        order of lines in a list or manifest cannot change which images are held out.
+        A file listed twice is kept once.
     skipped : list of SkippedFile
-        Listed files that do not exist, duplicates, and empty manifest rows.
+        Listed files that do not exist, duplicates, empty manifest rows, and symbolic
+        links in a folder that lead nowhere (broken, looping, or to a folder).
 
     Raises
     ------
@@ -55,7 +59,7 @@ def discover(
     expanded = os.path.expanduser(source)
     if os.path.isdir(expanded):
         _refuse_group(group, source, set_name)
-        return _walk_folder(expanded), []
+        return _walk_folder(expanded, set_name)
     if os.path.isfile(expanded):
         if expanded.lower().endswith(_MANIFEST_SUFFIXES):
             return _read_manifest(expanded, set_name, group)
@@ -74,6 +78,11 @@ def discover(
         if not matches:
             raise InputError(f"set {set_name}: no files match the pattern {source!r}")
         return matches, []
+    if os.path.exists(expanded):
+        raise InputError(
+            f"set {set_name}: {source!r} is not a folder, glob pattern, list file or CSV "
+            "manifest (it is a device or other special file)"
+        )
     raise InputError(f"set {set_name}: {source!r} does not exist")
 
 
@@ -88,21 +97,45 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _walk_folder(folder: str) -> list[str]:
+def _walk_folder(folder: str, set_name: str) -> tuple[list[str], list[SkippedFile]]:
     found: list[str] = []
+    skipped: list[SkippedFile] = []
 
     def raise_walk_error(exc: OSError) -> None:
         raise InputError(f"cannot read folder {exc.filename!r}: {exc.strerror or exc}")
 
     for root, dirs, files in os.walk(folder, onerror=raise_walk_error):
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
+        # Links to folders are not followed (that is how loops are avoided); name them.
+        links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        skipped += [SkippedFile(os.path.join(root, d), set_name,
+                                _link_reason(os.path.join(root, d)))
+                    for d in links if not _is_hidden(d)]
+        dirs[:] = sorted(d for d in dirs if not _is_hidden(d) and d not in links)
         for name in files:
             if _is_hidden(name):
                 continue
             path = os.path.join(root, name)
-            if os.path.isfile(path):  # skips sockets, fifos and dangling links
+            if os.path.isfile(path):
                 found.append(path)
-    return sorted(found)
+            elif os.path.islink(path):  # a broken or looping link: the user meant a file
+                skipped.append(SkippedFile(path, set_name, _link_reason(path)))
+            # sockets and fifos are left out: nobody lists those as images
+    return sorted(found), sorted(skipped, key=lambda s: s.path)
+
+
+def _link_reason(path: str) -> str:
+    """Why a symbolic link found in a folder is not used."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself)"
+        return f"broken symbolic link (its target {os.readlink(path)!r} does not exist)"
+    target = os.path.realpath(path)
+    inside = os.path.realpath(os.path.dirname(path))
+    if inside == target or inside.startswith(target.rstrip(os.sep) + os.sep):
+        return f"symbolic link loop (points back to its own folder {target!r}); not followed"
+    return f"symbolic link to a folder ({target!r}); not followed, give that folder itself"
 
 
 def _read_text(path: str, what: str) -> str:
@@ -139,7 +172,8 @@ def _collect(
             skipped.append(SkippedFile(path, set_name, "file not found"))
         else:
             paths.append(path)
-    return paths, skipped
+    # Listed order is not kept: the same files in another order must give the same run.
+    return sorted(paths), sorted(skipped, key=lambda s: (s.path, s.reason))
 
 
 def _read_list(list_path: str, set_name: str) -> tuple[list[str], list[SkippedFile]]:

@@ -1,0 +1,94 @@
+"""What a new user hits first: input order, unusable sets, and the command line's rough edges."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import tellapart
+from tellapart.io import InputError, discover
+from tellapart.types import Report
+
+
+def _planted_sets(root: Path, n: int = 20, size: int = 64) -> tuple[list[str], list[str]]:
+    """Two folders of noise images; set B's are brighter on average, not every one of them.
+
+    The overlap keeps the held-out statistics sensitive to which images are held out, so
+    an input order that leaked into the split would show in the q-values.
+    """
+    rng = np.random.default_rng(7)
+    paths: dict[str, list[str]] = {"a": [], "b": []}
+    for side, mean in (("a", 100.0), ("b", 125.0)):
+        folder = root / side
+        folder.mkdir(parents=True)
+        for i in range(n):
+            image_mean = mean + rng.normal(0.0, 15.0)
+            pixels = rng.normal(image_mean, 30.0, (size, size, 3))
+            pixels = np.clip(pixels, 0, 255).astype(np.uint8)
+            path = folder / f"img_{i:03d}.png"
+            Image.fromarray(pixels).save(path)
+            paths[side].append(str(path))
+    return paths["a"], paths["b"]
+
+
+def _quick_compare(set_a: str, set_b: str | None = None, **options: object) -> Report:
+    return tellapart.compare(
+        set_a, set_b, proposers=["measurements"], cache="", progress=False, jobs=1, **options
+    )
+
+
+def _outcome(report: Report) -> list[tuple[str, str, float, float, bool]]:
+    return [(f.concept, f.more_in, f.q_value, f.auroc, f.significant) for f in report.findings]
+
+
+def _shuffled(items: list[str], seed: int) -> list[str]:
+    shuffled = list(items)
+    random.Random(seed).shuffle(shuffled)
+    assert shuffled != sorted(items)
+    return shuffled
+
+
+def test_list_and_manifest_order_does_not_change_the_report(tmp_path: Path) -> None:
+    paths_a, paths_b = _planted_sets(tmp_path)
+    reference = _outcome(_quick_compare(str(tmp_path / "a"), str(tmp_path / "b")))
+    assert any(significant for *_, significant in reference)
+
+    lists = {}
+    for side, paths in (("a", paths_a), ("b", paths_b)):
+        # relative lines, absolute lines, a duplicate: all the same set
+        lines = [os.path.relpath(p, tmp_path) for p in _shuffled(paths, 1)] + [paths[0]]
+        lists[side] = tmp_path / f"{side}.txt"
+        lists[side].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _outcome(_quick_compare(str(lists["a"]), str(lists["b"]))) == reference
+
+    rows = [(p, "a") for p in paths_a] + [(p, "b") for p in paths_b]
+    random.Random(2).shuffle(rows)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,group\n" + "".join(f"{p},{g}\n" for p, g in rows), encoding="utf-8")
+    from_manifest = _quick_compare(str(manifest), group_a="a", group_b="b")
+    assert _outcome(from_manifest) == reference
+
+
+def test_symlink_loops_and_broken_links_in_a_folder_are_named(tmp_path: Path) -> None:
+    folder = tmp_path / "set"
+    folder.mkdir()
+    image = folder / "a.png"
+    image.write_bytes(b"x")
+    (folder / "self").symlink_to("self")
+    (folder / "up").symlink_to("..")
+    (folder / "broken").symlink_to("nowhere.png")
+    paths, skipped = discover(str(folder), "A")
+    assert paths == [str(image)]
+    reasons = {os.path.basename(s.path): s.reason for s in skipped}
+    assert "loop" in reasons["self"] and "loop" in reasons["up"]
+    assert "broken symbolic link" in reasons["broken"]
+
+
+def test_a_device_is_not_reported_as_missing() -> None:
+    with pytest.raises(InputError, match="not a folder, glob pattern, list file or CSV manifest"):
+        discover(os.devnull, "A")
