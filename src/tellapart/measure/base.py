@@ -41,6 +41,10 @@ class Measurement(ABC):
         values are higher (``more``) or lower (``less``).
     keywords : tuple of str
         Words that let a typed hypothesis be matched to this measurement.
+    property_names : tuple of str
+        Nouns naming the property itself, with no direction ("brightness", "contrast"). A
+        typed claim that only names the property ("the brightness differs") is tested
+        two-sided on this measurement and reported in the direction the data show.
     more_synonyms, less_synonyms : tuple of str
         Other ways of saying ``more`` / ``less`` in a typed claim ("dimmer", "underexposed"
         for "are darker"), each tuple one class of equivalent phrases. A claim using any of
@@ -56,6 +60,7 @@ class Measurement(ABC):
     more: ClassVar[str]
     less: ClassVar[str]
     keywords: ClassVar[tuple[str, ...]] = ()
+    property_names: ClassVar[tuple[str, ...]] = ()
     more_synonyms: ClassVar[tuple[str, ...]] = ()
     less_synonyms: ClassVar[tuple[str, ...]] = ()
     family: ClassVar[str] = "other"

@@ -24,6 +24,7 @@ class SaturationMean(Measurement):
     more = "are more saturated"
     less = "are less saturated (more muted colors)"
     keywords = ("saturated", "saturation", "vivid", "muted", "desaturated", "pale", "washed")
+    property_names = ("saturation", "colour saturation", "color saturation")
     family = "color"
 
     def compute(self, image: DecodedImage) -> float:
@@ -38,6 +39,7 @@ class Colorfulness(Measurement):
     more = "are more colorful"
     less = "are less colorful"
     keywords = ("colorful", "colourful", "colors", "colours", "vibrant", "dull", "drab")
+    property_names = ("colorfulness", "colourfulness")
     more_synonyms = ("more colorful", "more colourful", "colorful", "colourful", "more saturated",
                      "saturated", "more vivid", "vivid", "vibrant", "more vibrant",
                      "higher saturation")
@@ -84,6 +86,7 @@ class WarmCast(Measurement):
     more = "have a warmer (more orange/yellow) color cast"
     less = "have a cooler (more blue) color cast"
     keywords = ("warm", "warmer", "cool", "cooler", "cold", "tint", "cast", "temperature")
+    property_names = ("colour temperature", "color temperature", "white balance", "warmth")
     more_synonyms = ("warmer", "more yellow", "more orange", "yellower", "warmer colors",
                      "warmer colours")
     less_synonyms = ("cooler", "bluer", "more blue", "colder", "cooler colors", "cooler colours")

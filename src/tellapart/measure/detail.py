@@ -36,6 +36,7 @@ class Sharpness(Measurement):
     more = "are sharper"
     less = "are blurrier"
     keywords = ("sharp", "sharper", "blur", "blurry", "blurred", "soft", "focus", "crisp")
+    property_names = ("sharpness", "focus", "blurriness")
     more_synonyms = ("sharper", "crisper", "more detailed", "in focus", "less blurry",
                      "more in focus", "higher sharpness", "sharp", "crisp", "more focused")
     less_synonyms = ("blurrier", "blurry", "more blurry", "more blurred", "blurred", "less sharp",
@@ -64,6 +65,7 @@ class NoiseLevel(Measurement):
     more = "are noisier (grainier)"
     less = "are cleaner (less noisy)"
     keywords = ("noise", "noisy", "grain", "grainy", "speckle", "clean", "iso")
+    property_names = ("noise", "noise level", "graininess")
     more_synonyms = ("noisier", "more noise", "more noisy", "noisy", "grainier", "grainy",
                      "more grain", "more grainy", "higher noise")
     less_synonyms = ("less noisy", "less noise", "cleaner", "less grainy", "less grain",

@@ -45,6 +45,7 @@ class AspectRatio(Measurement):
     less = "have taller, more portrait-shaped proportions"
     keywords = ("aspect", "ratio", "landscape", "portrait", "square", "panorama", "shape",
                 "orientation")
+    property_names = ("aspect ratio", "aspect ratios", "proportions")
     family = "file"
 
     def compute(self, image: DecodedImage) -> float:
@@ -77,6 +78,7 @@ class FileSizeKiB(Measurement):
     more = "are larger files (more bytes)"
     less = "are smaller files (fewer bytes)"
     keywords = ("file", "bytes", "kb", "mb", "heavy", "light", "filesize")
+    property_names = ("file size", "file sizes")
     family = "file"
 
     def compute(self, image: DecodedImage) -> float:

@@ -129,6 +129,7 @@ class Vignetting(Measurement):
     more = "have stronger vignetting (corners darker than the center)"
     less = "have weaker vignetting (corners as bright as the center)"
     keywords = ("vignette", "vignetting", "corners", "corner", "center", "centre", "falloff")
+    property_names = ("vignetting",)
     more_synonyms = ("vignetted", "stronger vignetting", "vignette", "vignetting",
                      "more vignetting", "dark corners", "darker corners", "darker edges",
                      "dark edges")

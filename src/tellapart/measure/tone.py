@@ -17,6 +17,7 @@ class BrightnessMean(Measurement):
     more = "are brighter"
     less = "are darker"
     keywords = ("bright", "brighter", "dark", "darker", "light", "lighter", "dim", "exposure")
+    property_names = ("brightness", "exposure", "lightness", "luminance")
     more_synonyms = ("brighter", "lighter", "more bright", "less dark", "overexposed",
                      "over exposed", "higher brightness", "more light", "bright", "brightened")
     less_synonyms = ("darker", "dimmer", "more dim", "less bright", "underexposed",
@@ -92,6 +93,7 @@ class ContrastStd(Measurement):
     more = "have more contrast"
     less = "have less contrast (flatter tones)"
     keywords = ("contrast", "contrasty", "flat", "washed", "punchy")
+    property_names = ("contrast",)
     more_synonyms = ("more contrast", "higher contrast", "more contrasty", "contrastier",
                      "punchier", "high contrast")
     less_synonyms = ("less contrast", "lower contrast", "flatter", "low contrast", "flat")

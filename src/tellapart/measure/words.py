@@ -23,6 +23,7 @@ class MeasurementWords:
     more: str  # "are brighter": Set X images <more> than set Y images, X higher
     less: str  # "are darker"
     keywords: tuple[str, ...] = ()
+    property_names: tuple[str, ...] = ()  # "brightness": the property with no direction
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def measurement_words(
         return overrides[name]
     if name in MEASUREMENTS:
         cls = MEASUREMENTS.get(name)
-        return MeasurementWords(name, cls.more, cls.less, tuple(cls.keywords))
+        return MeasurementWords(name, cls.more, cls.less, tuple(cls.keywords),
+                                tuple(cls.property_names))
     readable = name.replace("_", " ")
     return MeasurementWords(name, f"have higher {readable}", f"have lower {readable}", ())
 

@@ -35,6 +35,18 @@ _AUXILIARIES = re.compile(
 _INCREASE = ("more", "higher", "greater", "larger", "bigger", "increased", "stronger", "heavier")
 _DECREASE = ("less", "lower", "fewer", "smaller", "reduced", "weaker", "decreased")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|isn|aren|don|doesn|without\s+any)\b")
+# Words a claim that only names a property may also use ("the brightness differs between
+# the two sets", "set A and set B differ in contrast"): none of them says which way.
+_NO_DIRECTION = frozenset((
+    "the a an of in on and or between two both sets set b images image pictures photos "
+    "differs differ different difference differences vary varies variation is are their "
+    "overall level levels"
+).split())
+NEGATION_REASON = (
+    "it is negated: tellapart tests that one set shows something more than the other, and a "
+    "claim it cannot confirm is already reported as having no evidence; type the claim without "
+    "'not' (e.g. 'Set A images are brighter than set B images')"
+)
 
 
 def _normalise(text: str) -> str:
@@ -218,6 +230,30 @@ class MeasurementScorer(Scorer):
                 entries.update((f"{dec} {kw}", words.name, -sign_of_more) for dec in _DECREASE)
         return sorted(entries, key=lambda e: (-len(e[0]), e[0], e[1], e[2]))
 
+    def refusal_reason(self, text: str) -> str | None:
+        """Why a negated claim ("Set A images are not darker") is not tested."""
+        return NEGATION_REASON if _NEGATION.search(_normalise(text)) else None
+
+    def _property_only(self, norm: str) -> str | None:
+        """The measurement a claim names by its property alone ("the brightness differs",
+        "contrast"), when every other word says no direction; None otherwise."""
+        hits: dict[str, int] = {}
+        for words in self._vocabulary():
+            for prop in words.property_names:
+                needle = f" {_normalise(prop)} "
+                if needle in f" {norm} " and len(needle) > hits.get(words.name, 0):
+                    hits[words.name] = len(needle)
+        if not hits:
+            return None
+        longest = max(hits.values())
+        best = sorted(n for n, length in hits.items() if length == longest)
+        if len(best) != 1:
+            return None
+        rest = f" {norm} "
+        for prop in sorted(self._words(best[0]).property_names, key=len, reverse=True):
+            rest = rest.replace(f" {_normalise(prop)} ", " ")
+        return best[0] if set(rest.split()) <= _NO_DIRECTION else None
+
     def interpret(self, text: str) -> Hypothesis | None:
         """A measurement hypothesis for ``text``, or None if it names no single measurement.
 
@@ -228,6 +264,12 @@ class MeasurementScorer(Scorer):
         norm = _normalise(text)
         if not norm or _NEGATION.search(norm):
             return None
+        two_way = self._property_only(norm)
+        if two_way is not None:  # no direction named: a two-sided test, the data pick it
+            return Hypothesis(
+                description=text.strip(), concept=f"{two_way}:more", more_in=None,
+                proposer="user", scorer=self.name,
+                params={"measurement": two_way, "sign": 1, "typed": text.strip()}, user=True)
         vocabulary = {w.name: w for w in self._vocabulary()}
         remaining = f" {norm} "
         # Matched phrase -> the (measurement, sign) claims it can mean.
