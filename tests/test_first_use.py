@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import random
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from PIL import Image
 
 import tellapart
-from tellapart.io import InputError, discover
+from tellapart.io import BadImageError, InputError, decode_image, discover
 from tellapart.types import Report
 
 
@@ -92,3 +94,33 @@ def test_symlink_loops_and_broken_links_in_a_folder_are_named(tmp_path: Path) ->
 def test_a_device_is_not_reported_as_missing() -> None:
     with pytest.raises(InputError, match="not a folder, glob pattern, list file or CSV manifest"):
         discover(os.devnull, "A")
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 90, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_decompression_bomb_message_quotes_the_max_pixels_setting() -> None:
+    # 10000 pixels: over twice the limit (PIL's error, which quotes 2000) and between
+    # the limit and twice it (PIL's warning): both must quote the setting itself.
+    for limit in (1000, 6000):
+        with pytest.raises(BadImageError) as info:
+            decode_image(_png(100, 100), "big.png", "A", max_pixels=limit)
+        assert f"max_pixels={limit:,}" in info.value.reason
+        assert f"{2 * limit}" not in info.value.reason.replace(",", "")
+
+
+def test_dicom_and_nifti_files_are_named_as_unsupported() -> None:
+    dicom = b"\0" * 128 + b"DICM" + b"\x02\x00\x00\x00UL\x04\x00" + b"\0" * 64
+    nifti = (348).to_bytes(4, "little") + b"\0" * 340 + b"n+1\0" + b"\0" * 8
+    cases = {
+        ("scan.dcm", dicom): "DICOM is not supported by this version",
+        ("brain.nii", nifti): "NIfTI is not supported by this version",
+        ("brain.nii.gz", gzip.compress(nifti)): "NIfTI is not supported by this version",
+    }
+    for (name, data), reason in cases.items():
+        with pytest.raises(BadImageError) as info:
+            decode_image(data, name, "A")
+        assert info.value.reason == reason

@@ -100,7 +100,7 @@ def decode_image(
     if len(data) == 0:
         raise BadImageError("empty file (0 bytes)")
     with _pil_pixel_limit(max_pixels):
-        img = _open(data)
+        img = _open(data, max_pixels, path)
         width, height = img.size
         if width <= 0 or height <= 0:
             raise BadImageError(f"corrupt image header: size {width}x{height}")
@@ -118,8 +118,8 @@ def decode_image(
             rgb, alpha = _working_arrays(img, data, bit_depth)
         except BadImageError:
             raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise BadImageError(f"refused as a possible decompression bomb: {exc}") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise BadImageError(_bomb_reason(max_pixels)) from None
         except MemoryError:
             raise BadImageError("too large to decode in the available memory") from None
         except Exception as exc:  # PIL raises many types on damaged data; all mean "corrupt"
@@ -176,9 +176,9 @@ def load_thumbnail(
     if len(data) == 0:
         raise BadImageError("empty file (0 bytes)")
     with _pil_pixel_limit(max_pixels):
-        img = _open(data)
+        img = _open(data, max_pixels, path)
         if img.size[0] * img.size[1] > max_pixels:
-            raise BadImageError("refused as a possible decompression bomb")
+            raise BadImageError(_bomb_reason(max_pixels))
         try:
             if img.format in ("JPEG", "MPO"):
                 img.draft("RGB", (max_side, max_side))
@@ -225,13 +225,21 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _open(data: bytes) -> Image.Image:
+def _bomb_reason(max_pixels: int) -> str:
+    # PIL's own message quotes its internal limit (twice ours for an error), not the
+    # setting the user can change, so the setting is what is quoted.
+    return (
+        f"refused as a possible decompression bomb: more than max_pixels={max_pixels:,} pixels"
+    )
+
+
+def _open(data: bytes, max_pixels: int, path: str = "") -> Image.Image:
     try:
         return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise BadImageError(_not_an_image_reason(data)) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise BadImageError(f"refused as a possible decompression bomb: {exc}") from None
+        raise BadImageError(_not_an_image_reason(data, path)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadImageError(_bomb_reason(max_pixels)) from None
     except MemoryError:
         raise BadImageError("too large to decode in the available memory") from None
     except Exception as exc:
@@ -261,9 +269,25 @@ _SIGNATURES = (
 )
 
 
-def _not_an_image_reason(data: bytes) -> str:
+def _medical_format_reason(data: bytes, path: str) -> str | None:
+    """"DICOM/NIfTI is not supported by this version" for such files, else None.
+
+    Users of medical images hit this first; "cannot identify image file" reads as a
+    broken file, while the truth is that the format is not read yet.
+    """
+    if data[128:132] == b"DICM":
+        return "DICOM is not supported by this version"
+    lowered = path.lower()
+    if data[344:347] in (b"n+1", b"ni1") or lowered.endswith((".nii", ".nii.gz")):
+        return "NIfTI is not supported by this version"
+    return None
+
+
+def _not_an_image_reason(data: bytes, path: str = "") -> str:
     """Why PIL could not identify ``data``: a damaged image of a known format, text, or other."""
     if (reason := _damaged_format_reason(data)) is not None:
+        return reason
+    if (reason := _medical_format_reason(data, path)) is not None:
         return reason
     if data[:2] == b"BM" and data[6:10] == b"\x00\x00\x00\x00":  # BMP reserved fields are 0
         return "corrupt BMP file: starts like a BMP but its header cannot be read"

@@ -53,9 +53,13 @@ def record_context() -> str:
     return f"d{DECODER_VERSION}"
 
 
+# Bumped when the wording of skip reasons changes, so cached verdicts are reworded.
+_REASONS_VERSION = 2
+
+
 def bad_context(max_pixels: int) -> str:
-    """Cache context of bad-image verdicts: the decoder and the pixel limit decide them."""
-    return f"d{DECODER_VERSION}/px{max_pixels}"
+    """Cache context of bad-image verdicts: the decoder, the pixel limit and the wording."""
+    return f"d{DECODER_VERSION}/px{max_pixels}/r{_REASONS_VERSION}"
 
 
 class _Result(NamedTuple):
