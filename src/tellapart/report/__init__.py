@@ -11,7 +11,13 @@ Usage::
 from __future__ import annotations
 
 from .html import render_html, write_html
-from .json_io import report_from_json, report_json_text, to_strict_json, write_json
+from .json_io import (
+    report_from_json,
+    report_json,
+    report_json_text,
+    to_strict_json,
+    write_json,
+)
 from .terminal import print_table
 from .text import summary_sentence
 
@@ -19,6 +25,7 @@ __all__ = [
     "print_table",
     "render_html",
     "report_from_json",
+    "report_json",
     "report_json_text",
     "summary_sentence",
     "to_strict_json",

@@ -25,6 +25,9 @@ from ..types import Finding, Report
 from .json_io import write_text_atomic
 from .plots import PLOT_HEIGHT_PX, PLOT_WIDTH_PX, SET_COLORS, ScorePlotter
 from .text import (
+    CONTRADICTED_LABEL,
+    claim_statement,
+    finding_statement,
     fmt_auroc,
     fmt_num,
     fmt_p,
@@ -59,6 +62,7 @@ class Thumb:
     name: str
     uri: str | None = None
     error: str | None = None
+    href: str | None = None  # the original file, for the full-size image
 
 
 @dataclass
@@ -77,11 +81,12 @@ class RelatedView:
 @dataclass
 class FindingView:
     rank: int
-    description: str
+    description: str  # as the report states it (finding_statement), not always the claim as tested
     concept: str
     more_in: str
     significant: bool
     user: bool
+    contradicted: bool
     stats: list[tuple[str, str]]
     plot_uri: str | None
     plot_alt: str
@@ -110,6 +115,25 @@ def _thumbnail_jpeg(path: str) -> bytes:
     return buf.getvalue()
 
 
+def file_link(path: str) -> str | None:
+    """A file:// URL for the image at ``path`` (made absolute), or None when it cannot be one.
+
+    Parameters
+    ----------
+    path : str
+        The image's path as the report records it.
+
+    Returns
+    -------
+    str or None
+        E.g. ``file:///data/set%20a/img%231.png``; special characters are percent-encoded.
+    """
+    try:
+        return Path(path).absolute().as_uri()
+    except (ValueError, OSError):
+        return None
+
+
 class _ThumbCache:
     """Thumbnails by path, so an image shown in several findings is decoded once."""
 
@@ -119,18 +143,19 @@ class _ThumbCache:
     def get(self, path: str) -> Thumb:
         if path not in self._by_path:
             name = Path(path).name or path
+            href = file_link(path)
             try:
                 uri = "data:image/jpeg;base64," + base64.b64encode(_thumbnail_jpeg(path)).decode(
                     "ascii"
                 )
-                self._by_path[path] = Thumb(path=path, name=name, uri=uri)
+                self._by_path[path] = Thumb(path=path, name=name, uri=uri, href=href)
             # One image that cannot be read (gone, truncated, unsupported) must not sink the
             # whole report; the page shows the reason in place of the picture.
             except (BadImageError, OSError, ValueError, DecompressionBombError) as exc:
                 reason = str(exc) or type(exc).__name__
                 if isinstance(exc, FileNotFoundError):
                     reason = "file not found"
-                self._by_path[path] = Thumb(path=path, name=name, error=reason)
+                self._by_path[path] = Thumb(path=path, name=name, error=reason, href=href)
         return self._by_path[path]
 
 
@@ -156,6 +181,14 @@ def _example_groups(finding: Finding, cache: _ThumbCache, counter: bool) -> list
 def _related_view(item: Mapping[str, Any]) -> RelatedView:
     """A related finding: its sentence and the statistics it carries (AUROC, q, correlation)."""
     description = str(item.get("description") or item.get("concept") or "(no description)")
+    if item.get("significant") is False:  # a related claim that did not hold up on its own
+        more_in = item.get("more_in")
+        description = claim_statement(
+            description,
+            significant=False,
+            contradicted=item.get("contradicted") is True,
+            more_in=more_in if isinstance(more_in, str) else None,
+        )
 
     def number(*keys: str) -> float | None:
         for key in keys:
@@ -203,6 +236,7 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         stats.append(("Tested as", f"the trained difference {trained}"))
     if finding.caveat:
         stats.append(("Ranked lower", finding.caveat))
+    statement = finding_statement(finding)
     scores: Mapping[str, Sequence[float]] = finding.scores or {}
     plot_uri = plotter.data_uri(scores, finding.more_in)
     plot_counts = {
@@ -210,15 +244,16 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
     }
     plot_alt = (
         f"Distribution of per-image scores on held-out images, set A and set B, "
-        f"for: {finding.description}"
+        f"for: {statement}"
     )
     return FindingView(
         rank=finding.rank,
-        description=finding.description,
+        description=statement,
         concept=finding.concept,
         more_in=finding.more_in,
         significant=finding.significant,
         user=finding.user,
+        contradicted=finding.contradicted,
         stats=stats,
         plot_uri=plot_uri,
         plot_alt=plot_alt,
@@ -289,6 +324,7 @@ def render_html(report: Report) -> str:
         plot_w=PLOT_WIDTH_PX,
         plot_h=PLOT_HEIGHT_PX,
         thumb_px=THUMB_MAX_SIDE,
+        contradicted_label=CONTRADICTED_LABEL,
         group_threshold=report.settings.get("group_threshold"),
     ).lstrip()
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Finding, Report, SetSummary, SkippedFile
+from .text import finding_statement
 
 #: Top-level keys every report JSON has (``untestable_hypotheses`` is optional on input).
 REPORT_KEYS = (
@@ -41,7 +42,12 @@ FINDING_KEYS = (
     "related",
     "examples",
 )
-FINDING_OPTIONAL_KEYS = ("n_test", "counter_examples", "user", "contradicted", "caveat")
+#: ``statement`` is written by :func:`report_json` (how the HTML and terminal state the finding:
+#: the description when significant, else "No evidence that ..."); it is derived, so reading
+#: ignores it. ``description`` stays the claim as tested.
+FINDING_OPTIONAL_KEYS = (
+    "n_test", "counter_examples", "user", "contradicted", "caveat", "statement",
+)
 SET_KEYS = ("source", "n_images", "n_skipped")
 SKIPPED_KEYS = ("path", "set", "reason")
 
@@ -77,9 +83,36 @@ def to_strict_json(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} value {value!r} to the JSON report")
 
 
+def report_json(report: Report) -> dict[str, Any]:
+    """What the JSON report holds: strict :meth:`Report.to_json` plus each finding's ``statement``.
+
+    Parameters
+    ----------
+    report : Report
+
+    Returns
+    -------
+    dict
+        ``to_strict_json(report.to_json())`` with a ``"statement"`` key after each finding's
+        ``"description"``: the sentence the HTML and terminal reports show for it
+        (:func:`~tellapart.report.text.finding_statement`).
+    """
+    data = to_strict_json(report.to_json())
+    findings = []
+    for item, finding in zip(data["findings"], report.findings, strict=True):
+        with_statement: dict[str, Any] = {}
+        for key, value in item.items():
+            with_statement[key] = value
+            if key == "description":
+                with_statement["statement"] = finding_statement(finding)
+        findings.append(with_statement)
+    data["findings"] = findings
+    return data
+
+
 def report_json_text(report: Report) -> str:
     """The report as strict JSON text (UTF-8 safe, indent=2, contract key order, final newline)."""
-    data = to_strict_json(report.to_json())
+    data = report_json(report)
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -8,6 +8,8 @@ from rich.text import Text
 
 from ..types import Finding, Report
 from .text import (
+    CONTRADICTED_LABEL,
+    finding_statement,
     fmt_auroc,
     fmt_p,
     order_note,
@@ -22,6 +24,16 @@ def yours_note(f: Finding) -> str:
     """" (yours)", plus the trained difference a typed wording was tested as, if any."""
     trained = trained_difference_of(f)
     return f" (yours; tested as the trained difference {trained})" if trained else " (yours)"
+
+
+def finding_cell(f: Finding) -> str:
+    """The table's text for ``f``: its statement, "(yours)" and whether held-out images contradict it."""
+    notes = []
+    if f.user:
+        notes.append(yours_note(f).strip()[1:-1])
+    if f.contradicted:
+        notes.append(CONTRADICTED_LABEL)
+    return finding_statement(f) + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _top(report: Report, top: int | None) -> int:
@@ -71,7 +83,7 @@ def print_table(report: Report, console: Console | None = None, top: int | None 
             style = "" if f.significant else "dim"
             table.add_row(
                 Text(str(f.rank)),
-                Text(f.description + (yours_note(f) if f.user else "")),
+                Text(finding_cell(f)),
                 Text(f.more_in),
                 Text(fmt_auroc(f)),
                 Text(fmt_p(f.q_value)),

@@ -6,12 +6,15 @@ Both outputs must say the same thing in the same words, so the wording lives her
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..types import Finding, Report, trained_difference_id
 
 DEFAULT_ALPHA = 0.05
+#: How the reports flag a claim the held-out images lean against (``Finding.contradicted``).
+CONTRADICTED_LABEL = "contradicted by held-out images"
 
 
 def report_alpha(report: Report) -> float:
@@ -200,3 +203,153 @@ def skipped_line(report: Report) -> str:
     warn = f"{n_warn} warning{'' if n_warn == 1 else 's'}" if n_warn else "no warnings"
     tail = "; see the HTML or JSON report for details." if (n_skip or n_warn) else "."
     return f"{skip}; {warn}{tail}"
+
+
+# ------------------------------------------------------------------------- stating findings
+
+_MORE_TRUE_OF = re.compile(r"^(?P<claim>.*\S) \(more true of set (?P<set>[AB])\)$", re.DOTALL)
+_TYPED = re.compile(r'^(?P<claim>.*\S) (?P<typed>\(typed: "(?P<text>.*)"\))$', re.DOTALL)
+_SET_CLAIM = re.compile(r"^[Ss]et (?P<set>[AB]) images (?P<verb>\S+)(?: (?P<next>\S+))?")
+_SET_NAME = re.compile(r"\b([Ss]et) ([AB])\b")
+# Verbs a short answer repeats ("set B's are", "set B's can"); any other verb takes "do".
+_REPEATED_VERBS = {
+    "are": "are", "is": "are", "were": "were", "was": "were", "can": "can", "could": "could",
+    "will": "will", "would": "would", "should": "should", "may": "may", "might": "might",
+    "must": "must",
+}
+
+
+def _other_set(name: str) -> str:
+    return "B" if name == "A" else "A"
+
+
+def _swap_sets(sentence: str) -> str:
+    """ "Set B images are darker than set A images" with the two sets exchanged."""
+    return _SET_NAME.sub(lambda m: f"{m.group(1)} {_other_set(m.group(2))}", sentence)
+
+
+def _split_typed(description: str, keep: bool = False) -> tuple[str, str]:
+    """(claim, ' (typed: "...")' or ""); unless ``keep``, a note that only repeats the claim is dropped."""
+    m = _TYPED.match(description)
+    if not m:
+        return description, ""
+    claim, text = m.group("claim"), m.group("text")
+    if keep:
+        return claim, " " + m.group("typed")
+
+    def norm(s: str) -> str:
+        return " ".join(s.lower().rstrip(" .!").split())
+
+    return claim, "" if norm(text) == norm(claim) else " " + m.group("typed")
+
+
+def _lower_set(claim: str) -> str:
+    """ "Set A images ..." as it reads inside a sentence: "set A images ..."."""
+    return "s" + claim[1:] if _SET_CLAIM.match(claim) and claim[0] == "S" else claim
+
+
+def _short_answer(claim: str, lean: str) -> str | None:
+    """ "set B's are" for a claim "Set A images are ...", leaning to B; None for other claims."""
+    m = _SET_CLAIM.match(claim)
+    if not m or m.group("set") == lean:
+        return None
+    verb = m.group("verb").lower()
+    if verb in _REPEATED_VERBS:
+        verb = _REPEATED_VERBS[verb]
+    elif verb in ("have", "has") and (m.group("next") or "").lower() == "been":
+        verb = "have"
+    else:
+        verb = "do"
+    return f"set {lean}'s {verb}"
+
+
+def _contradicted_claim(description: str, more_in: str | None) -> tuple[str, str | None]:
+    """The claim as it was made, and the set the held-out images lean to (None when unknown).
+
+    A contradicted finding is reported in the direction the held-out images show: either the
+    claim with " (more true of set B)" appended, or the claim reworded toward that set
+    ("Set B images are darker than set A images"), which names the two sets the other way.
+    """
+    m = _MORE_TRUE_OF.match(description)
+    if m:
+        return m.group("claim"), m.group("set")
+    claim, _ = _split_typed(description, keep=True)
+    s = _SET_CLAIM.match(claim)
+    if more_in in ("A", "B") and s:
+        names_other = re.search(rf"\bset {_other_set(more_in)}\b", claim[1:], re.IGNORECASE)
+        if s.group("set") == more_in and names_other:
+            return _swap_sets(claim) + description[len(claim):], more_in
+        if s.group("set") != more_in:
+            return description, more_in
+    return description, None
+
+
+def claim_statement(
+    description: str,
+    *,
+    significant: bool,
+    contradicted: bool = False,
+    more_in: str | None = None,
+) -> str:
+    """A claim as the report may state it: true whether or not the held-out images bore it out.
+
+    Parameters
+    ----------
+    description : str
+        The claim's sentence (``Finding.description``).
+    significant : bool
+        Whether it held up on held-out images; a significant claim is stated as it is.
+    contradicted : bool, optional
+        Whether the held-out images leaned the other way (``Finding.contradicted``).
+    more_in : str, optional
+        The set the held-out images lean to ("A" or "B"), used to state a contradicted claim.
+
+    Returns
+    -------
+    str
+        The description when significant; "No evidence that set A images are darker than
+        set B images" when not; "No evidence that set A images are brighter than set B
+        images; if anything, set B's are" when contradicted. Claims in other words get
+        "Not supported: <claim>", with "(the held-out images lean the other way)" when
+        contradicted.
+    """
+    if significant:
+        return description
+    if contradicted:
+        original, lean = _contradicted_claim(description, more_in)
+        claim, typed = _split_typed(original)
+        answer = _short_answer(claim, lean) if lean else None
+        if answer is None:
+            return f"Not supported: {claim}{typed} (the held-out images lean the other way)"
+        return f"No evidence that {_lower_set(claim)}{typed}; if anything, {answer}"
+    m = _MORE_TRUE_OF.match(description)
+    if m:  # a claim naming no set, oriented the way the held-out images lean
+        claim, typed = _split_typed(m.group("claim"))
+        return (f"No evidence of a difference: {claim}{typed} "
+                f"(if anything, more true of set {m.group('set')})")
+    claim, typed = _split_typed(description)
+    if _SET_CLAIM.match(claim):
+        return f"No evidence that {_lower_set(claim)}{typed}"
+    return f"Not supported: {claim}{typed}"
+
+
+def finding_statement(finding: Finding) -> str:
+    """How the report states ``finding``: :func:`claim_statement` of its description.
+
+    Parameters
+    ----------
+    finding : Finding
+
+    Returns
+    -------
+    str
+        The description itself when significant, else a sentence that says the claim
+        was not supported (and, when contradicted, which way the held-out images lean).
+        ``Finding.description`` is unchanged: it stays the claim as tested.
+    """
+    return claim_statement(
+        finding.description,
+        significant=finding.significant,
+        contradicted=finding.contradicted,
+        more_in=finding.more_in,
+    )
