@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import random
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 from PIL import Image
 
 import tellapart
+from tellapart.cli import build_parser, main
 from tellapart.io import BadImageError, InputError, decode_image, discover
+from tellapart.pipeline import UnusableSetError
 from tellapart.types import Report
 
 
@@ -124,3 +127,60 @@ def test_dicom_and_nifti_files_are_named_as_unsupported() -> None:
         with pytest.raises(BadImageError) as info:
             decode_image(data, name, "A")
         assert info.value.reason == reason
+
+
+def test_an_unusable_set_says_why_and_writes_the_skipped_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _planted_sets(tmp_path, n=10)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for i in range(4):
+        (scans / f"scan_{i}.dcm").write_bytes(b"\0" * 128 + b"DICM" + bytes([i]) * 32)
+    (scans / "notes.txt").write_text("not a picture\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["compare", str(scans), str(tmp_path / "b"), "--out", str(out), "--quiet",
+                 "--no-cache", "--jobs", "1", "--proposers", "measurements"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "set A" in err and "0 usable image(s)" in err and "5 file(s) skipped" in err
+    assert "4 x DICOM is not supported by this version (e.g. scan_0.dcm, scan_1.dcm, " in err
+    assert "1 x not an image" in err and "notes.txt" in err
+    data = json.loads((out / "report.json").read_text())
+    assert data["findings"] == [] and data["set_a"]["n_images"] == 0
+    assert {Path(s["path"]).name for s in data["skipped"]} == {
+        "notes.txt", *(f"scan_{i}.dcm" for i in range(4))}
+    assert data["settings"]["min_images"] == 8
+    assert any("no comparison was run" in w for w in data["warnings"])
+    # --json alone is a destination too; without any destination nothing is written.
+    assert main(["compare", str(scans), str(tmp_path / "b"), "--json", str(tmp_path / "r.json"),
+                 "--quiet", "--no-cache", "--jobs", "1", "--proposers", "measurements"]) == 2
+    assert json.loads((tmp_path / "r.json").read_text())["findings"] == []
+    with pytest.raises(UnusableSetError) as info:
+        _quick_compare(str(scans), str(tmp_path / "b"))
+    assert len(info.value.report.skipped) == 5
+
+
+def test_cli_refuses_abbreviations_and_negative_top(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["compare", "a", "b", "--alph", "0.1"], ["compare", "a", "b", "--top", "-1"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--alph" in err and "must be 0 (all findings) or more, got -1" in err
+    assert build_parser().parse_args(["compare", "a", "b", "--top", "0"]).top == 0
+
+
+def test_a_glob_expanded_by_the_shell_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths_a, paths_b = _planted_sets(tmp_path, n=3, size=8)
+    with pytest.raises(SystemExit) as info:
+        main(["compare", *paths_a, *paths_b, "--quiet"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    pattern = os.path.join(str(tmp_path / "a"), "*.png")
+    assert f"got 6 paths; quote a glob so the shell does not expand it: '{pattern}'" in err
+    assert "unrecognized arguments" not in err

@@ -6,6 +6,7 @@ Every entry point is ``main(argv) -> exit code``: 0 done, 2 bad input or usage, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,25 @@ from . import __version__
 EXIT_OK, EXIT_ERROR, EXIT_INPUT = 0, 1, 2
 
 
+def _findings_count(text: str) -> int:
+    """``--top``: a whole number of findings, 0 for all; a negative count is refused."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all findings) or more, got {value}")
+    return value
+
+
 def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="folder for report.json and report.html (default: tellapart_report)")
     p.add_argument("--json", dest="json_path", default=None, help="write the JSON report here")
     p.add_argument("--html", dest="html_path", default=None, help="write the HTML report here")
     p.add_argument("--alpha", type=float, default=None, help="false discovery rate level (default 0.05)")
     p.add_argument("--seed", type=int, default=None, help="seed of the proposal/held-out split (default 0)")
-    p.add_argument("--top", type=int, default=None, help="findings shown in the terminal table (default 10)")
+    p.add_argument("--top", type=_findings_count, default=None,
+                   help="findings shown in the terminal table (default 10; 0 shows all)")
     p.add_argument(
         "--hypothesis", action="append", dest="hypotheses", default=None, metavar="TEXT",
         help="a claim of your own to test, e.g. 'set A images are darker' (repeatable)",
@@ -66,7 +79,7 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
 
     from .config import resolve_settings
     from .io import InputError
-    from .pipeline import compare
+    from .pipeline import UnusableSetError, compare
     from .report import print_table, write_html, write_json
 
     console = Console(stderr=False)
@@ -75,6 +88,11 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
         report = compare(set_a, set_b, settings=settings)
     except (InputError, ValueError, FileNotFoundError) as exc:
         print(f"tellapart: error: {exc}", file=sys.stderr)
+        if isinstance(exc, UnusableSetError) and (args.out is not None or args.json_path):
+            # No comparison, but the skipped files and why are what the user needs now.
+            json_path = args.json_path or str(Path(args.out) / "report.json")
+            Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+            console.print(f"Wrote the skipped files and their reasons to {write_json(exc.report, json_path)}")
         return EXIT_INPUT
     print_table(report, console, top=settings.top)
     json_path, html_path = args.json_path, args.html_path
@@ -137,29 +155,43 @@ def _cmd_measurements(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tellapart",
+        allow_abbrev=False,  # "--alph" must be an error, not a guess at --alpha
         description="Tell, in plain language, how two image sets differ; every claim is verified on held-out images.",
     )
     parser.add_argument("--version", action="version", version=f"tellapart {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("compare", help="compare two image sets")
+    p = sub.add_parser("compare", help="compare two image sets", allow_abbrev=False)
     p.add_argument("set_a", help="set A: folder, glob, list file or CSV manifest")
     p.add_argument("set_b", nargs="?", default=None, help="set B (omit with a manifest and --group-a/--group-b)")
     _add_compare_options(p)
     p.set_defaults(func=_cmd_compare)
 
-    p = sub.add_parser("demo", help="generate two example sets with a known difference and compare them")
+    p = sub.add_parser("demo", help="generate two example sets with a known difference and compare them", allow_abbrev=False)
     _add_compare_options(p)
     p.set_defaults(func=_cmd_demo)
     p.set_defaults(out="demo_out")
 
-    p = sub.add_parser("measurements", help="list the per-image measurements")
+    p = sub.add_parser("measurements", help="list the per-image measurements", allow_abbrev=False)
     p.set_defaults(func=_cmd_measurements)
 
     sub.add_parser("synth", help="write synthetic difference tasks (see `tellapart synth --help`)", add_help=False)
     sub.add_parser("bench", help="benchmark proposers on a synthetic suite (see `tellapart bench --help`)", add_help=False)
     sub.add_parser("train", help="train the learned describer (see `tellapart train --help`)", add_help=False)
     return parser
+
+
+def _extra_arguments_message(args: argparse.Namespace, extra: list[str]) -> str:
+    """argparse's "unrecognized arguments", or the likely cause: a glob the shell expanded."""
+    files = [a for a in extra if not a.startswith("-") and os.path.isfile(a)]
+    if len(files) < len(extra):
+        return "unrecognized arguments: " + " ".join(extra)
+    sets = [getattr(args, "set_a", None), getattr(args, "set_b", None)]
+    paths = [a for a in sets if isinstance(a, str) and os.path.isfile(a)] + files
+    first = paths[0]
+    pattern = os.path.join(os.path.dirname(first), "*" + os.path.splitext(first)[1])
+    return (f"got {len(paths)} paths; quote a glob so the shell does not expand it: "
+            f"'{pattern}'")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return train_main(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(_extra_arguments_message(args, extra))
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ from .measure import compute_features
 from .propose import Proposer, create_proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
-from .types import FeatureTable, ImageSet, Report, SetSummary
+from .types import FeatureTable, ImageSet, Report, SetSummary, SkippedFile
 from .verify import Scorer, Verifier, create_scorer, list_scorers
 
 
@@ -51,6 +51,23 @@ def default_scorers() -> list[Scorer]:
 
 
 VerifierFactory = Callable[[Settings], Verifier]
+
+
+class UnusableSetError(InputError):
+    """A set has fewer usable images than ``min_images``: no comparison was run.
+
+    The message names the skip reasons, grouped, with a few files of each.
+
+    Attributes
+    ----------
+    report : Report
+        No findings; both sets' skipped files with their reasons, the settings, and a
+        warning saying why no comparison was run (the CLI still writes it as JSON).
+    """
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class Comparer:
@@ -154,8 +171,8 @@ class Comparer:
                 timing[f"features.{key[:-2]}"] = float(value)
         return Report(
             tellapart_version=__version__,
-            set_a=SetSummary(image_set_a.source, len(image_set_a), len(image_set_a.skipped)),
-            set_b=SetSummary(image_set_b.source, len(image_set_b), len(image_set_b.skipped)),
+            set_a=_summary(image_set_a),
+            set_b=_summary(image_set_b),
             settings=self._settings_out(result.n_tested),
             findings=result.findings,
             skipped=image_set_a.skipped + image_set_b.skipped,
@@ -210,13 +227,22 @@ class Comparer:
         )
         timing["features"] = time.perf_counter() - t
         set_by_name = {s.name: s for s in sets}
-        for image_set in sets:
-            if len(image_set) < settings.min_images:
-                raise InputError(
-                    f"set {image_set.name} ({image_set.source}) has {len(image_set)} usable "
-                    f"image(s), fewer than --min-images={settings.min_images}"
-                    + (f" ({len(image_set.skipped)} file(s) skipped)" if image_set.skipped else "")
-                )
+        too_few = [s for s in sets if len(s) < settings.min_images]
+        if too_few:
+            # one line unless there are skip reasons to list under a set
+            sep = "\n" if any(s.skipped for s in too_few) else "; "
+            message = sep.join(_too_few_message(s, settings.min_images) for s in too_few)
+            report = Report(
+                tellapart_version=__version__,
+                set_a=_summary(set_by_name["A"]),
+                set_b=_summary(set_by_name["B"]),
+                settings=self._settings_out(0),
+                findings=[],
+                skipped=set_by_name["A"].skipped + set_by_name["B"].skipped,
+                warnings=[f"no comparison was run: {message}"],
+                timing_s=dict(timing),
+            )
+            raise UnusableSetError(message, report)
         return set_by_name["A"], set_by_name["B"], table, info
 
     def _settings_out(self, n_tested: int) -> dict[str, Any]:
@@ -249,6 +275,27 @@ def compare(
     cache, progress, ...) those of :class:`Comparer`.
     """
     return Comparer(settings, config=config, **options).compare(set_a, set_b)
+
+
+def _summary(image_set: ImageSet) -> SetSummary:
+    return SetSummary(image_set.source, len(image_set), len(image_set.skipped))
+
+
+def _too_few_message(image_set: ImageSet, min_images: int, examples: int = 3) -> str:
+    """Why a set cannot be compared: its usable count, then its skip reasons grouped."""
+    head = (f"set {image_set.name} ({image_set.source}) has {len(image_set)} usable "
+            f"image(s), fewer than --min-images={min_images}")
+    if not image_set.skipped:
+        return head
+    by_reason: dict[str, list[SkippedFile]] = defaultdict(list)
+    for skipped in image_set.skipped:
+        by_reason[skipped.reason].append(skipped)
+    lines = [f"{head}; {len(image_set.skipped)} file(s) skipped:"]
+    for reason, files in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        names = ", ".join(Path(f.path).name for f in files[:examples])
+        more = ", ..." if len(files) > examples else ""
+        lines.append(f"  {len(files)} x {reason} (e.g. {names}{more})")
+    return "\n".join(lines)
 
 
 def _leakage_warnings(set_a: ImageSet, set_b: ImageSet, max_listed: int = 5) -> list[str]:
