@@ -15,9 +15,19 @@ from PIL import Image
 
 import tellapart
 from tellapart.cli import build_parser, main
-from tellapart.io import BadImageError, InputError, decode_image, discover
+from tellapart.config import resolve_settings
+from tellapart.io import (
+    BadImageError,
+    FeatureStore,
+    InputError,
+    content_hash,
+    decode_image,
+    discover,
+)
+from tellapart.measure import MEASUREMENTS, Measurement, features, register_measurement
+from tellapart.measure.features import compute_features
 from tellapart.pipeline import UnusableSetError
-from tellapart.types import Report
+from tellapart.types import DecodedImage, Report
 
 
 def _planted_sets(root: Path, n: int = 20, size: int = 64) -> tuple[list[str], list[str]]:
@@ -42,9 +52,9 @@ def _planted_sets(root: Path, n: int = 20, size: int = 64) -> tuple[list[str], l
 
 
 def _quick_compare(set_a: str, set_b: str | None = None, **options: object) -> Report:
-    return tellapart.compare(
-        set_a, set_b, proposers=["measurements"], cache="", progress=False, jobs=1, **options
-    )
+    quick: dict[str, object] = {"proposers": ["measurements"], "cache": "", "progress": False,
+                                "jobs": 1}
+    return tellapart.compare(set_a, set_b, **{**quick, **options})
 
 
 def _outcome(report: Report) -> list[tuple[str, str, float, float, bool]]:
@@ -184,3 +194,60 @@ def test_a_glob_expanded_by_the_shell_is_named(
     pattern = os.path.join(str(tmp_path / "a"), "*.png")
     assert f"got 6 paths; quote a glob so the shell does not expand it: '{pattern}'" in err
     assert "unrecognized arguments" not in err
+
+
+def test_an_interrupted_run_keeps_what_it_measured_in_the_cache(tmp_path: Path) -> None:
+    paths_a, paths_b = _planted_sets(tmp_path, n=20, size=16)
+    name, interrupt_after = "interrupt_test", 35  # mid-way through the second chunk of 32
+
+    @register_measurement
+    class Interrupting(Measurement):
+        """Counts the images it sees; the user presses Ctrl-C at image 36."""
+
+        name = "interrupt_test"
+        more, less, family = "are counted later", "are counted earlier", "layout"
+        calls = 0
+
+        def compute(self, image: DecodedImage) -> float:
+            type(self).calls += 1
+            if type(self).calls > interrupt_after:
+                raise KeyboardInterrupt
+            return 0.0
+
+    cache = str(tmp_path / "features.sqlite")
+    settings = resolve_settings(None, jobs=1, cache=cache, progress=False)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            compute_features([("A", "a", paths_a, []), ("B", "b", paths_b, [])],
+                             settings=settings, progress=False)
+    finally:
+        MEASUREMENTS.unregister(name)
+        features._WORKER_MEASUREMENTS.pop(name, None)
+    hashes = [content_hash(Path(p).read_bytes()) for p in paths_a + paths_b]
+    with FeatureStore(cache) as store:
+        kept = store.get_records(hashes, features.record_context())
+    assert len(kept) == 32  # the first chunk, measured before the interruption
+
+
+def test_progress_names_the_stages_and_hides_an_empty_measuring_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _planted_sets(tmp_path, n=10, size=16)
+    bars: list[tuple[str, int]] = []
+    real_task = features._Progress.task
+
+    def recording_task(self: features._Progress, description: str, total: int) -> int | None:
+        bars.append((description, total))
+        return real_task(self, description, total)
+
+    monkeypatch.setattr(features._Progress, "task", recording_task)
+    cache = str(tmp_path / "features.sqlite")
+    for run in ("cold", "warm"):
+        bars.clear()
+        _quick_compare(str(tmp_path / "a"), str(tmp_path / "b"), min_images=4, cache=cache,
+                       progress=True)
+        measuring = [total for description, total in bars if description == "Measuring images"]
+        assert measuring == ([20] if run == "cold" else [])
+        assert "Proposing and verifying hypotheses ..." in capsys.readouterr().err
+    _quick_compare(str(tmp_path / "a"), str(tmp_path / "b"), min_images=4)
+    assert "Proposing" not in capsys.readouterr().err

@@ -17,6 +17,7 @@ Stages: loading (:mod:`tellapart.io`) -> per-image features (:mod:`tellapart.mea
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -159,6 +160,9 @@ class Comparer:
         warnings += _leakage_warnings(image_set_a, image_set_b)
 
         t = time.perf_counter()
+        if settings.progress:
+            # This stage has no bar and can take a minute on large images: say what runs.
+            print("Proposing and verifying hypotheses ...", file=sys.stderr, flush=True)
         ctx = DataContext(table=table, load=load_image, settings=settings)
         scorers = self.scorers if self.scorers is not None else default_scorers()
         result = self._verifier().run(ctx, proposers, scorers)

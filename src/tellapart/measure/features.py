@@ -24,7 +24,7 @@ import numpy as np
 
 from ..config import Settings
 from ..io.decode import DECODER_VERSION, content_hash, decode_image, read_file
-from ..io.errors import BadImageError
+from ..io.errors import BadImageError, CacheError
 from ..io.store import CachedRecord, FeatureStore
 from ..types import FeatureTable, ImageRecord, ImageSet, SkippedFile
 from .base import Measurement, create_measurement, list_measurements
@@ -37,6 +37,8 @@ _MIN_TASKS_FOR_POOL = 16
 _MAX_CHUNK = 32
 _LOOKUP_BATCH = 2000
 _WRITE_BATCH = 256
+# Also commit at least this often, so an interrupted run of large images keeps its work.
+_WRITE_EVERY_S = 5.0
 
 
 class MeasurementFailure(RuntimeError):
@@ -372,10 +374,10 @@ def _run_tasks(
     """Measured chunks, as they complete (a generator: the parent stores them as they come)."""
     t0 = time.perf_counter()
     info["decoded"] = float(len(tasks))
-    task = bar.task("Measuring images", len(tasks))
-    if not tasks:
+    if not tasks:  # a warm run: no "Measuring images 0/0" bar
         info["decode_measure_s"] = 0.0
         return []
+    task = bar.task("Measuring images", len(tasks))
 
     def generate() -> Iterator[list[_Result]]:
         try:
@@ -436,10 +438,11 @@ def _absorb(
     pending_records: list[tuple[str, CachedRecord]] = []
     pending_bad: list[tuple[str, str]] = []
     pending = 0
+    last_flush = time.perf_counter()
 
     def flush() -> None:
-        nonlocal write_s, pending
-        t0 = time.perf_counter()
+        nonlocal write_s, pending, last_flush
+        t0 = last_flush = time.perf_counter()
         transaction: AbstractContextManager[None] = (
             cache.transaction() if cache.enabled else nullcontext()
         )
@@ -453,35 +456,60 @@ def _absorb(
         pending = 0
         write_s += time.perf_counter() - t0
 
-    for chunk in chunks:
-        for result in chunk:
-            digest = result.content_hash
-            if result.status == "bad":
-                bad[digest] = result.reason
-                pending_bad.append((digest, result.reason))
-            elif result.status in ("skip", "error"):
-                bad[digest] = result.reason  # for this run only: not a property of the content
-                if result.status == "error":
-                    warnings.append(f"decoder error ({result.reason}); the file was skipped")
-            else:
-                assert result.record is not None
-                records[digest] = result.record
-                pending_records.append((digest, result.record))
-                row = rows.setdefault(digest, np.full(len(names), np.nan))
-                for name, value in result.values.items():
-                    row[column[name]] = value
-                    failures.attempts[name] = failures.attempts.get(name, 0) + 1
-                    if name in result.failures:
-                        failures.failed[name] = failures.failed.get(name, 0) + 1
-                        failures.first_error.setdefault(name, result.failures[name])
-                    else:
-                        pending_values.append((digest, name, versions[name], value))
-            pending += 1
-        if pending >= _WRITE_BATCH:
+    try:
+        for chunk in chunks:
+            _fold(chunk, bad, pending_bad, records, pending_records, rows, column, names,
+                  versions, pending_values, failures, warnings)
+            pending += len(chunk)
+            if pending >= _WRITE_BATCH or time.perf_counter() - last_flush >= _WRITE_EVERY_S:
+                flush()
+    except BaseException as exc:
+        # Ctrl-C or a dead worker: what was measured so far is valid; keep it in the cache.
+        if not isinstance(exc, CacheError):
             flush()
+        raise
     flush()
     info["cache_write_s"] = write_s
     return failures
+
+
+def _fold(
+    chunk: list[_Result],
+    bad: dict[str, str],
+    pending_bad: list[tuple[str, str]],
+    records: dict[str, CachedRecord],
+    pending_records: list[tuple[str, CachedRecord]],
+    rows: dict[str, np.ndarray],
+    column: dict[str, int],
+    names: list[str],
+    versions: dict[str, str],
+    pending_values: list[tuple[str, str, str, float]],
+    failures: _Failures,
+    warnings: list[str],
+) -> None:
+    """Fold one chunk of worker results into the run's tables and the pending cache writes."""
+    for result in chunk:
+        digest = result.content_hash
+        if result.status == "bad":
+            bad[digest] = result.reason
+            pending_bad.append((digest, result.reason))
+        elif result.status in ("skip", "error"):
+            bad[digest] = result.reason  # for this run only: not a property of the content
+            if result.status == "error":
+                warnings.append(f"decoder error ({result.reason}); the file was skipped")
+        else:
+            assert result.record is not None
+            records[digest] = result.record
+            pending_records.append((digest, result.record))
+            row = rows.setdefault(digest, np.full(len(names), np.nan))
+            for name, value in result.values.items():
+                row[column[name]] = value
+                failures.attempts[name] = failures.attempts.get(name, 0) + 1
+                if name in result.failures:
+                    failures.failed[name] = failures.failed.get(name, 0) + 1
+                    failures.first_error.setdefault(name, result.failures[name])
+                else:
+                    pending_values.append((digest, name, versions[name], value))
 
 
 def _check_failures(failures: _Failures, warnings: list[str]) -> None:
