@@ -91,6 +91,9 @@ class TypeReading:
     direction : float or None
         For a two-way wording read by its direction (:data:`DIRECTION_CONFIDENCE`): the
         probe's probability that it means ``type_id`` rather than the opposite; else None.
+    location : str or None
+        For a wording that places a mark ("in the bottom-right corner", :data:`LOCATIONS`):
+        where; the claim is then scored on the image's views of that place only.
     """
 
     type_id: str
@@ -98,6 +101,7 @@ class TypeReading:
     margin: float
     nearest: str
     direction: float | None = None
+    location: str | None = None
 
 
 _PHRASE_BANKS: weakref.WeakKeyDictionary[Any, tuple[list[str], list[str], np.ndarray]] = (
@@ -322,15 +326,78 @@ def nearest_type(owners: list[str], phrases: list[str], sims: np.ndarray) -> Typ
     return TypeReading(tid, similarity, similarity - runner_up, phrases[i])
 
 
+LOCATIONS: dict[str, tuple[int, ...]] = {
+    "top-left": (1,), "top-right": (2,), "bottom-left": (3,), "bottom-right": (4,),
+    "top": (1, 2), "bottom": (3, 4), "left": (1, 3), "right": (2, 4), "corner": (1, 2, 3, 4),
+}
+"""Where a located wording puts a mark, as the quarter views that show it
+(:func:`tellapart.models.runtime.image_views`: 1 top-left, 2 top-right, 3 bottom-left,
+4 bottom-right; 0 is the whole image)."""
+
+_PLACE = r"(?:in|at|on|near|along|across)\s+(?:one\s+of\s+)?(?:the|a|an|one|each)?\s*"
+_LOCATION_RES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(_PLACE + r"(top|upper|bottom|lower)[\s-]+(left|right)(?:[\s-]+(?:hand\s+)?corners?)?\b",
+                re.IGNORECASE), "corner2"),
+    (re.compile(_PLACE + r"corners?\b", re.IGNORECASE), "corner"),
+    (re.compile(_PLACE + r"(top|upper|bottom|lower|left|right)(?:[\s-]+(?:hand\s+)?"
+                r"(?:half|edge|side|part|border|margin))?\b", re.IGNORECASE), "side"),
+)
+_VERTICAL = {"top": "top", "upper": "top", "bottom": "bottom", "lower": "bottom"}
+
+
+def split_location(phrase: str) -> tuple[str, str | None]:
+    """(``phrase`` without its place, the place as a :data:`LOCATIONS` key) when the phrase
+    says where a mark is ("have a watermark in the bottom-right corner" -> ("have a
+    watermark", "bottom-right")); else (``phrase``, None)."""
+    for pattern, kind in _LOCATION_RES:
+        match = pattern.search(phrase)
+        if match is None:
+            continue
+        if kind == "corner2":
+            place = f"{_VERTICAL[match.group(1).lower()]}-{match.group(2).lower()}"
+        elif kind == "corner":
+            place = "corner"
+        else:
+            word = match.group(1).lower()
+            place = _VERTICAL.get(word, word)
+        rest = " ".join((phrase[:match.start()] + " " + phrase[match.end():]).split())
+        return rest.strip(" ,;:"), place
+    return phrase, None
+
+
+def read_located(model: Describer, phrase: str) -> TypeReading | None:
+    """A wording that places a mark, read as a trained difference of marks that can sit
+    anywhere (:data:`tellapart.models.runtime.ANYWHERE_TYPES`) at that place; else None.
+
+    "have a watermark in the bottom-right corner" is read as ``text_watermark`` at
+    ``bottom-right``: the place is taken off and the rest read by :func:`read_as_trained`.
+    Only marks are located: tone, colour or geometry types are judged on the whole image.
+    """
+    from .runtime import ANYWHERE_TYPES
+
+    rest, place = split_location(phrase)
+    if place is None or not rest:
+        return None
+    reading = read_as_trained(model, rest)
+    if reading is None or reading.type_id not in ANYWHERE_TYPES:
+        return None
+    return replace(reading, location=place)
+
+
 def concept_and_reading(model: Describer, sentence: str,
                         more_in: str | None) -> tuple[str, TypeReading | None]:
-    """:func:`learned_concept` and the reading it used (None for trained or unread sentences)."""
+    """:func:`learned_concept` and the reading it used (None for trained or unread sentences).
+
+    A located reading (:func:`read_located`) has the concept "diff:<id>@<place>[:<set>]": it is
+    a different claim from the difference anywhere in the image.
+    """
     known = model.concept_of(sentence)
     reading = None
     if known is None:
-        reading = read_as_trained(model, parse_claim(sentence).phrase)
+        phrase = parse_claim(sentence).phrase
+        reading = read_as_trained(model, phrase) or read_located(model, phrase)
         if reading is not None:
-            known = f"diff:{reading.type_id}"
+            known = f"diff:{reading.type_id}" + (f"@{reading.location}" if reading.location else "")
     if known is not None:
         return (f"{known}:{more_in}" if more_in else known), reading
     return "text:" + normalize_sentence(sentence).lower(), None

@@ -144,6 +144,19 @@ def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndar
     return out
 
 
+def located_type_logits(model: Describer, views: Sequence[np.ndarray], k: int,
+                        view_ids: Sequence[int]) -> np.ndarray:
+    """(N,) type-``k`` logit of N images at one place: the maximum over the views
+    ``view_ids`` (quarter views, :func:`image_views`) of an image that has them, else the
+    whole image's logit (a small image is seen whole only)."""
+    out = np.zeros(len(views), dtype=np.float32)
+    for i, v in enumerate(views):
+        logits = model.type_logits(v)[:, k]  # (V,)
+        placed = [j for j in view_ids if j < len(v)]
+        out[i] = logits[placed].max() if len(v) > 1 and placed else logits[0]
+    return out
+
+
 def clear_cache() -> None:
     """Forget every cached embedding."""
     _caches.clear()

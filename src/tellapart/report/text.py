@@ -60,12 +60,14 @@ def fmt_auroc(finding: Finding) -> str:
 
 
 def trained_difference_of(finding: Finding) -> str | None:
-    """The trained difference a typed claim was tested as ("noise"), else None.
+    """The trained difference a typed claim was tested as ("noise"; "text_watermark at the
+    bottom-right" for a located claim), else None.
 
     The learned scorer reads a typed wording it recognises as one of the describer's
     trained differences and tests it with that difference's detector; the report says so.
     """
-    return trained_difference_id(finding.concept) if finding.user else None
+    trained = trained_difference_id(finding.concept) if finding.user else None
+    return trained.replace("@", " at the ", 1) if trained else None
 
 
 def fmt_seconds(seconds: float) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..context import DataContext
 from ..models.reading import (
+    LOCATIONS,
     claim_scores,
     concept_and_reading,
     two_way_property,
@@ -32,7 +33,7 @@ from ..models.reading import (
 )
 from ..models.shipped import default_available
 from ..models.text import parse_claim
-from ..types import Hypothesis
+from ..types import Hypothesis, ImageRecord
 from .base import Scorer, register_scorer
 
 if TYPE_CHECKING:  # torch is imported only when a describer is actually used
@@ -84,9 +85,22 @@ class LearnedScorer(Scorer):
         if len(rows) == 0:
             return np.zeros(0, dtype=np.float64)
         by_type_head = model.type_index(hypothesis.params.get("type_id") or hypothesis.concept)
-        emb, logits = embed_for_claims(model, ctx, [ctx.table.records[i] for i in rows],
-                                       type_logits=by_type_head is not None)
+        records = [ctx.table.records[i] for i in rows]
+        place = hypothesis.params.get("location")
+        if by_type_head is not None and isinstance(place, str) and place in LOCATIONS:
+            return self._score_located(model, ctx, records, by_type_head, place)
+        emb, logits = embed_for_claims(model, ctx, records, type_logits=by_type_head is not None)
         return claim_scores(model, emb, [hypothesis], logits)[:, 0]
+
+    @staticmethod
+    def _score_located(model: Describer, ctx: DataContext, records: list[ImageRecord],
+                       k: int, place: str) -> np.ndarray:
+        """A located claim's scores: type ``k``'s logit on the views of ``place``, floored."""
+        from ..models.runtime import embed_views_records, located_type_logits
+
+        views = embed_views_records(model, ctx, records)
+        logits = located_type_logits(model, views, k, LOCATIONS[place])
+        return np.maximum(logits.astype(np.float64), float(type_floor_logits(model)[k]))
 
     def floor_score(self, hypothesis: Hypothesis) -> float | None:
         """The floor of the type logit that scores a trained-difference claim
@@ -110,6 +124,8 @@ class LearnedScorer(Scorer):
                           read_as_nearest=reading.nearest)
             if reading.direction is not None:
                 params["read_as_direction"] = reading.direction
+            if reading.location is not None:  # scored on the views of that place only
+                params.update(location=reading.location, type_id=reading.type_id)
         return Hypothesis(
             description=text,
             concept=concept,
