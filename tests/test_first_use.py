@@ -8,6 +8,7 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,8 +27,10 @@ from tellapart.io import (
 )
 from tellapart.measure import MEASUREMENTS, Measurement, features, register_measurement
 from tellapart.measure.features import compute_features
+from tellapart.models import text
 from tellapart.pipeline import UnusableSetError
 from tellapart.types import DecodedImage, Report
+from tellapart.verify import Verifier
 
 
 def _planted_sets(root: Path, n: int = 20, size: int = 64) -> tuple[list[str], list[str]]:
@@ -251,3 +254,34 @@ def test_progress_names_the_stages_and_hides_an_empty_measuring_bar(
         assert "Proposing and verifying hypotheses ..." in capsys.readouterr().err
     _quick_compare(str(tmp_path / "a"), str(tmp_path / "b"), min_images=4)
     assert "Proposing" not in capsys.readouterr().err
+
+
+def test_quiet_loads_the_text_encoder_without_a_progress_bar(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transformers_logging = pytest.importorskip("transformers.utils.logging")
+    try:
+        text.load_encoder()
+    except text.TextEncoderUnavailable:
+        pytest.skip("the MiniLM text encoder is not installed")
+    monkeypatch.setattr(text, "_model", None)  # load afresh; the loaded one comes back after
+    capfd.readouterr()
+    with text.loading_progress(False):
+        text.load_encoder()
+    assert "Loading weights" not in capfd.readouterr().err
+    assert transformers_logging.is_progress_bar_enabled()  # as it was before
+
+
+def test_quiet_reaches_the_stage_that_loads_the_text_encoder(tmp_path: Path) -> None:
+    _planted_sets(tmp_path, n=10, size=16)
+    seen: list[bool] = []
+
+    class Recording(Verifier):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            seen.append(text._show_loading_progress)
+            return super().run(*args, **kwargs)
+
+    for progress in (False, True):
+        tellapart.Comparer(proposers=["measurements"], cache="", progress=progress, jobs=1,
+                           min_images=4, verifier=Recording).compare(tmp_path / "a", tmp_path / "b")
+    assert seen == [False, True]

