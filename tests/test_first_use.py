@@ -285,3 +285,10 @@ def test_quiet_reaches_the_stage_that_loads_the_text_encoder(tmp_path: Path) -> 
         tellapart.Comparer(proposers=["measurements"], cache="", progress=progress, jobs=1,
                            min_images=4, verifier=Recording).compare(tmp_path / "a", tmp_path / "b")
     assert seen == [False, True]
+
+
+def test_readme_says_how_list_paths_resolve_and_what_top_zero_means() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("## Usage", 1)[1].split("\n## ", 1)[0]
+    assert "relative paths (one per line) resolve against the list's folder" in usage
+    assert "`--top 0` all" in usage and "negative N is refused" in usage
