@@ -61,3 +61,13 @@ def test_a_located_claim_is_scored_at_its_place(tmp_path: Path) -> None:
     assert trained_difference_of(found[right]) == "text_watermark at the bottom-right"
     assert not found[wrong_place].significant  # the caption is not in the top-left corner
     assert not found[wrong_set].significant and found[wrong_set].contradicted
+
+
+def test_corner_views_crop_the_named_corners() -> None:
+    from tellapart.models.runtime import CORNER_FRACTION, corner_views
+
+    rgb = np.zeros((384, 384, 3), dtype=np.uint8)
+    rgb[-10:, -10:] = 255  # a white mark in the bottom-right corner only
+    views = corner_views(rgb, 128, [1, 2, 3, 4])
+    assert views.shape == (4, 128, 128, 3) and CORNER_FRACTION * 384 >= 128
+    assert views[3].max() == 255 and views[:3].max() == 0

@@ -93,7 +93,7 @@ class TypeReading:
         probe's probability that it means ``type_id`` rather than the opposite; else None.
     location : str or None
         For a wording that places a mark ("in the bottom-right corner", :data:`LOCATIONS`):
-        where; the claim is then scored on the image's views of that place only.
+        where; the claim is then scored on crops of that place's corners only.
     """
 
     type_id: str
@@ -330,9 +330,9 @@ LOCATIONS: dict[str, tuple[int, ...]] = {
     "top-left": (1,), "top-right": (2,), "bottom-left": (3,), "bottom-right": (4,),
     "top": (1, 2), "bottom": (3, 4), "left": (1, 3), "right": (2, 4), "corner": (1, 2, 3, 4),
 }
-"""Where a located wording puts a mark, as the quarter views that show it
-(:func:`tellapart.models.runtime.image_views`: 1 top-left, 2 top-right, 3 bottom-left,
-4 bottom-right; 0 is the whole image)."""
+"""Where a located wording puts a mark, as the image corners that show it (1 top-left,
+2 top-right, 3 bottom-left, 4 bottom-right): the claim is scored on crops of those corners
+(:func:`tellapart.models.runtime.corner_views`)."""
 
 _PLACE = r"(?:in|at|on|near|along|across)\s+(?:one\s+of\s+)?(?:the|a|an|one|each)?\s*"
 _LOCATION_RES: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -144,16 +144,44 @@ def pooled_type_logits(model: Describer, views: Sequence[np.ndarray]) -> np.ndar
     return out
 
 
-def located_type_logits(model: Describer, views: Sequence[np.ndarray], k: int,
-                        view_ids: Sequence[int]) -> np.ndarray:
-    """(N,) type-``k`` logit of N images at one place: the maximum over the views
-    ``view_ids`` (quarter views, :func:`image_views`) of an image that has them, else the
-    whole image's logit (a small image is seen whole only)."""
-    out = np.zeros(len(views), dtype=np.float32)
-    for i, v in enumerate(views):
-        logits = model.type_logits(v)[:, k]  # (V,)
-        placed = [j for j in view_ids if j < len(v)]
-        out[i] = logits[placed].max() if len(v) > 1 and placed else logits[0]
+CORNER_FRACTION = 0.35
+"""A located claim's corner view covers this fraction of the image's shorter side (at least
+the model's input width), so a small mark in that corner is seen near its own size: on
+384-px photographs with a 10-px caption in every set A image's bottom-right corner, the
+located claim's AUROC was 0.96-1.0 at 0.35 and 0.82-0.93 at 0.5 (three development draws,
+``python benchmarks/typed_claims.py --seeds 0 1 2``)."""
+
+
+def corner_views(rgb: np.ndarray, size: int, corners: Sequence[int]) -> np.ndarray:
+    """(len(corners), size, size, 3) uint8 square crops of one image's corners (1 top-left,
+    2 top-right, 3 bottom-left, 4 bottom-right), each :data:`CORNER_FRACTION` of the shorter
+    side (at least ``size``) and squeezed to ``size``."""
+    arr = np.asarray(rgb)
+    h, w = arr.shape[:2]
+    side = min(min(h, w), max(size, int(round(CORNER_FRACTION * min(h, w)))))
+    out = []
+    for corner in corners:
+        top = 0 if corner in (1, 2) else h - side
+        left = 0 if corner in (1, 3) else w - side
+        out.append(to_model_input(arr[top:top + side, left:left + side], size))
+    return np.stack(out)
+
+
+def located_type_logits(model: Describer, ctx: DataContext, records: Sequence[ImageRecord],
+                        k: int, corners: Sequence[int]) -> np.ndarray:
+    """(N,) type-``k`` logit of N images at one place: the maximum over the image's crops of
+    the ``corners`` of that place (:func:`corner_views`) when the image is at least
+    :data:`TILE_FROM` input widths on its shorter side, else the whole image's logit."""
+    size = model.config.image_size
+    whole = embed_views_records(model, ctx, records)
+    out = np.zeros(len(records), dtype=np.float32)
+    for i, record in enumerate(records):
+        rgb = ctx.load(record).rgb
+        if min(rgb.shape[:2]) < TILE_FROM * size:
+            out[i] = model.type_logits(whole[i][:1])[0, k]
+            continue
+        views = corner_views(rgb, size, corners)
+        out[i] = model.type_logits(model.embed(views))[:, k].max()
     return out
 
 

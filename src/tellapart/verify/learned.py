@@ -95,11 +95,10 @@ class LearnedScorer(Scorer):
     @staticmethod
     def _score_located(model: Describer, ctx: DataContext, records: list[ImageRecord],
                        k: int, place: str) -> np.ndarray:
-        """A located claim's scores: type ``k``'s logit on the views of ``place``, floored."""
-        from ..models.runtime import embed_views_records, located_type_logits
+        """A located claim's scores: type ``k``'s logit on crops of ``place``'s corners, floored."""
+        from ..models.runtime import located_type_logits
 
-        views = embed_views_records(model, ctx, records)
-        logits = located_type_logits(model, views, k, LOCATIONS[place])
+        logits = located_type_logits(model, ctx, records, k, LOCATIONS[place])
         return np.maximum(logits.astype(np.float64), float(type_floor_logits(model)[k]))
 
     def floor_score(self, hypothesis: Hypothesis) -> float | None:
