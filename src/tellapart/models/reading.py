@@ -384,18 +384,22 @@ def read_located(model: Describer, phrase: str) -> TypeReading | None:
     return replace(reading, location=place)
 
 
-def concept_and_reading(model: Describer, sentence: str,
-                        more_in: str | None) -> tuple[str, TypeReading | None]:
+def concept_and_reading(model: Describer, sentence: str, more_in: str | None,
+                        located: bool = False) -> tuple[str, TypeReading | None]:
     """:func:`learned_concept` and the reading it used (None for trained or unread sentences).
 
-    A located reading (:func:`read_located`) has the concept "diff:<id>@<place>[:<set>]": it is
-    a different claim from the difference anywhere in the image.
+    With ``located`` (typed claims), a wording that places a mark may be read by
+    :func:`read_located`; its concept is "diff:<id>@<place>[:<set>]", a different claim from
+    the difference anywhere in the image. The learned proposer's sentences are not located:
+    it scores what it proposes on the whole image and its quarters.
     """
     known = model.concept_of(sentence)
     reading = None
     if known is None:
         phrase = parse_claim(sentence).phrase
-        reading = read_as_trained(model, phrase) or read_located(model, phrase)
+        reading = read_as_trained(model, phrase)
+        if reading is None and located:
+            reading = read_located(model, phrase)
         if reading is not None:
             known = f"diff:{reading.type_id}" + (f"@{reading.location}" if reading.location else "")
     if known is not None:

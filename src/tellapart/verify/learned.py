@@ -114,7 +114,8 @@ class LearnedScorer(Scorer):
         if not text or not self.available() or _NEGATION_RE.search(text):
             return None  # a similarity score cannot express "not X"
         claim = parse_claim(text)
-        concept, reading = concept_and_reading(self._get_model(), text, claim.subject)
+        concept, reading = concept_and_reading(self._get_model(), text, claim.subject,
+                                               located=True)
         if concept.startswith("text:") and self.refusal_reason(text) is not None:
             return None
         params: dict[str, object] = {"phrase": claim.phrase}
