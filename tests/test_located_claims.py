@@ -21,6 +21,7 @@ from tellapart.report.text import trained_difference_of
     ("show text along the bottom edge", "show text", "bottom"),
     ("have a caption on the right side", "have a caption", "right"),
     ("are darker", "are darker", None),
+    ("contain visible letters stamped on top", "contain visible letters stamped on top", None),
 ])
 def test_split_location(phrase: str, rest: str, place: str | None) -> None:
     assert split_location(phrase) == (rest, place)

@@ -339,8 +339,10 @@ _LOCATION_RES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(_PLACE + r"(top|upper|bottom|lower)[\s-]+(left|right)(?:[\s-]+(?:hand\s+)?corners?)?\b",
                 re.IGNORECASE), "corner2"),
     (re.compile(_PLACE + r"corners?\b", re.IGNORECASE), "corner"),
-    (re.compile(_PLACE + r"(top|upper|bottom|lower|left|right)(?:[\s-]+(?:hand\s+)?"
-                r"(?:half|edge|side|part|border|margin))?\b", re.IGNORECASE), "side"),
+    # a side needs "the": "letters stamped on top" is an overlay, not a place
+    (re.compile(r"(?:in|at|on|near|along|across)\s+the\s+(top|upper|bottom|lower|left|right)"
+                r"(?:[\s-]+(?:hand\s+)?(?:half|edge|side|part|border|margin))?\b", re.IGNORECASE),
+     "side"),
 )
 _VERTICAL = {"top": "top", "upper": "top", "bottom": "bottom", "lower": "bottom"}
 
