@@ -67,16 +67,20 @@ def run_seed(args: argparse.Namespace, seed: int) -> list[tuple[str, float, floa
     return rows
 
 
-def run_proposed(args: argparse.Namespace, seed: int) -> tuple[int, float, str]:
+def run_proposed(args: argparse.Namespace, seed: int) -> tuple[int, float, str, int]:
     """(rank, q, sentence) of the best finding of an ordinary ``compare`` (default proposers,
     nothing typed) that is about text in set A: the describer's ``text_watermark`` claim or
-    the ``text_strokes`` measurement; (0, 1.0, "") when none was tested."""
+    the ``text_strokes`` measurement, (0, 1.0, "") when none was tested; and the number of
+    significant findings of any kind."""
     root = Path(args.out) / f"seed{seed}"
     report = compare(root / "a", root / "b", cache="", progress=False, jobs=1)
     about_text = [f for f in report.findings if f.more_in == "A" and (
         f.concept.startswith("diff:text_watermark") or f.concept.startswith("text_strokes"))]
     best = min(about_text, key=lambda f: f.q_value, default=None)
-    return (0, 1.0, "") if best is None else (best.rank, float(best.q_value), best.description)
+    n_significant = len(report.significant)
+    if best is None:
+        return 0, 1.0, "", n_significant
+    return best.rank, float(best.q_value), best.description, n_significant
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind, auroc, q, holds in run_seed(args, seed):
             print(f"| {seed} | {kind} | {auroc:.3f} | {q:.3g} | {'yes' if holds else 'no'} |")
     if args.proposed:
-        print("\n| seed | rank of the best finding about text in set A | q | finding |")
-        print("|---|---|---|---|")
+        print("\n| seed | rank of the best finding about text in set A | q | finding | significant findings |")
+        print("|---|---|---|---|---|")
         for seed in args.seeds:
-            rank, q, sentence = run_proposed(args, seed)
-            print(f"| {seed} | {rank or '-'} | {q:.3g} | {sentence} |")
+            rank, q, sentence, n_significant = run_proposed(args, seed)
+            print(f"| {seed} | {rank or '-'} | {q:.3g} | {sentence} | {n_significant} |")
     return 0
 
 

@@ -209,7 +209,7 @@ def test_large_images_get_quarter_views_that_keep_small_marks() -> None:
     big = np.zeros((60, 70, 3), dtype=np.uint8)
     big[50:53, 62:65] = 255  # a 3-pixel mark near the bottom-right corner
     views = runtime.image_views(big, size)
-    assert views.shape == (5, size, size, 3) and views.dtype == np.uint8
+    assert views.shape == (9, size, size, 3) and views.dtype == np.uint8
     np.testing.assert_array_equal(views[0], runtime.to_model_input(big, size))
     th, tw = 36, 42  # 60 % of each side, from each corner
     np.testing.assert_array_equal(views[1], runtime.to_model_input(big[:th, :tw], size))
@@ -217,6 +217,9 @@ def test_large_images_get_quarter_views_that_keep_small_marks() -> None:
     # squeezed whole, the mark fades; the bottom-right quarter keeps it brighter
     assert views[4].max() > views[0].max() + 40
     assert views[1].max() == 0  # the top-left quarter does not reach it
+    # then the four corner crops: the bottom-right one holds the mark near its own size
+    np.testing.assert_array_equal(views[5:], runtime.corner_views(big, size, (1, 2, 3, 4)))
+    assert views[8].max() == 255 and views[5].max() == 0
 
 
 def test_marks_anywhere_take_the_strongest_view_and_the_rest_the_whole_image() -> None:
@@ -264,7 +267,7 @@ def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None
     runtime.clear_cache()
     rows = np.arange(12)
     views = runtime.embed_views_records(typed, big_ctx, records)
-    assert [len(v) for v in views] == [5] * 12
+    assert [len(v) for v in views] == [9] * 12
     whole = typed.embed(np.stack([runtime.to_model_input(pixels[r.content_hash], cfg.image_size)
                                   for r in records]))
     np.testing.assert_allclose(runtime.embed_records(typed, big_ctx, records), whole, rtol=1e-4, atol=1e-5)
@@ -286,4 +289,4 @@ def test_the_learned_scorer_and_proposer_see_the_views_of_large_images() -> None
     np.testing.assert_allclose(scorer.score(hyp, whole_ctx, rows),
                                np.maximum(typed.type_logits(whole)[:, 0], type_floor_logits(typed)[0]),
                                rtol=1e-4, atol=1e-5)
-    assert [len(v) for v in runtime.embed_views_records(typed, big_ctx, records)] == [5] * 12
+    assert [len(v) for v in runtime.embed_views_records(typed, big_ctx, records)] == [9] * 12

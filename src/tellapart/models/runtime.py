@@ -68,7 +68,9 @@ def image_views(rgb: np.ndarray, size: int, quarters: bool = True) -> np.ndarray
 
     With ``quarters``, images whose shorter side is at least :data:`TILE_FROM` x ``size`` add
     four quarter views (top-left, top-right, bottom-left, bottom-right), each
-    :data:`TILE_FRACTION` of the height and width, squeezed to ``size`` like the whole.
+    :data:`TILE_FRACTION` of the height and width, squeezed to ``size`` like the whole, then
+    four corner views (:func:`corner_views`, :data:`CORNER_FRACTION` of the shorter side), where
+    a caption or logo in a corner is seen near its own size.
     """
     arr = np.asarray(rgb)
     views = [to_model_input(arr, size)]
@@ -78,6 +80,7 @@ def image_views(rgb: np.ndarray, size: int, quarters: bool = True) -> np.ndarray
         for top in (0, h - th):
             for left in (0, w - tw):
                 views.append(to_model_input(arr[top:top + th, left:left + tw], size))
+        views.extend(corner_views(arr, size, (1, 2, 3, 4)))
     return np.stack(views)
 
 
@@ -94,8 +97,8 @@ def embed_views_records(
     todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
         by_key = dict(zip(keys, records, strict=True))
-        # a large image keeps five views: bound the rows, not the images (5 per image at most)
-        if sum(len(v) for v in cache.values()) + 5 * len(todo) > _MAX_PER_MODEL:
+        # a large image keeps nine views: bound the rows, not the images (9 per image at most)
+        if sum(len(v) for v in cache.values()) + 9 * len(todo) > _MAX_PER_MODEL:
             cache.clear()
         size = model.config.image_size
         for start in range(0, len(todo), batch_size):
