@@ -18,9 +18,8 @@ finding name the edit?
 model's input (384 and 512 px), set A carrying a mark of a fixed size in pixels (a 14-18 px
 white caption, a 9-12 px red square, 5-8 dots of radius 3, a 22-px circle logo in a
 corner), so that squeezing the whole image to 128 px shrinks it to a few pixels; with
-``--whole-only`` the quarter views of large images (``tellapart.models.runtime.image_views``)
-are switched off (``compare --whole-images-only``), which is how ``compare`` saw images
-before quarter views were added.
+``--whole-only`` the quarter and corner views of large images
+(``tellapart.models.runtime.image_views``) are switched off (``compare --whole-images-only``).
 """
 
 from __future__ import annotations
@@ -325,7 +324,7 @@ def add_independent_options(p: argparse.ArgumentParser) -> None:
                    help="the 8 original edits, the 12 of independent_edits_more.py, all 20 of "
                         "them, or the 16 of independent_edits_third.py, written blind (a test set)")
     p.add_argument("--whole-only", action="store_true",
-                   help="see every image whole only (no quarter views of large images)")
+                   help="see every image whole only (no quarter or corner views of large images)")
 
 
 def add_small_marks_options(p: argparse.ArgumentParser) -> None:
@@ -334,7 +333,7 @@ def add_small_marks_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-per-side", type=int, default=40)
     p.add_argument("--jobs", type=int, default=2, help="`compare` worker processes")
     p.add_argument("--whole-only", action="store_true",
-                   help="see every image whole only (no quarter views of large images)")
+                   help="see every image whole only (no quarter or corner views of large images)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

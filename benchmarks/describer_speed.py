@@ -268,7 +268,7 @@ def add_cold_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=2, help="`tellapart compare --jobs`")
     p.add_argument("--top", type=int, default=5, help="findings listed")
     p.add_argument("--whole-only", action="store_true",
-                   help="run `compare --whole-images-only` (no quarter views of large images)")
+                   help="run `compare --whole-images-only` (no quarter or corner views of large images)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

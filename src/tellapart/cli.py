@@ -49,8 +49,8 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     p.add_argument(
         "--whole-images-only", action="store_const", const=False, dest="quarter_views", default=None,
-        help="the learned describer sees each image whole only, not also as four quarters when it "
-             "is large (faster on large images; small marks on them may be missed)",
+        help="the learned describer sees each image whole only, not also as four quarters and "
+             "four corner crops when it is large (faster on large images; small marks may be missed)",
     )
     p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

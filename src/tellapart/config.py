@@ -24,7 +24,7 @@ class Settings:
     jobs: int = 0  # worker processes for decoding/measuring; 0 = all cores
     cache: str | None = None  # SQLite cache file; None = default location, "" = no cache
     max_pixels: int = 100_000_000  # larger images are refused as decompression bombs
-    quarter_views: bool = True  # the describer also sees large images as 4 quarters (small marks)
+    quarter_views: bool = True  # the describer also sees large images as 4 quarters + 4 corners (small marks)
     group_a: str | None = None  # manifest group for set A
     group_b: str | None = None
     progress: bool = True
