@@ -21,6 +21,8 @@ class Settings:
     hypotheses: list[str] = field(default_factory=list)  # user-typed claims to test
     group_threshold: float = 0.8  # |Spearman r| between per-image scores that groups findings
     n_examples: int = 4  # example images per set and finding
+    min_effect: float | None = None  # significant findings with held-out AUROC below it are negligible
+    overall: bool = True  # the global two-sample test, explained shares and counterfactual checks
     jobs: int = 0  # worker processes for decoding/measuring; 0 = all cores
     cache: str | None = None  # SQLite cache file; None = default location, "" = no cache
     max_pixels: int = 100_000_000  # larger images are refused as decompression bombs

@@ -169,6 +169,8 @@ class Comparer:
         with loading_progress(settings.progress):  # --quiet: no weight-loading bar either
             result = self._verifier().run(ctx, proposers, scorers)
         timing["propose_verify"] = time.perf_counter() - t
+        if "overall_s" in result.info:  # part of propose_verify, shown on its own
+            timing["overall"] = float(result.info["overall_s"])
         warnings += [not_tested_warning(text, reason)
                      for text, reason in result.info.get("untestable_reasons", {}).items()]
         timing["total"] = time.perf_counter() - t_start
@@ -185,6 +187,8 @@ class Comparer:
             warnings=warnings,
             timing_s=timing,
             untestable_hypotheses=result.untestable,
+            overall=result.overall,
+            image_scores=result.image_scores,
         )
 
     def _proposers(self) -> list[Proposer]:

@@ -576,3 +576,202 @@ def _rank_z_complete(vals: np.ndarray, is_x: np.ndarray) -> np.ndarray:
     result[2] = _standardised(down[~is_x].sum(axis=0), down, n - n_x)
     result[~np.isfinite(result)] = 0.0
     return result
+
+
+# -- the global two-sample test ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossFitTest:
+    """A cross-fitted classifier two-sample test (:func:`cross_fit_classifier_test`).
+
+    Attributes
+    ----------
+    auroc : float
+        Held-out AUROC: every row scored by the classifier fitted on the other folds, each
+        fold's scores standardised (mean 0, SD 1 over the fold, labels not used), pooled.
+    auroc_ci : tuple of float
+        95 % interval of ``auroc`` (:func:`auroc_ci` of the pooled held-out scores).
+    p_value : float
+        Permutation p-value (labels permuted within each fold, classifiers refitted);
+        1.0 when ``n_permutations`` was 0.
+    critical_auroc : float
+        The smallest held-out AUROC the test calls significant at ``alpha`` (from the
+        permutation null); NaN without permutations.
+    detectable_auroc : float
+        The held-out AUROC detected with probability ``power`` (:func:`detectable_auroc`).
+    scores : np.ndarray
+        (N,) held-out scores, fold-standardised, higher = more like the x set.
+    """
+
+    auroc: float
+    auroc_ci: tuple[float, float]
+    p_value: float
+    critical_auroc: float
+    detectable_auroc: float
+    scores: np.ndarray
+
+
+def ridge_hat(train: np.ndarray, test: np.ndarray, ridge: float) -> np.ndarray:
+    """(m, n) matrix ``H`` with ``H @ y`` = ridge regression predictions for ``test`` rows
+    fitted on ``train`` rows with targets ``y`` (intercept included, not penalised).
+
+    The penalty is ``ridge`` times the mean squared norm of the centred training rows, so
+    one ``ridge`` suits any number and scale of features. Predictions are linear in ``y``:
+    refitting under permuted labels is one product with ``H``, which makes a permutation
+    test of the whole fit-and-predict procedure cheap.
+    """
+    n = train.shape[0]
+    mean = train.mean(axis=0)
+    xc = train - mean
+    tc = test - mean
+    centring = np.eye(n) - 1.0 / n
+    penalty = ridge * float((xc * xc).sum()) / max(n, 1) + 1e-12
+    if xc.shape[1] < n:  # primal: (F, F) system
+        gram = xc.T @ xc + penalty * np.eye(xc.shape[1])
+        weights = np.linalg.solve(gram, xc.T)  # (F, n)
+        return np.asarray((tc @ weights) @ centring)
+    kernel = xc @ xc.T + penalty * np.eye(n)  # dual: (n, n) system
+    return np.asarray((tc @ xc.T) @ np.linalg.solve(kernel, centring))
+
+
+def _fold_standardised(predictions: np.ndarray) -> np.ndarray:
+    """Columns of one fold's predictions scaled to mean 0, SD 1 (constant columns to 0)."""
+    centred = predictions - predictions.mean(axis=0)
+    sd = centred.std(axis=0)
+    return centred / np.where(sd > 0, sd, 1.0)
+
+
+def _auroc_columns(scores: np.ndarray, is_x: np.ndarray) -> np.ndarray:
+    """AUROC of every column of ``scores`` (n, B) with its own labels ``is_x`` (n, B)."""
+    ranks = sps.rankdata(scores, axis=0)
+    n_x = is_x.sum(axis=0)
+    n_y = is_x.shape[0] - n_x
+    u = (ranks * is_x).sum(axis=0) - n_x * (n_x + 1) / 2.0
+    return np.asarray(u / np.maximum(n_x * n_y, 1))
+
+
+def _within_fold_permutations(
+    is_x: np.ndarray, folds: np.ndarray, n_permutations: int, seed: int
+) -> np.ndarray:
+    """(N, B) bool: ``is_x`` permuted within each fold, one permutation per column."""
+    rng = np.random.default_rng([seed, 0x610BA1])
+    out = np.empty((is_x.size, n_permutations), dtype=bool)
+    for fold in np.unique(folds):
+        rows = np.flatnonzero(folds == fold)
+        order = np.argsort(rng.random((rows.size, n_permutations)), axis=0)
+        out[rows] = is_x[rows][order]
+    return out
+
+
+def cross_fit_classifier_test(
+    features: np.ndarray,
+    is_x: np.ndarray,
+    folds: np.ndarray,
+    *,
+    ridge: float = 1.0,
+    n_permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> CrossFitTest:
+    """Does a classifier tell the two sets apart on rows it was not fitted on?
+
+    For each fold, a ridge classifier (targets +1 for x rows, -1 for the others) is fitted
+    on the other folds and scores this fold; the held-out scores, standardised per fold,
+    are pooled into one AUROC. Its p-value comes from the same procedure under labels
+    permuted within each fold: with no difference between the sets every such labelling is
+    equally likely, so the test is exact up to Monte Carlo error, whatever the features.
+
+    Parameters
+    ----------
+    features : np.ndarray
+        (N, F) finite per-row features (already scaled as wanted).
+    is_x : np.ndarray
+        (N,) bool, True for the rows of the x set.
+    folds : np.ndarray
+        (N,) fold id of each row (at least two folds, each with both sets).
+    ridge : float
+        Penalty relative to the features' mean squared norm (:func:`ridge_hat`).
+    n_permutations : int
+        0 skips the test (p-value 1).
+    seed : int
+    alpha, power : float
+        Level and power of :func:`detectable_auroc`.
+
+    Returns
+    -------
+    CrossFitTest
+    """
+    x = np.asarray(features, dtype=np.float64)
+    is_x = np.asarray(is_x, dtype=bool)
+    folds = np.asarray(folds)
+    if x.ndim != 2 or x.shape[0] != is_x.size or folds.shape != is_x.shape:
+        raise ValueError("features must be (N, F) with N labels and N fold ids")
+    labels = np.column_stack([is_x, _within_fold_permutations(is_x, folds, n_permutations, seed)])
+    targets = np.where(labels, 1.0, -1.0)  # (N, 1 + B): the observed labels first
+    scores = np.zeros(labels.shape)
+    for fold in np.unique(folds):
+        test, train = folds == fold, folds != fold
+        hat = ridge_hat(x[train], x[test], ridge)
+        scores[test] = _fold_standardised(hat @ targets[train])
+    areas = _auroc_columns(scores, labels)
+    observed = scores[:, 0]
+    area = float(areas[0])
+    ci = auroc_ci(observed[is_x], observed[~is_x])
+    if n_permutations > 0:
+        null = areas[1:]
+        p_value = float((1 + np.sum(null >= area - 1e-12)) / (n_permutations + 1))
+        critical = float(np.quantile(null, 1.0 - alpha, method="higher"))
+        detectable = detectable_auroc(critical, int(is_x.sum()), int((~is_x).sum()), power)
+    else:
+        p_value, critical, detectable = 1.0, float("nan"), float("nan")
+    return CrossFitTest(area, ci, p_value, critical, detectable, observed)
+
+
+def detectable_auroc(critical: float, n_x: int, n_y: int, power: float = 0.8) -> float:
+    """The true held-out AUROC at which an AUROC test with this ``critical`` value (the null
+    distribution's 1 - alpha quantile) rejects with probability ``power``.
+
+    The estimated AUROC is taken as normal around its true value with Hanley & McNeil's
+    variance for ``n_x`` and ``n_y`` scores; the answer solves
+    ``theta - z_power * sd(theta) = critical`` by bisection (1.0 when even a perfect
+    separation would not reach ``power``).
+    """
+    z = NormalDist().inv_cdf(power)
+
+    def reached(theta: float) -> float:
+        return theta - z * np.sqrt(max(hanley_mcneil_variance(theta, n_x, n_y), 0.0)) - critical
+
+    lo, hi = max(0.5, min(critical, 1.0)), 1.0 - 1e-9
+    if reached(hi) < 0:
+        return 1.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if reached(mid) < 0 else (lo, mid)
+    return float(hi)
+
+
+def mmd_permutation_test(
+    features: np.ndarray, is_x: np.ndarray, *, n_permutations: int = 999, seed: int = 0
+) -> float:
+    """p-value of the kernel MMD two-sample test (Gaussian kernel, median-distance bandwidth,
+    biased MMD² statistic, labels permuted); the reference the global test is compared with.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    is_x = np.asarray(is_x, dtype=bool)
+    sq = (x * x).sum(axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * x @ x.T, 0.0)
+    off_diagonal = dist2[np.triu_indices_from(dist2, k=1)]
+    bandwidth2 = float(np.median(off_diagonal)) or 1.0
+    kernel = np.exp(-dist2 / bandwidth2)
+    rng = np.random.default_rng([seed, 0x33D])
+    labels = np.column_stack([is_x] + [rng.permutation(is_x) for _ in range(n_permutations)])
+    weights = np.where(labels, 1.0 / is_x.sum(), -1.0 / (~is_x).sum())  # (N, 1 + B)
+    mmd2 = np.einsum("ib,ij,jb->b", weights, kernel, weights)
+    return float((1 + np.sum(mmd2[1:] >= mmd2[0] - 1e-12)) / (n_permutations + 1))
+
+
+def normal_quantiles(probabilities: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles of ``probabilities`` in (0, 1)."""
+    return np.asarray(sps.norm.ppf(np.asarray(probabilities, dtype=np.float64)))

@@ -178,6 +178,33 @@ class Hypothesis:
     user: bool = False
 
 
+CounterfactualStatus = Literal["confirmed", "refuted", "not_checked"]
+
+
+@dataclass
+class Counterfactual:
+    """Whether making the named difference moves the other set toward the named one.
+
+    Attributes
+    ----------
+    status : {"confirmed", "refuted", "not_checked"}
+        "confirmed": the other set's held-out images, edited with the claimed difference,
+        move toward the named set; "refuted": they do not (the words are withdrawn);
+        "not_checked": the claim names no difference tellapart can make, or it was not
+        significant.
+    shift_toward : float or None
+        How far the edited images moved toward the named set, as a share of the distance
+        between the sets (1 = as far as the named set; 0 = not at all; negative = away);
+        None when not checked.
+    detail : str
+        One sentence saying what was done or why not.
+    """
+
+    status: CounterfactualStatus = "not_checked"
+    shift_toward: float | None = None
+    detail: str = ""
+
+
 @dataclass
 class Finding:
     """A hypothesis after held-out verification. Field names follow the JSON contract."""
@@ -207,6 +234,12 @@ class Finding:
     # Why the verifier ranked this significant finding after others it separates the sets
     # better than (its detector is off its floor on the other set); empty when it did not.
     caveat: str = ""
+    # Share of the sets' overall separability this finding's score accounts for on its own
+    # (see tellapart.verify.overall); None when not computed (not significant, or no overall test).
+    explained_share: float | None = None
+    counterfactual: Counterfactual = field(default_factory=Counterfactual)
+    # Significant, but its held-out AUROC is below the user's --min-effect: real and small.
+    negligible: bool = False
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -215,6 +248,78 @@ class Finding:
         if not self.caveat:
             del d["caveat"]  # optional key: present only when there is one
         return d
+
+
+@dataclass
+class Overall:
+    """The global answer: do the sets differ at all, and how much of it the findings describe.
+
+    A cross-fitted classifier on every per-image feature tellapart computed (measurements,
+    and the describer's embeddings and type detectors when the describer ran) is trained on
+    one fold and scores the other (and the reverse); its held-out AUROC is tested against
+    the permutation null of the same procedure. See :mod:`tellapart.verify.overall`.
+
+    Attributes
+    ----------
+    auroc : float
+        Held-out AUROC of the classifier (set A scored higher), both folds pooled.
+    auroc_ci : tuple of float
+        95 % confidence interval of ``auroc``.
+    p_value : float
+        Permutation p-value of ``auroc`` (labels permuted within folds, classifiers refitted).
+    differ : bool
+        ``p_value <= alpha``.
+    detectable_auroc_at_80_power : float
+        The held-out AUROC this test detects 80 % of the time at these set sizes.
+    explained_share : float or None
+        Share of the separability (AUROC - 0.5) that the significant findings' scores
+        together reach with the same classifier; None without significant findings.
+    features : list of str
+        The feature blocks used ("measurements", "describer embedding", ...).
+    n_features : int
+    look_here : dict
+        "A"/"B" -> paths of the held-out images most confidently placed in their own set
+        that the findings do not account for.
+    """
+
+    auroc: float
+    auroc_ci: tuple[float, float]
+    p_value: float
+    differ: bool
+    detectable_auroc_at_80_power: float
+    explained_share: float | None
+    features: list[str] = field(default_factory=list)
+    n_features: int = 0
+    look_here: dict[str, list[str]] = field(default_factory=lambda: {"A": [], "B": []})
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["auroc_ci"] = list(self.auroc_ci)
+        return d
+
+
+@dataclass
+class ImageScores:
+    """Per-image scores of a comparison, one row per usable image (for ``--export-scores``).
+
+    Attributes
+    ----------
+    paths : list of str
+    sets : list of str
+        "A" or "B", row by row.
+    folds : list of int
+        The verification fold of each row.
+    columns : dict
+        Column name -> (N,) float64 scores, NaN where missing. "overall" is the global
+        classifier's held-out score (higher = more like set A); each top-level finding adds
+        a column named by its rank and concept ("finding_1:diff:noise:A"), oriented so that
+        higher means more like the set the finding names.
+    """
+
+    paths: list[str]
+    sets: list[str]
+    folds: list[int]
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,6 +342,9 @@ class Report:
     warnings: list[str]
     timing_s: dict[str, float]
     untestable_hypotheses: list[str] = field(default_factory=list)
+    overall: Overall | None = None
+    # Not in the JSON: the per-image table behind --export-scores.
+    image_scores: ImageScores | None = None
 
     @property
     def significant(self) -> list[Finding]:
@@ -248,6 +356,8 @@ class Report:
             "set_a": asdict(self.set_a),
             "set_b": asdict(self.set_b),
             "settings": self.settings,
+            # the global answer comes first; None when no overall test ran (typed claims only)
+            "overall": None if self.overall is None else self.overall.to_json(),
             "findings": [f.to_json() for f in self.findings],
             "skipped": [{"path": s.path, "set": s.set_name, "reason": s.reason} for s in self.skipped],
             "warnings": list(self.warnings),

@@ -54,6 +54,15 @@ class Scorer(ABC):
         """
         return None
 
+    def image_features(self, ctx: DataContext, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-image features this scorer computes anyway, for the overall test
+        (:mod:`tellapart.verify.overall`): block name -> (len(rows), d) float array.
+
+        Default: none. A scorer that embeds images (the describer) offers its embeddings, so
+        the overall test sees everything tellapart computes per image.
+        """
+        return {}
+
     def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:
         """Whether ``hypothesis`` can be scored on the data of ``ctx`` (default: :meth:`can_score`).
 

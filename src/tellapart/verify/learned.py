@@ -92,6 +92,21 @@ class LearnedScorer(Scorer):
         emb, logits = embed_for_claims(model, ctx, records, type_logits=by_type_head is not None)
         return claim_scores(model, emb, [hypothesis], logits)[:, 0]
 
+    def image_features(self, ctx: DataContext, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The describer's whole-image embeddings and its per-image type detectors (pooled
+        over views), when the describer runs in this comparison (the learned proposer is on)."""
+        if "learned" not in ctx.settings.proposers or not self.available():
+            return {}
+        from ..models.runtime import embed_for_claims
+
+        model = self._get_model()
+        records = [ctx.table.records[i] for i in np.asarray(rows, dtype=int)]
+        emb, logits = embed_for_claims(model, ctx, records)
+        blocks = {"describer embedding": np.asarray(emb, dtype=np.float64)}
+        if logits is not None:
+            blocks["describer detectors"] = np.asarray(logits, dtype=np.float64)
+        return blocks
+
     @staticmethod
     def _score_located(model: Describer, ctx: DataContext, records: list[ImageRecord],
                        k: int, place: str) -> np.ndarray:

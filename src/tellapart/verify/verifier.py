@@ -33,6 +33,7 @@ Procedure (:class:`Verifier`)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -42,8 +43,9 @@ from .. import stats
 from ..config import Settings
 from ..context import DataContext
 from ..propose.base import Proposer
-from ..types import Finding, Hypothesis, other_set, trained_difference_id
+from ..types import Finding, Hypothesis, ImageScores, Overall, other_set, trained_difference_id
 from .base import Scorer
+from .overall import analyse_overall
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
 N_FOLDS = 2
@@ -76,6 +78,8 @@ class VerificationResult:
     untestable: list[str]
     n_tested: int
     info: dict[str, Any]
+    overall: Overall | None = None
+    image_scores: ImageScores | None = None
 
 
 @dataclass
@@ -258,11 +262,33 @@ class Verifier:
         n_families = N_FOLDS if proposers else 1
         self._correct(ctx, candidates, n_families)
         findings = [self._describe(ctx, cand) for cand in candidates.values()]
+        scores_of = {id(f): c.all_scores for f, c in zip(findings, candidates.values(), strict=True)}
         findings = self._group_and_rank(findings, candidates, is_a)
         info["n_families"] = n_families
-        return VerificationResult(
+        result = VerificationResult(
             findings=findings, untestable=untestable, n_tested=len(candidates), info=info
         )
+        if self.settings.overall:
+            started = time.perf_counter()
+            self.explain(ctx, scorers, folds, result, [scores_of[id(f)] for f in findings])
+            info["overall_s"] = time.perf_counter() - started
+        return result
+
+    def explain(
+        self,
+        ctx: DataContext,
+        scorers: list[Scorer],
+        folds: np.ndarray,
+        result: VerificationResult,
+        finding_scores: list[np.ndarray],
+    ) -> None:
+        """Add the overall test and each significant finding's explained share to ``result``
+        (:func:`tellapart.verify.overall.analyse_overall`). A subclass may extend it."""
+        analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores)
+        for finding, share in zip(result.findings, analysis.shares, strict=True):
+            finding.explained_share = share
+        result.overall = analysis.overall
+        result.image_scores = analysis.image_scores
 
     # -- steps ------------------------------------------------------------------------
 
@@ -531,6 +557,8 @@ class Verifier:
         }
         a_scores = scores[is_a[rows]]
         b_scores = scores[~is_a[rows]]
+        significant = bool(cand.q_value <= self.settings.alpha) and not contradicted
+        min_effect = self.settings.min_effect
         return Finding(
             rank=0,
             description=hyp.description,
@@ -540,7 +568,7 @@ class Verifier:
             auroc_ci=(float(ci[0]), float(ci[1])),
             p_value=float(cand.p_value),
             q_value=float(cand.q_value),
-            significant=bool(cand.q_value <= self.settings.alpha) and not contradicted,
+            significant=significant,
             effect_size=float(2.0 * area - 1.0),
             proposer=hyp.proposer,
             scorer=cand.scorer.name,
@@ -550,6 +578,8 @@ class Verifier:
             counter_examples={"A": counter["A"], "B": counter["B"]},
             user=cand.user,
             contradicted=contradicted,
+            # real but smaller than the user cares about (large sets make tiny shifts significant)
+            negligible=significant and min_effect is not None and area < min_effect,
         )
 
     def _group_and_rank(

@@ -1,0 +1,270 @@
+"""The global answer: do the sets differ at all, and how much of it do the findings describe?
+
+Procedure (:func:`analyse_overall`)
+-----------------------------------
+1. Features: every per-image value tellapart computed, in blocks: the measurement table,
+   and each scorer's :meth:`~tellapart.verify.Scorer.image_features` (the describer's
+   embedding and type detectors when it runs). Each column is centred on its median and
+   scaled by its robust spread (missing values at the median, extremes clipped), and each
+   block is weighted so that it counts as much as any other, whatever its width.
+2. The overall test (:func:`tellapart.stats.cross_fit_classifier_test`): on the verifier's
+   folds, a ridge classifier fitted on one fold scores the other (and the reverse); the
+   held-out AUROC is tested against the same procedure under labels permuted within folds.
+   The permutation null also gives the AUROC this test finds 80 % of the time at these sizes.
+3. Explained share: the significant findings' per-image scores go through the same
+   cross-fitted classifier. The share of the overall separability (AUROC - 0.5) that they
+   reach is the share they explain; each finding's own share is computed the same way.
+4. "Look here": the findings' scores are regressed out of the features and the classifier
+   is fitted again; the held-out images it still places most confidently in their own set
+   are what the findings do not account for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import stats
+from ..context import DataContext
+from ..types import Finding, ImageScores, Overall
+from .base import Scorer
+
+RIDGE = 1.0
+"""Ridge penalty of the overall classifier, relative to the features' mean squared norm
+(:func:`tellapart.stats.ridge_hat`)."""
+
+N_PERMUTATIONS = 999
+"""Label permutations of the overall test: p-values go down to 0.001."""
+
+CLIP_Z = 6.0
+"""Scaled feature values are clipped to +-this many robust SDs, so one extreme image does
+not steer the classifier."""
+
+MEASUREMENTS_BLOCK = "measurements"
+
+
+@dataclass
+class BlockScaling:
+    """How one block's raw columns become overall-test features (fitted on the table rows).
+
+    ``(raw - centre) / spread`` (missing values at 0), clipped to +-:data:`CLIP_Z`, for the
+    ``kept`` columns (those with spread), times ``weight`` (1 / sqrt(number kept)).
+    """
+
+    centre: np.ndarray
+    spread: np.ndarray
+    kept: np.ndarray
+    weight: float
+
+    @classmethod
+    def fit(cls, raw: np.ndarray) -> BlockScaling:
+        """Median and robust SD (IQR / 1.349, else the SD) of each column of (N, d) ``raw``."""
+        x = np.asarray(raw, dtype=np.float64)
+        centre, spread = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        for j in range(x.shape[1]):
+            finite = x[np.isfinite(x[:, j]), j]
+            if finite.size < 2:
+                continue
+            q25, centre[j], q75 = np.percentile(finite, [25, 50, 75])
+            spread[j] = (q75 - q25) / 1.349
+            if not spread[j] > 0:
+                spread[j] = float(finite.std())
+        kept = spread > 0
+        return cls(centre, spread, kept, 1.0 / np.sqrt(max(int(kept.sum()), 1)))
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        """(n, number kept) scaled features of (n, d) raw values of this block."""
+        x = np.asarray(raw, dtype=np.float64)[:, self.kept]
+        z = (x - self.centre[self.kept]) / self.spread[self.kept]
+        z = np.where(np.isfinite(z), z, 0.0)
+        return np.asarray(np.clip(z, -CLIP_Z, CLIP_Z) * self.weight)
+
+
+@dataclass
+class OverallFeatures:
+    """The scaled per-image features of the overall test, and how they were scaled.
+
+    Attributes
+    ----------
+    values : np.ndarray
+        (N, F) scaled, finite, for the table's rows.
+    scalings : dict
+        Block name -> :class:`BlockScaling`, in column order; :meth:`transform` applies them
+        to new images' raw blocks (e.g. counterfactually edited images).
+    """
+
+    values: np.ndarray
+    scalings: dict[str, BlockScaling]
+
+    @property
+    def blocks(self) -> list[str]:
+        return list(self.scalings)
+
+    def transform(self, raw: dict[str, np.ndarray]) -> np.ndarray:
+        """(n, F) features of new rows from their raw blocks (every block of ``scalings``)."""
+        missing = [name for name in self.scalings if name not in raw]
+        if missing:
+            raise ValueError(f"feature block(s) missing: {', '.join(missing)}")
+        parts = [scaling.apply(raw[name]) for name, scaling in self.scalings.items()]
+        n = len(next(iter(raw.values()))) if raw else 0
+        return np.hstack(parts) if parts else np.zeros((n, 0))
+
+
+def raw_blocks(ctx: DataContext, scorers: list[Scorer]) -> dict[str, np.ndarray]:
+    """Block name -> (N, d) raw per-image values: the measurement table, then each scorer's
+    :meth:`~tellapart.verify.Scorer.image_features` (the first scorer to name a block wins)."""
+    rows = np.arange(len(ctx.table.records))
+    raw: dict[str, np.ndarray] = {MEASUREMENTS_BLOCK: np.asarray(ctx.table.values, dtype=np.float64)}
+    for scorer in scorers:
+        for name, block in scorer.image_features(ctx, rows).items():
+            if block.shape[0] != rows.size:
+                raise ValueError(f"scorer {scorer.name!r} gave {block.shape[0]} rows of "
+                                 f"{name!r} for {rows.size} images")
+            raw.setdefault(name, np.asarray(block, dtype=np.float64))
+    return raw
+
+
+def collect_features(ctx: DataContext, scorers: list[Scorer]) -> OverallFeatures:
+    """The overall test's features (:func:`raw_blocks`, each scaled by a :class:`BlockScaling`
+    fitted on all rows, labels unused), so every block has about the same total variance."""
+    raw = raw_blocks(ctx, scorers)
+    scalings = {name: BlockScaling.fit(block) for name, block in raw.items()}
+    scalings = {name: sc for name, sc in scalings.items() if sc.kept.any()}
+    features = OverallFeatures(np.zeros((len(ctx.table.records), 0)), scalings)
+    features.values = features.transform(raw) if scalings else features.values
+    return features
+
+
+def rank_normal(values: np.ndarray) -> np.ndarray:
+    """(N, k) columns replaced by normal scores of their ranks (missing values at 0), so a
+    score's scale and outliers do not matter to the classifier."""
+    x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    out = np.zeros_like(x)
+    for j in range(x.shape[1]):
+        finite = np.isfinite(x[:, j])
+        if finite.sum() < 2:
+            continue
+        ranks = stats.midranks(x[finite, j])
+        out[finite, j] = stats.normal_quantiles((ranks - 0.5) / finite.sum())
+    return out
+
+
+def residualise(features: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``features`` with their linear dependence on ``scores`` (N, k) removed (least squares,
+    on all rows: labels are not used)."""
+    if scores.shape[1] == 0:
+        return features
+    s = scores - scores.mean(axis=0)
+    f = features - features.mean(axis=0)
+    coef, *_ = np.linalg.lstsq(s, f, rcond=None)
+    return np.asarray(f - s @ coef)
+
+
+def explained_share(findings_auroc: float, overall_auroc: float) -> float | None:
+    """(findings' AUROC - 0.5) / (overall AUROC - 0.5), within [0, 1]; None when the overall
+    classifier does not separate the sets at all and the findings do not either."""
+    best = max(overall_auroc, findings_auroc)
+    if best <= 0.5:
+        return None
+    return float(np.clip((findings_auroc - 0.5) / (best - 0.5), 0.0, 1.0))
+
+
+@dataclass
+class OverallResult:
+    """What :func:`analyse_overall` hands back: the report's :class:`Overall`, each given
+    finding's own explained share (aligned with ``findings``; None when not significant) and
+    the per-image table."""
+
+    overall: Overall
+    shares: list[float | None]
+    image_scores: ImageScores
+
+
+def analyse_overall(
+    ctx: DataContext,
+    scorers: list[Scorer],
+    folds: np.ndarray,
+    findings: list[Finding],
+    finding_scores: list[np.ndarray],
+) -> OverallResult:
+    """The overall test, the findings' explained shares and the "look here" images.
+
+    Parameters
+    ----------
+    ctx : DataContext
+    scorers : list of Scorer
+        Asked for their per-image feature blocks.
+    folds : np.ndarray
+        (N,) the verifier's fold of each row.
+    findings : list of Finding
+        Top-level findings; the significant ones are explained.
+    finding_scores : list of np.ndarray
+        (N,) per-image scores of each finding (NaN = missing), aligned with ``findings``.
+
+    Returns
+    -------
+    OverallResult
+    """
+    settings = ctx.settings
+    is_a = ctx.table.is_a
+    features = collect_features(ctx, scorers)
+    test = stats.cross_fit_classifier_test(
+        features.values, is_a, folds, ridge=RIDGE, n_permutations=N_PERMUTATIONS,
+        seed=settings.seed, alpha=settings.alpha,
+    )
+    significant = [i for i, f in enumerate(findings) if f.significant]
+    explained = rank_normal(np.column_stack([finding_scores[i] for i in significant])
+                            if significant else np.zeros((is_a.size, 0)))
+    shares: list[float | None] = [None] * len(findings)
+    for column, i in enumerate(significant):
+        alone = _held_out_auroc(explained[:, [column]], is_a, folds, settings.seed)
+        shares[i] = explained_share(alone, test.auroc)
+    together = (explained_share(_held_out_auroc(explained, is_a, folds, settings.seed), test.auroc)
+                if significant else None)
+    residual = stats.cross_fit_classifier_test(
+        residualise(features.values, explained), is_a, folds, ridge=RIDGE, n_permutations=0,
+    ).scores if features.values.shape[1] else np.zeros(is_a.size)
+    overall = Overall(
+        auroc=test.auroc,
+        auroc_ci=test.auroc_ci,
+        p_value=test.p_value,
+        differ=bool(test.p_value <= settings.alpha),
+        detectable_auroc_at_80_power=test.detectable_auroc,
+        explained_share=together,
+        features=list(features.blocks),
+        n_features=int(features.values.shape[1]),
+        look_here=_look_here(ctx, residual, 2 * settings.n_examples),
+    )
+    columns = {"overall": test.scores, "unexplained": residual}
+    for finding, scores in zip(findings, finding_scores, strict=True):
+        columns[f"finding_{finding.rank}:{finding.concept}"] = np.asarray(scores, dtype=np.float64)
+    image_scores = ImageScores(
+        paths=[r.path for r in ctx.table.records],
+        sets=[r.set_name for r in ctx.table.records],
+        folds=[int(f) for f in folds],
+        columns=columns,
+    )
+    return OverallResult(overall, shares, image_scores)
+
+
+def _held_out_auroc(scores: np.ndarray, is_a: np.ndarray, folds: np.ndarray, seed: int) -> float:
+    """Held-out AUROC of the cross-fitted classifier on ``scores`` (N, k); 0.5 with none."""
+    if scores.shape[1] == 0:
+        return 0.5
+    return stats.cross_fit_classifier_test(scores, is_a, folds, ridge=RIDGE, n_permutations=0,
+                                           seed=seed).auroc
+
+
+def _look_here(ctx: DataContext, residual: np.ndarray, n: int) -> dict[str, list[str]]:
+    """Paths of the ``n`` images placed most confidently in their own set by the classifier
+    on what the findings do not explain (``residual``: higher = more like set A), by set."""
+    is_a = ctx.table.is_a
+    confidence = np.where(is_a, residual, -residual)
+    order = np.argsort(-confidence, kind="stable")[:n]
+    out: dict[str, list[str]] = {"A": [], "B": []}
+    for i in order:
+        if confidence[i] > 0:
+            record = ctx.table.records[i]
+            out[record.set_name].append(record.path)
+    return out
