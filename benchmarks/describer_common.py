@@ -518,8 +518,8 @@ def training_texts(model: Describer | None = None) -> set[str]:
     phrases, and the scorer's training and held-out phrase lists), each type id in words,
     and, with ``model``, the sentences it records as known and their per-image phrases.
     """
+    from tellapart.edits.differences import DIFFERENCES, swap_sets
     from tellapart.models.text import parse_claim
-    from tellapart.synth.differences import DIFFERENCES, swap_sets
     from tellapart.train.text_cache import training_texts as synth_texts
 
     texts = {norm(t) for t in synth_texts()}
@@ -535,8 +535,8 @@ def training_texts(model: Describer | None = None) -> set[str]:
 
 def check_fresh(fresh: dict[str, tuple[str, str, str]], model: Describer | None = None) -> None:
     """Assert every fresh paraphrase is new, distinct, and a per-image phrase."""
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models.text import parse_claim
-    from tellapart.synth.differences import DIFFERENCES
 
     known = training_texts(model)
     # the wordings the scorer reads free text with are not training text, but a test wording

@@ -146,7 +146,7 @@ def edit_sets(name: str) -> list[EditSpec]:
 def accepted_truths(accepted: tuple[str, ...]) -> list[Truth]:
     """The judge's truths for the difference types that count as naming an edit (set A)."""
     from tellapart.bench.judge import Truth
-    from tellapart.synth.differences import create_difference
+    from tellapart.edits.differences import create_difference
 
     truths = []
     for tid in accepted:

@@ -84,9 +84,9 @@ def read_labels(scorer: LearnedScorer, typed: list[str], hyps: list) -> list[str
 def measure_type(model: Describer, scorer: LearnedScorer, phrases: tuple[str, str, str],
                  tid: str, k: int, args: argparse.Namespace) -> dict[str, Any]:
     """One row of the table: the canonical sentence and the fresh wordings of ``tid``."""
+    from tellapart.edits.differences import create_difference
     from tellapart.models.text import parse_claim
     from tellapart.synth import DiffSpec, make_task
-    from tellapart.synth.differences import create_difference
 
     diff = create_difference(tid)
     canonical = parse_claim(diff.sentence).phrase

@@ -74,7 +74,7 @@ def check_development_set(model: Describer) -> None:
 
 def phrase_bank(model: Describer, holdout: bool) -> Bank:
     """As ``reading_phrases`` builds it: trained phrases, then the written wordings."""
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.train.data import type_info
 
     owners: list[str] = []
@@ -88,7 +88,7 @@ def phrase_bank(model: Describer, holdout: bool) -> Bank:
 
 def heldout_phrases(model: Describer, tid: str) -> list[str]:
     """The type's held-out scorer phrases (kept out of scorer training)."""
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.train.data import type_info
 
     return list(type_info(DIFFERENCES.create(tid), holdout_paraphrase=True).heldout_phrases)
@@ -148,8 +148,8 @@ def print_full_rule_row(model: Describer, positives: list[tuple[str, str, Neares
 def print_readings(model: Describer, positives: list[tuple[str, str, Nearest]]) -> None:
     """Each development wording at the thresholds in use, then the written wordings and the
     shipped rule whole (similarity, then direction)."""
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models import reading as rd
-    from tellapart.synth.differences import DIFFERENCES
 
     print("Wordings at the thresholds in use:")
     for tid, phrase, (got, sim, margin) in positives:
@@ -229,8 +229,8 @@ def cmd_opposites(args: argparse.Namespace) -> None:
     On the opposite a claim should score AUROC below 0.5 (the test then finds nothing or
     flags it contradicted); a wording scored above it would be confirmed against the data.
     """
+    from tellapart.edits.differences import create_difference
     from tellapart.synth import DiffSpec, make_task
-    from tellapart.synth.differences import create_difference
     from tellapart.verify.learned import LearnedScorer
 
     set_threads(args.threads)
@@ -272,8 +272,8 @@ def direction_row(model: Describer, first: str, second: str, seed: int) -> str:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models import reading as rd
-    from tellapart.synth.differences import DIFFERENCES
     from tellapart.train.data import type_info
 
     sure = rd.DIRECTION_CONFIDENCE
@@ -306,8 +306,8 @@ def cmd_direction(args: argparse.Namespace) -> None:
     then the probe fitted on all of them (as shipped) on the development paraphrases of FRESH
     and FRESH2 of either type.
     """
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models.reading import DIRECTION_CONFIDENCE
-    from tellapart.synth.differences import DIFFERENCES
 
     set_threads(args.threads)
     model = load_model(args.model)

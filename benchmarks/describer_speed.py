@@ -214,7 +214,7 @@ def print_findings(report: dict[str, Any], top_n: int) -> None:
 
 def cmd_cold(args: argparse.Namespace) -> None:
     """A cold ``tellapart compare`` (new process, no feature cache) on one synthetic task."""
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
 
     proposers: list[str] = [p for item in args.proposers for p in re.split(r"[,\s]+", item) if p]
     uses_model = "learned" in proposers

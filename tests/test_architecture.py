@@ -70,7 +70,7 @@ def test_compare_runs_with_training_and_generator_blocked(tmp_path: Path) -> Non
 def throwaway_difference() -> Any:
     """A difference type defined and registered here, as a contributor would add one; removed
     afterwards so no other test sees it."""
-    from tellapart.synth.differences import DIFFERENCES, Difference, register_difference
+    from tellapart.edits.differences import DIFFERENCES, Difference, register_difference
 
     @register_difference
     class CyanCorner(Difference):

@@ -50,7 +50,7 @@ def test_open_vocabulary_test_wordings_are_in_no_training_text_or_wording(experi
 
 
 def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: Any) -> None:
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
 
     norm = experiments.norm
     wordings = {norm(w) for t in DIFFERENCES.list() for w in DIFFERENCES.create(t).wordings}
@@ -63,7 +63,7 @@ def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: An
 
 
 def test_independent_edits_keep_size_and_name_known_types(edits: Any) -> None:
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
 
     edit_set = edits.edit_sets("all")
     assert len(edit_set) == 20 and len({name for name, _, _ in edit_set}) == 20

@@ -161,13 +161,13 @@ def test_known_claims_are_scored_by_the_type_head_and_proposed_from_it(ctx: Data
 
 
 def test_wordings_read_as_a_trained_difference_are_scored_by_its_type_head(ctx: DataContext) -> None:
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models.reading import (
         claim_scores,
         read_as_trained,
         reading_phrases,
         trained_phrases,
     )
-    from tellapart.synth.differences import DIFFERENCES
 
     torch.manual_seed(5)
     tok = WordTokenizer.build(SENTENCES)

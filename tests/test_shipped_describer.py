@@ -93,9 +93,9 @@ def test_typed_wordings_are_read_as_trained_differences_and_unrelated_ones_are_n
 
 
 def test_written_wordings_are_read_as_their_type_unless_an_antonym_twin_is_as_near() -> None:
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.models.reading import read_as_trained, two_way_property
     from tellapart.models.weights import load_default
-    from tellapart.synth.differences import DIFFERENCES
 
     model = load_default()
     wordings = {w: t for t in model.type_ids for w in DIFFERENCES.create(t).wordings}

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from tellapart.edits.degradations import laplacian_variance
+from tellapart.edits.differences import luma
 from tellapart.synth import DIFFERENCES, FAMILIES, create_difference, list_differences
 from tellapart.synth.bases import BaseSampler, _photo_pyramid
-from tellapart.synth.degradations import laplacian_variance
-from tellapart.synth.differences import luma
 from tellapart.types import swap_sets
 
 SIZE = 64

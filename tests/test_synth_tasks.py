@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tellapart.edits.differences import luma
 from tellapart.synth import (
     DiffSpec,
     Task,
@@ -18,7 +19,6 @@ from tellapart.synth import (
     write_task,
 )
 from tellapart.synth.bases import BASE_KINDS, BaseSampler, photo_names
-from tellapart.synth.differences import luma
 from tellapart.synth.split import HELDOUT_PHOTOS, is_heldout_base
 
 N = 10
@@ -166,7 +166,7 @@ def test_graded_difference() -> None:
     assert d["graded"] and d["s_other"] == 0.3
     assert len(_idx(d["affected"], "A")) == 8 and len(_idx(d["affected"], "B")) == 8
     assert "blurrier than set B" in d["sentence"]
-    from tellapart.synth.degradations import laplacian_variance as lv
+    from tellapart.edits.degradations import laplacian_variance as lv
 
     # both sets lost sharpness (an already smooth crop may not change), A more
     for ia, ib, ra, rb in zip(

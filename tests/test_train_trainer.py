@@ -169,7 +169,7 @@ def _tiny_export(tmp_path: Path) -> Path:
 
 
 def test_text_stage_trains_only_the_text_adapter(tmp_path, capsys) -> None:
-    from tellapart.synth.differences import DIFFERENCES
+    from tellapart.edits.differences import DIFFERENCES
     from tellapart.train.text_stage import TextStageConfig, stage_phrases, tune_text_adapter
 
     out = _tiny_export(tmp_path)

@@ -1,17 +1,14 @@
 """Synthetic difference generator: image-set pairs that differ in known, described ways.
 
 Base images (procedural scenes, bundled photographs, faces, user folders) are changed by
-registered difference types (:data:`DIFFERENCES`), composed into tasks with ground truth
-(:func:`make_task`), grouped into fixed, versioned suites (:func:`make_suite`) or streamed
-for training (:func:`stream_tasks`).
+registered difference types (:data:`DIFFERENCES`, the pixel edits of :mod:`tellapart.edits`,
+re-exported here), composed into tasks with ground truth (:func:`make_task`), grouped into
+fixed, versioned suites (:func:`make_suite`) or streamed for training (:func:`stream_tasks`).
 """
 
 from __future__ import annotations
 
-from . import content, degradations, geometric, overlays, photometric, spatial  # noqa: F401
-from .bases import BASE_KINDS, make_base_images
-from .cli import main
-from .differences import (
+from ..edits import (
     DIFFERENCES,
     FAMILIES,
     Difference,
@@ -19,6 +16,8 @@ from .differences import (
     list_differences,
     register_difference,
 )
+from .bases import BASE_KINDS, make_base_images
+from .cli import main
 from .suites import (
     SUITE_VERSION,
     SUITES,

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ._draw import draw_shape
-from .differences import hsv_to_rgb_tuple, random_color, to_uint8
+from ..edits._draw import draw_shape
+from ..edits.differences import hsv_to_rgb_tuple, random_color, to_uint8
 from .split import HELDOUT_FACES, HELDOUT_KINDS, HELDOUT_PHOTOS, N_FACES, TRAIN_BASE_KINDS
 
 PROCEDURAL_KINDS: tuple[str, ...] = ("shapes", "textures", "smooth", "deadleaves", "mosaic")
@@ -259,7 +259,7 @@ def _background(size: int, rng: np.random.Generator) -> np.ndarray:
 
 def gen_shapes(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A flat scene of 3-12 rectangles, ellipses, polygons, diamonds and strokes."""
-    from .content import SCENE_KINDS
+    from ..edits.content import SCENE_KINDS
 
     pil = Image.fromarray(_background(size, rng))
     draw = ImageDraw.Draw(pil)

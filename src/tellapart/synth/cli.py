@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .differences import DIFFERENCES, create_difference
+from ..edits.differences import DIFFERENCES, create_difference
 from .suites import SUITES, TaskSpec, suite_specs
 from .tasks import DiffSpec, Task, caption_lines, make_task, write_task
 

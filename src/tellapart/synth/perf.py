@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..edits.differences import DIFFERENCES, create_difference
 from .bases import BaseSampler
-from .differences import DIFFERENCES, create_difference
 from .suites import stream_tasks
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..edits.differences import DIFFERENCES, create_difference
 from .bases import MIXED_WEIGHTS, parse_base
-from .differences import DIFFERENCES, create_difference
 from .levels import STREAM_LEVELS, Difficulty
 from .split import (
     HELDOUT_COMBOS,

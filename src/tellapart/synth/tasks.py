@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..edits.differences import DIFFERENCES, FAMILIES, Difference, create_difference
 from .bases import BaseSampler
-from .differences import DIFFERENCES, FAMILIES, Difference, create_difference
 
 TRUTH_VERSION = 1
 

@@ -35,11 +35,11 @@ _FAMILY_MODULES = ("content", "geometric", "photometric", "spatial", "overlays",
 def load_synth() -> tuple[object, object, object]:
     """The synth registry, base sampler class and split module, with every type registered."""
     synth = importlib.import_module("tellapart.synth")
-    differences = importlib.import_module("tellapart.synth.differences")
+    differences = importlib.import_module("tellapart.edits.differences")
     if len(differences.DIFFERENCES) == 0:
         for name in _FAMILY_MODULES:  # the package may register lazily; make sure all are in
             try:
-                importlib.import_module(f"tellapart.synth.{name}")
+                importlib.import_module(f"tellapart.edits.{name}")
             except ModuleNotFoundError:
                 continue
     if len(differences.DIFFERENCES) == 0:
