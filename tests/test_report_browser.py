@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from tellapart.report import write_html
-from test_report_builders import XSS_HYPOTHESIS, make_report, use_thumbnail_fallback
+from test_report_builders import (
+    XSS_HYPOTHESIS,
+    make_overall_report,
+    make_report,
+    use_thumbnail_fallback,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -126,5 +131,58 @@ def test_empty_report_renders_without_errors(browser, tmp_path: Path, monkeypatc
     try:
         assert problems == []
         assert "no hypothesis could be tested" in page.inner_text("body")
+    finally:
+        page.close()
+
+
+def _visible_images(page, selector: str) -> int:
+    """How many decoded images under ``selector`` are shown with a non-zero size."""
+    return page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel + ' img')).filter(i => {
+            const r = i.getBoundingClientRect();
+            return i.complete && i.naturalWidth > 0 && r.width > 0 && r.height > 0;
+        }).length""",
+        selector,
+    )
+
+
+def test_overall_answer_and_most_typical_images_are_shown(
+    browser, tmp_path: Path, monkeypatch
+) -> None:
+    use_thumbnail_fallback(monkeypatch)
+    report = make_overall_report(tmp_path)
+    assert report.overall is not None
+    out = write_html(report, tmp_path / "overall.html")
+    page, problems, requests = _open(browser, out)
+    try:
+        assert problems == []
+        assert [u for u in requests if not u.startswith("data:")] == [out.as_uri()]
+        # The global answer is the first thing the page says, and it is on screen.
+        assert page.is_visible("#overall .summary")
+        assert page.inner_text("#overall .summary").startswith(
+            "The sets differ: a classifier tells them apart on held-out images with AUROC 0.93"
+        )
+        assert "about 70% of what separates the sets" in page.inner_text("#overall .explained")
+        body = page.inner_text("body")
+        assert body.index("The sets differ") < body.index("Significant differences")
+        # "Look here": every image the overall test pointed at is shown.
+        n_look = sum(len(v) for v in report.overall.look_here.values())
+        assert "findings do not account for" in page.inner_text("#look-here")
+        assert _visible_images(page, "#look-here") == n_look
+        # Each significant finding shows its most typical images (by its score), decoded.
+        for f in report.significant:
+            card = f"#finding-{f.rank}"
+            title = page.locator(f"{card} .examples-title")
+            assert title.is_visible() and "Most typical images" in title.inner_text()
+            assert _visible_images(page, f"{card} .examples") == sum(
+                len(v) for v in f.examples.values()
+            )
+            assert "most typical" in page.inner_text(f"{card} .examples")
+        assert page.is_visible("#finding-1 .badge-confirmed")
+        assert page.get_attribute("#finding-2 .badge-refuted", "title") == (
+            report.findings[1].counterfactual.detail
+        )
+        page.set_viewport_size({"width": 400, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
     finally:
         page.close()

@@ -15,7 +15,15 @@ import pytest
 from PIL import Image
 
 import tellapart.io
-from tellapart.types import Finding, Report, SetSummary, SkippedFile
+from tellapart.types import (
+    Counterfactual,
+    Finding,
+    ImageScores,
+    Overall,
+    Report,
+    SetSummary,
+    SkippedFile,
+)
 
 XSS_FILE = "<script>alert(1)</script>.png"
 XSS_HYPOTHESIS = 'images are "><img src=x onerror=alert(1)> darker'
@@ -157,3 +165,52 @@ def test_make_report_is_a_valid_report(tmp_path: Path) -> None:
     for f in report.findings:
         for paths in list(f.examples.values()) + list(f.counter_examples.values()):
             assert all(Path(p).is_file() for p in paths)
+
+
+def make_overall_report(tmp_path: Path) -> Report:
+    """:func:`make_report` with the global test filled in as the pipeline fills it.
+
+    The sets differ (AUROC 0.93); the findings describe 70% of it; #1 is confirmed by its
+    counterfactual check, #2 refuted (a trained-difference claim) and negligible is set on
+    neither; "look here" images on both sides; per-image scores for the export.
+    """
+    report = make_report(tmp_path, n_significant=2, n_other=1)
+    paths_a = sorted(str(p) for p in (tmp_path / "set_a").glob("*.png"))
+    paths_b = sorted(str(p) for p in (tmp_path / "set_b").glob("*.png"))
+    report.overall = Overall(
+        auroc=0.93,
+        auroc_ci=(0.88, 0.97),
+        p_value=0.001,
+        differ=True,
+        detectable_auroc_at_80_power=0.68,
+        explained_share=0.7,
+        features=["measurements", "describer embedding"],
+        n_features=412,
+        look_here={"A": paths_a[-2:], "B": paths_b[-3:]},
+    )
+    first, second = report.findings[0], report.findings[1]
+    first.explained_share = 0.45
+    first.counterfactual = Counterfactual(
+        status="confirmed", shift_toward=0.82,
+        detail="Darkening set B's held-out images moved them 82% of the way toward set A.",
+    )
+    second.concept = "diff:upside_down:B"
+    second.description = "Set B images are upside down"
+    second.explained_share = 0.3
+    second.counterfactual = Counterfactual(
+        status="refuted", shift_toward=-0.05,
+        detail="Turning set A's held-out images upside down did not move them toward set B.",
+    )
+    paths = paths_a + paths_b
+    rng = np.random.default_rng(7)
+    report.image_scores = ImageScores(
+        paths=paths,
+        sets=["A"] * len(paths_a) + ["B"] * len(paths_b),
+        folds=[i % 2 for i in range(len(paths))],
+        columns={
+            "overall": rng.normal(size=len(paths)),
+            f"finding_1:{first.concept}": rng.normal(size=len(paths)),
+            f"finding_2:{second.concept}": np.r_[math.nan, rng.normal(size=len(paths) - 1)],
+        },
+    )
+    return report

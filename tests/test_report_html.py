@@ -19,6 +19,7 @@ from tellapart.types import SkippedFile
 from test_report_builders import (
     XSS_FILE,
     XSS_HYPOTHESIS,
+    make_overall_report,
     make_report,
     use_thumbnail_fallback,
 )
@@ -109,10 +110,14 @@ def test_content_and_structure(tmp_path: Path) -> None:
     for f in report.findings:  # significant ones as they are, the rest as "No evidence that ..."
         assert (f.description if f.significant else f"No evidence that s{f.description[1:]}") in text
     assert "0.86 [0.78, 0.93]" in text  # AUROC with CI
-    assert "Set A images that most show it" in text
-    assert "Set B images that least show it" in text
-    assert "Set B images that most show it" in text  # finding 2 is more in B
-    assert "Counter-examples" in text
+    # Examples are chosen by the finding's score (Verifier._describe) and labelled so.
+    assert "Most typical images (chosen by this finding's per-image score on held-out images)" in text
+    assert "Set A: most typical (highest scores)" in text
+    assert "Set B: most typical (lowest scores)" in text
+    assert "Set B: most typical (highest scores)" in text  # finding 2 is more in B
+    assert "Least typical images (by this finding's score: counter-examples" in text
+    assert "Set A: least typical (lowest scores)" in text
+    assert "Look here" not in text and "counterfactual" not in text  # no overall test
     assert "Related claim to #1" in text
     assert "Tested but not significant (1)" in text
     assert report.untestable_hypotheses[0] in text
@@ -211,3 +216,66 @@ def test_plot_is_deterministic_and_handles_edge_cases() -> None:
     assert plotter.png({"A": [2.0] * 5, "B": [2.0] * 4}, "A") is not None  # no spread
     assert plotter.png({"A": [1.0, 2.0], "B": []}, "A") is not None  # one set only
     assert plotter.png({"A": [], "B": [float("nan")]}, "A") is None
+
+
+def test_the_overall_answer_opens_the_page(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    report.findings[0].negligible = True
+    html = render_html(report)
+    text = " ".join(" ".join(_parse(html).text).split())
+    statement = ("The sets differ: a classifier tells them apart on held-out images with AUROC "
+                 "0.93 [0.88, 0.97] (p = 0.0010).")
+    explained = ("The findings below describe about 70% of what separates the sets; about 30% "
+                 "is not described (see the images below).")
+    assert text.index(statement) < text.index(explained) < text.index("2 significant differences")
+    assert text.index(explained) < text.index("Look here") < text.index("Significant differences")
+    assert "412 features (measurements, describer embedding)" in text
+    assert ("Look here (images most confidently told apart that the findings do not account "
+            "for)") in text
+    look = html[html.index('id="look-here"'):html.index("Significant differences")]
+    shown = re.findall(r'<figure class="thumb" title="([^"]+)"', look)
+    assert shown == [*report.overall.look_here["A"], *report.overall.look_here["B"]]
+    # Per finding: the share it explains, the counterfactual badge with its detail, negligible.
+    first = html[html.index('id="finding-1"'):html.index('id="finding-2"')]
+    second = html[html.index('id="finding-2"'):html.index('id="finding-3"')]
+    assert "45% of what separates the sets" in first and "30% of what" in second
+    assert 'class="badge badge-check badge-confirmed"' in first and "counterfactual: confirmed" in first
+    assert 'class="badge badge-check badge-refuted"' in second and "counterfactual: refuted" in second
+    assert "did not move them toward set B." in second  # the detail, as text and tooltip
+    assert 'class="badge badge-negligible"' in first and "badge-negligible" not in second
+    assert "no evidence that set B images are upside down" in second
+    third = html[html.index('id="finding-3"'):]
+    assert "badge-check" not in third  # not significant, not checked: no badge
+
+
+def test_no_difference_and_no_finding_to_describe_it(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    assert report.overall is not None
+    report.overall.explained_share = None
+    text = " ".join(" ".join(_parse(render_html(report)).text).split())
+    assert "No finding describes it: see the images below where the sets differ most." in text
+    report.overall.differ = False
+    report.overall.look_here = {"A": [], "B": []}
+    for f in report.findings:
+        f.significant = False
+    html = render_html(report)
+    text = " ".join(" ".join(_parse(html).text).split())
+    assert "No difference detected (held-out AUROC 0.93 [0.88, 0.97], p = 0.0010)." in text
+    assert "No finding describes it" not in text and 'id="look-here"' not in html
+
+
+def test_overall_text_and_paths_are_escaped(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    assert report.overall is not None
+    evil = tmp_path / XSS_FILE.replace("/", "_")
+    shutil.copy(report.overall.look_here["A"][0], evil)
+    report.overall.look_here["A"].append(str(evil))
+    report.overall.features = ["<script>alert(5)</script>"]
+    report.findings[0].counterfactual.detail = '"><img src=x onerror=alert(6)>'
+    html = render_html(report)
+    assert "<script" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(6)&gt;" in html
+    page = _parse(html)
+    assert str(evil) in [a.get("title") for t, a in page.tags if t == "figure"]
+    assert not [a for t, a in page.tags if "onerror" in a]

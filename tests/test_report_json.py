@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tellapart.report import report_from_json, report_json, to_strict_json, write_json
-from test_report_builders import make_report
+from test_report_builders import make_overall_report, make_report
 
 CONTRACT_TOP = {
     "tellapart_version",
@@ -23,6 +23,7 @@ CONTRACT_TOP = {
     "warnings",
     "timing_s",
     "untestable_hypotheses",
+    "overall",  # the global test; null when none ran
 }
 CONTRACT_FINDING = {
     "rank",
@@ -44,6 +45,9 @@ CONTRACT_FINDING = {
     "counter_examples",
     "user",
     "contradicted",
+    "explained_share",
+    "counterfactual",
+    "negligible",
     # written by report_json: how the HTML and terminal state the finding
     "statement",
 }
@@ -70,12 +74,14 @@ def test_write_json_is_strict_utf8_json_with_contract_keys(tmp_path: Path) -> No
         "set_a",
         "set_b",
         "settings",
+        "overall",
         "findings",
         "skipped",
         "warnings",
         "untestable_hypotheses",
         "timing_s",
     ]
+    assert data["overall"] is None  # make_report has no overall test
     assert set(data["set_a"]) == set(data["set_b"]) == {"source", "n_images", "n_skipped"}
     for f in data["findings"]:
         assert set(f) == CONTRACT_FINDING
@@ -142,14 +148,20 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_round_trip_without_optional_keys(tmp_path: Path) -> None:
     data = to_strict_json(make_report(tmp_path).to_json())
     del data["untestable_hypotheses"]
+    del data["overall"]  # a report written before the overall test existed
     for f in data["findings"]:
-        for key in ("n_test", "counter_examples", "user", "contradicted"):
+        for key in ("n_test", "counter_examples", "user", "contradicted", "explained_share",
+                    "counterfactual", "negligible"):
             del f[key]
     data["extra_from_a_newer_version"] = {"x": 1}
     report = report_from_json(data)
     assert report.untestable_hypotheses == []
     assert report.findings[0].n_test == {"A": 0, "B": 0}
     assert report.findings[0].user is False
+    assert report.overall is None
+    assert report.findings[0].explained_share is None
+    assert report.findings[0].counterfactual.status == "not_checked"
+    assert report.findings[0].negligible is False
 
 
 @pytest.mark.parametrize(
@@ -193,3 +205,94 @@ def test_a_caveat_is_written_only_when_there_is_one_and_shown_in_every_report(tm
     html = render_html(report)
     assert "Ranked lower" in html and str(escape(caveat)) in html
     assert order_note(report.findings) == f"#{report.findings[1].rank} is {caveat}."
+
+
+OVERALL_KEYS = {
+    "statement", "auroc", "auroc_ci", "p_value", "differ", "detectable_auroc_at_80_power",
+    "explained_share", "features", "n_features", "look_here",
+}
+
+
+def test_overall_and_checks_are_written_before_the_findings(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    report.findings[0].negligible = True
+    data = _strict_load(write_json(report, tmp_path / "r.json"))
+    assert list(data).index("overall") == list(data).index("findings") - 1
+    overall = data["overall"]
+    assert set(overall) == OVERALL_KEYS and list(overall)[0] == "statement"
+    assert overall["statement"] == (
+        "The sets differ: a classifier tells them apart on held-out images with AUROC "
+        "0.93 [0.88, 0.97] (p = 0.0010)."
+    )
+    assert overall["auroc_ci"] == [0.88, 0.97] and overall["differ"] is True
+    assert overall["look_here"]["B"] == report.overall.look_here["B"]
+    first, second, third = data["findings"]
+    assert first["explained_share"] == 0.45 and first["negligible"] is True
+    assert first["counterfactual"] == {
+        "status": "confirmed", "shift_toward": 0.82, "detail": report.findings[0].counterfactual.detail,
+    }
+    assert first["statement"].endswith("(significant but below the minimum effect: negligible)")
+    assert second["counterfactual"]["status"] == "refuted"
+    assert second["description"] == "Set B images are upside down"  # the claim as tested
+    assert second["statement"].startswith('Set B images score higher on tellapart\'s "upside down"')
+    assert third["explained_share"] is None
+    assert third["counterfactual"] == {"status": "not_checked", "shift_toward": None, "detail": ""}
+    assert "image_scores" not in data
+
+
+def test_round_trip_with_overall(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    report.findings[1].negligible = True
+    report.overall.detectable_auroc_at_80_power = math.nan
+    data = _strict_load(write_json(report, tmp_path / "r.json"))
+    again = report_from_json(data)
+    assert report_json(again) == data
+    assert again.overall is not None and again.image_scores is None
+    assert math.isnan(again.overall.detectable_auroc_at_80_power)
+    assert again.overall.auroc_ci == (0.88, 0.97) and isinstance(again.overall.auroc_ci, tuple)
+    assert again.overall.look_here == report.overall.look_here
+    assert again.overall.features == report.overall.features
+    for f, g in zip(report.findings, again.findings, strict=True):
+        assert g.explained_share == f.explained_share
+        assert g.counterfactual == f.counterfactual
+        assert g.negligible == f.negligible
+    # A report without findings' shares (no significant finding) keeps None, not NaN.
+    report.overall.explained_share = None
+    assert report_from_json(report_json(report)).overall.explained_share is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["overall"].pop("p_value"), r"overall is missing key.*p_value"),
+        (lambda d: d["overall"].update(differ="yes"), r"overall\.differ must be true or false"),
+        (lambda d: d["overall"].update(auroc_ci=[0.9]), r"overall\.auroc_ci must be a list of two"),
+        (lambda d: d["overall"].update(look_here=["a.png"]), r"overall\.look_here must be an object"),
+        (lambda d: d["overall"].update(features="all"), r"overall\.features must be a list"),
+        (lambda d: d.update(overall=[1]), r"overall must be a JSON object"),
+        (lambda d: d["findings"][0]["counterfactual"].update(status="maybe"),
+         r"findings\[0\]\.counterfactual\.status must be one of confirmed, refuted, not_checked"),
+        (lambda d: d["findings"][0]["counterfactual"].pop("detail"),
+         r"findings\[0\]\.counterfactual is missing key.*detail"),
+        (lambda d: d["findings"][0].update(explained_share="45%"),
+         r"findings\[0\]\.explained_share must be a number"),
+        (lambda d: d["findings"][0].update(negligible=1), r"findings\[0\]\.negligible must be true"),
+    ],
+)
+def test_bad_overall_json_is_a_clear_error(tmp_path: Path, mutate, message: str) -> None:
+    data = copy.deepcopy(report_json(make_overall_report(tmp_path)))
+    mutate(data)
+    with pytest.raises(ValueError, match=message):
+        report_from_json(data)
+
+
+def test_no_overall_difference_statement_in_json(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    assert report.overall is not None
+    report.overall.differ, report.overall.auroc, report.overall.p_value = False, 0.56, 0.31
+    report.overall.auroc_ci = (0.45, 0.66)
+    for f in report.findings:
+        f.significant = False
+    statement = report_json(report)["overall"]["statement"]
+    assert statement.startswith("No difference detected (held-out AUROC 0.56 [0.45, 0.66], p = 0.31).")
+    assert "At this size (6 + 6 images)" in statement and "AUROC ≥ 0.68" in statement

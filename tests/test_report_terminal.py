@@ -9,7 +9,8 @@ import pytest
 from rich.console import Console
 
 from tellapart.report import print_table
-from test_report_builders import make_report
+from tellapart.report.terminal import finding_cell
+from test_report_builders import make_overall_report, make_report
 
 
 def _console(width: int = 80) -> Console:
@@ -122,3 +123,59 @@ def test_untested_typed_claims_are_listed_with_their_reason(tmp_path: Path) -> N
     out = console.export_text()
     assert f"Not tested: {refused!r}: it is about a property that can change two ways" in out
     assert f"Not tested: {unknown!r}: no scorer understood it." in out
+
+
+def test_the_overall_answer_comes_first_and_the_checks_have_columns(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    report.findings[0].negligible = True
+    console = _console(width=100)
+    print_table(report, console=console)
+    out = console.export_text()
+    flat = " ".join(out.split())
+    assert flat.startswith("The sets differ: a classifier tells them apart on held-out images "
+                           "with AUROC 0.93 [0.88, 0.97] (p = 0.0010). The findings below "
+                           "describe about 70% of what separates the sets; about 30% is not "
+                           "described (see the HTML report's images). 2 significant differences")
+    assert "Expl." in out and "Check" in out
+    assert "45%" in out and "30%" in out
+    assert "✓ confirmed" in out and "✗ refuted" in out
+    assert "Check: counterfactual check of the words" in flat
+    assert max(len(line) for line in out.splitlines()) <= 100
+    wide = _console(width=400)  # one line per finding
+    print_table(report, console=wide)
+    out = wide.export_text()
+    assert "darker than set B images (significant but below the minimum effect: negligible)" in out
+    assert "making that change does not reproduce the difference: no evidence that set B" in out
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_narrow_consoles_note_the_checks_in_the_text(tmp_path: Path, width: int) -> None:
+    report = make_overall_report(tmp_path)
+    console = _console(width=width)
+    print_table(report, console=console)
+    out = console.export_text()
+    assert "Expl." not in out  # no room for the columns: the text carries the checks
+    assert max(len(line) for line in out.splitlines()) <= width
+    first, second = report.findings[:2]
+    assert finding_cell(first, inline_checks=True) == (
+        "Set A images are darker than set B images (explains 45%; counterfactual check: confirmed)"
+    )
+    # the refuted finding's statement already says so: no second note
+    assert finding_cell(second, inline_checks=True).endswith("(counterfactual check) (explains 30%)")
+    assert finding_cell(first) == "Set A images are darker than set B images"
+
+
+def test_no_overall_difference_and_ascii_marks(tmp_path: Path) -> None:
+    report = make_overall_report(tmp_path)
+    assert report.overall is not None
+    report.overall.differ = False
+    for f in report.findings:
+        f.significant = False
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
+    print_table(report, console=Console(file=stream, width=120))
+    stream.flush()
+    text = " ".join(raw.getvalue().decode("ascii").split())
+    assert text.startswith("No difference detected (held-out AUROC 0.93 [0.88, 0.97]")
+    assert "At this size (6 + 6 images)" in text
+    assert "confirmed" in text and "refuted" in text  # marks left out where they cannot print

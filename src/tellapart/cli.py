@@ -9,9 +9,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .types import Report
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT = 0, 1, 2
 
@@ -27,6 +32,17 @@ def _findings_count(text: str) -> int:
     return value
 
 
+def _auroc_level(text: str) -> float:
+    """``--min-effect``: a held-out AUROC between 0.5 (no effect) and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an AUROC such as 0.6, got {text!r}") from None
+    if not 0.5 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be an AUROC between 0.5 and 1, got {value:g}")
+    return value
+
+
 def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="folder for report.json and report.html (default: tellapart_report)")
     p.add_argument("--json", dest="json_path", default=None, help="write the JSON report here")
@@ -35,6 +51,17 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the proposal/held-out split (default 0)")
     p.add_argument("--top", type=_findings_count, default=None,
                    help="findings shown in the terminal table (default 10; 0 shows all)")
+    p.add_argument("--export-scores", default=None, metavar="FILE",
+                   help="also write per-image scores (the overall classifier's and each "
+                        "finding's), one row per image: CSV, or Parquet when FILE ends in "
+                        ".parquet (needs pyarrow)")
+    p.add_argument("--min-effect", type=_auroc_level, default=None, metavar="AUROC",
+                   help="list significant findings whose held-out AUROC is below this as "
+                        "negligible (large sets make tiny shifts significant)")
+    p.add_argument("--no-overall", action="store_const", const=False, dest="overall",
+                   default=None,
+                   help="skip the overall two-sample test, the explained shares and the "
+                        "counterfactual checks (faster; no per-image scores to export)")
     p.add_argument(
         "--hypothesis", action="append", dest="hypotheses", default=None, metavar="TEXT",
         help="a claim of your own to test, e.g. 'set A images are darker' (repeatable)",
@@ -61,6 +88,8 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "alpha": args.alpha,
         "seed": args.seed,
         "top": args.top,
+        "min_effect": args.min_effect,
+        "overall": args.overall,
         "hypotheses": args.hypotheses,
         "group_a": args.group_a,
         "group_b": args.group_b,
@@ -81,8 +110,15 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
     from .io import InputError
     from .pipeline import UnusableSetError, compare
     from .report import print_table, write_html, write_json
+    from .report.scores import ScoresExportError, check_scores_path
 
     console = Console(stderr=False)
+    try:
+        if args.export_scores:  # e.g. Parquet without pyarrow: say so before the long run
+            check_scores_path(args.export_scores)
+    except ScoresExportError as exc:
+        print(f"tellapart: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     try:
         settings = resolve_settings(args.config, **_settings_overrides(args))
         report = compare(set_a, set_b, settings=settings)
@@ -107,6 +143,21 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
     if html_path:
         written.append(str(write_html(report, html_path)))
     console.print("Wrote " + " and ".join(written))
+    return _export_scores(report, args.export_scores, console)
+
+
+def _export_scores(report: Report, path: str | None, console: Console) -> int:
+    """``--export-scores``: write the per-image scores after the reports; the exit code."""
+    from .report.scores import ScoresExportError, export_scores
+
+    if not path:
+        return EXIT_OK
+    try:
+        written = export_scores(report, path)
+    except ScoresExportError as exc:
+        print(f"tellapart: error: --export-scores: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    console.print(f"Wrote per-image scores to {written}", markup=False, highlight=False)
     return EXIT_OK
 
 

@@ -21,17 +21,22 @@ import jinja2
 from PIL.Image import DecompressionBombError
 
 from ..io.errors import BadImageError
-from ..types import Finding, Report
+from ..types import Finding, Overall, Report
 from .json_io import write_text_atomic
 from .plots import PLOT_HEIGHT_PX, PLOT_WIDTH_PX, SET_COLORS, ScorePlotter
 from .text import (
     CONTRADICTED_LABEL,
+    COUNTERFACTUAL_LABELS,
     claim_statement,
+    explained_statement,
     finding_statement,
     fmt_auroc,
     fmt_num,
+    fmt_overall_auroc,
     fmt_p,
     fmt_setting,
+    fmt_share,
+    overall_statement,
     report_alpha,
     summary_sentence,
     timing_summary,
@@ -79,6 +84,26 @@ class RelatedView:
 
 
 @dataclass
+class CheckView:
+    """The counterfactual check's badge: its status, label and one-sentence detail."""
+
+    status: str
+    label: str
+    detail: str
+
+
+@dataclass
+class OverallView:
+    """The page's opening: the global answer, how much the findings describe, where to look."""
+
+    statement: str
+    explained: str | None
+    differ: bool
+    stats: str
+    look_here: list[ThumbGroup]
+
+
+@dataclass
 class FindingView:
     rank: int
     description: str  # as the report states it (finding_statement), not always the claim as tested
@@ -87,6 +112,8 @@ class FindingView:
     significant: bool
     user: bool
     contradicted: bool
+    negligible: bool
+    check: CheckView | None
     stats: list[tuple[str, str]]
     plot_uri: str | None
     plot_alt: str
@@ -168,10 +195,12 @@ def _example_groups(finding: Finding, cache: _ThumbCache, counter: bool) -> list
     more = finding.more_in if finding.more_in in ("A", "B") else "A"
     groups = []
     for set_name in (more, _other(more)):
-        # Examples: the more_in set's images that show the claim most, the other set's least.
-        # Counter-examples are the opposite: the images that go against the claim.
-        most = (set_name == more) != counter
-        title = f"Set {set_name} images that {'most' if most else 'least'} show it"
+        # The verifier picks them by the finding's per-image score on held-out images
+        # (Verifier._describe): examples are the more_in set's highest scores and the other
+        # set's lowest (each set's most typical by this score); counter-examples the reverse.
+        highest = (set_name == more) != counter
+        typical = "least" if counter else "most"
+        title = f"Set {set_name}: {typical} typical ({'highest' if highest else 'lowest'} scores)"
         thumbs = [cache.get(p) for p in paths.get(set_name, [])]
         if thumbs:
             groups.append(ThumbGroup(title=title, set_name=set_name, thumbs=thumbs))
@@ -221,6 +250,43 @@ def _n_test_text(finding: Finding) -> str:
     return f"{n.get('A', 0)} A · {n.get('B', 0)} B"
 
 
+def _check_view(finding: Finding) -> CheckView | None:
+    """The counterfactual badge; None for a claim that was not checked and says nothing why."""
+    cf = finding.counterfactual
+    if cf.status == "not_checked" and not (finding.significant and cf.detail):
+        return None
+    return CheckView(status=cf.status, label=f"counterfactual: {COUNTERFACTUAL_LABELS[cf.status]}",
+                     detail=cf.detail)
+
+
+def _overall_view(report: Report, cache: _ThumbCache) -> OverallView | None:
+    """The opening section, or None when the report has no overall test."""
+    overall: Overall | None = report.overall
+    if overall is None:
+        return None
+    features = ", ".join(overall.features) if overall.features else "every per-image feature"
+    if overall.n_features > 0:
+        features = f"{overall.n_features} features ({features})"
+    stats = (f"Global test: a classifier on {features}, "
+             f"trained on one fold and scored on the other; held-out AUROC "
+             f"{fmt_overall_auroc(overall)}, permutation p = {fmt_p(overall.p_value)}; "
+             f"AUROC detectable 80% of the time at these sizes: "
+             f"{fmt_num(overall.detectable_auroc_at_80_power)}.")
+    groups = []
+    for set_name in ("A", "B"):
+        thumbs = [cache.get(p) for p in overall.look_here.get(set_name, [])]
+        if thumbs:
+            groups.append(ThumbGroup(title=f"Set {set_name}", set_name=set_name, thumbs=thumbs))
+    return OverallView(
+        statement=overall_statement(overall, report.set_a.n_images, report.set_b.n_images,
+                                    n_significant=len(report.significant)),
+        explained=explained_statement(overall, images_below=True),
+        differ=overall.differ,
+        stats=stats,
+        look_here=groups,
+    )
+
+
 def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -> FindingView:
     stats = [
         ("AUROC [95% CI]", fmt_auroc(finding)),
@@ -236,6 +302,13 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         stats.append(("Tested as", f"the trained difference {trained}"))
     if finding.caveat:
         stats.append(("Ranked lower", finding.caveat))
+    if finding.explained_share is not None:
+        stats.append(("Explains", f"{fmt_share(finding.explained_share)} of what separates "
+                                  "the sets"))
+    check = _check_view(finding)
+    if check is not None and check.detail:
+        stats.append(("Counterfactual check",
+                      f"{COUNTERFACTUAL_LABELS[check.status]}: {check.detail}"))
     statement = finding_statement(finding)
     scores: Mapping[str, Sequence[float]] = finding.scores or {}
     plot_uri = plotter.data_uri(scores, finding.more_in)
@@ -254,6 +327,8 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         significant=finding.significant,
         user=finding.user,
         contradicted=finding.contradicted,
+        negligible=finding.significant and finding.negligible,
+        check=check,
         stats=stats,
         plot_uri=plot_uri,
         plot_alt=plot_alt,
@@ -306,6 +381,7 @@ def render_html(report: Report) -> str:
     # lstrip: the template's macro definitions come before the doctype.
     return template.render(
         report=report,
+        overall=_overall_view(report, cache),
         alpha=alpha,
         summary=summary_sentence(report),
         significant=[v for v in views if v.significant],

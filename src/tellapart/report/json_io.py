@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..types import Finding, Report, SetSummary, SkippedFile
-from .text import finding_statement
+from ..types import Counterfactual, Finding, Overall, Report, SetSummary, SkippedFile
+from .text import finding_statement, overall_statement
 
 #: Top-level keys every report JSON has (``untestable_hypotheses`` is optional on input).
 REPORT_KEYS = (
@@ -47,7 +47,18 @@ FINDING_KEYS = (
 #: ignores it. ``description`` stays the claim as tested.
 FINDING_OPTIONAL_KEYS = (
     "n_test", "counter_examples", "user", "contradicted", "caveat", "statement",
+    "explained_share", "counterfactual", "negligible",
 )
+#: Keys of the top-level ``"overall"`` object (``null`` when no overall test ran; absent in
+#: reports written before it existed).
+OVERALL_KEYS = (
+    "auroc", "auroc_ci", "p_value", "differ", "detectable_auroc_at_80_power", "explained_share",
+)
+#: Optional keys of ``"overall"``; ``statement`` is derived (the report's first sentence,
+#: :func:`~tellapart.report.text.overall_statement`), so reading ignores it.
+OVERALL_OPTIONAL_KEYS = ("statement", "features", "n_features", "look_here")
+COUNTERFACTUAL_KEYS = ("status", "shift_toward", "detail")
+COUNTERFACTUAL_STATUSES = ("confirmed", "refuted", "not_checked")
 SET_KEYS = ("source", "n_images", "n_skipped")
 SKIPPED_KEYS = ("path", "set", "reason")
 
@@ -95,9 +106,16 @@ def report_json(report: Report) -> dict[str, Any]:
     dict
         ``to_strict_json(report.to_json())`` with a ``"statement"`` key after each finding's
         ``"description"``: the sentence the HTML and terminal reports show for it
-        (:func:`~tellapart.report.text.finding_statement`).
+        (:func:`~tellapart.report.text.finding_statement`), and one first in ``"overall"``
+        (:func:`~tellapart.report.text.overall_statement`) when there is an overall test.
     """
     data = to_strict_json(report.to_json())
+    if report.overall is not None:
+        statement = overall_statement(
+            report.overall, report.set_a.n_images, report.set_b.n_images,
+            n_significant=len(report.significant),
+        )
+        data["overall"] = {"statement": statement, **data["overall"]}
     findings = []
     for item, finding in zip(data["findings"], report.findings, strict=True):
         with_statement: dict[str, Any] = {}
@@ -193,12 +211,80 @@ def _paths_by_set(value: Any, what: str) -> dict[str, list[str]]:
     return out
 
 
+def _optional_float(value: Any, what: str) -> float | None:
+    """A number, or null read back as None ("not computed")."""
+    return None if value is None else _float(value, what)
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} must be true or false, got {value!r}")
+    return value
+
+
+def _ci(value: Any, what: str) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"{what} must be a list of two numbers, got {value!r}")
+    return _float(value[0], f"{what}[0]"), _float(value[1], f"{what}[1]")
+
+
+def _counterfactual_from_json(data: Any, what: str) -> Counterfactual:
+    d = _require(data, COUNTERFACTUAL_KEYS, what)
+    status = d["status"]
+    if status not in COUNTERFACTUAL_STATUSES:
+        raise ValueError(
+            f"{what}.status must be one of {', '.join(COUNTERFACTUAL_STATUSES)}, got {status!r}"
+        )
+    return Counterfactual(
+        status=status,
+        shift_toward=_optional_float(d["shift_toward"], f"{what}.shift_toward"),
+        detail=_str(d["detail"], f"{what}.detail"),
+    )
+
+
+def _overall_from_json(data: Any) -> Overall | None:
+    """The top-level ``"overall"`` object; None for ``null`` (or a report that predates it)."""
+    if data is None:
+        return None
+    d = _require(data, OVERALL_KEYS, "overall")
+    features = d.get("features", [])
+    if not isinstance(features, list):
+        raise ValueError(f"overall.features must be a list, got {features!r}")
+    return Overall(
+        auroc=_float(d["auroc"], "overall.auroc"),
+        auroc_ci=_ci(d["auroc_ci"], "overall.auroc_ci"),
+        p_value=_float(d["p_value"], "overall.p_value"),
+        differ=_bool(d["differ"], "overall.differ"),
+        detectable_auroc_at_80_power=_float(
+            d["detectable_auroc_at_80_power"], "overall.detectable_auroc_at_80_power"
+        ),
+        explained_share=_optional_float(d["explained_share"], "overall.explained_share"),
+        features=[_str(f, "overall.features item") for f in features],
+        n_features=_int(d.get("n_features", 0), "overall.n_features"),
+        look_here=_paths_by_set(d.get("look_here", {"A": [], "B": []}), "overall.look_here"),
+    )
+
+
+def _finding_extras(d: Mapping[str, Any], what: str, finding: Finding) -> None:
+    """Fill ``finding``'s optional fields from its JSON object ``d`` (defaults when absent)."""
+    if "n_test" in d:
+        n_test = d["n_test"]
+        if not isinstance(n_test, Mapping):
+            raise ValueError(f"{what}.n_test must be an object, got {n_test!r}")
+        finding.n_test = {str(k): _int(v, f"{what}.n_test[{k!r}]") for k, v in n_test.items()}
+    if "counter_examples" in d:
+        finding.counter_examples = _paths_by_set(d["counter_examples"], f"{what}.counter_examples")
+    finding.explained_share = _optional_float(d.get("explained_share"), f"{what}.explained_share")
+    if "counterfactual" in d:
+        finding.counterfactual = _counterfactual_from_json(
+            d["counterfactual"], f"{what}.counterfactual"
+        )
+    finding.negligible = _bool(d.get("negligible", False), f"{what}.negligible")
+
+
 def _finding_from_json(data: Any, index: int) -> Finding:
     what = f"findings[{index}]"
     d = _require(data, FINDING_KEYS, what)
-    ci = d["auroc_ci"]
-    if not isinstance(ci, (list, tuple)) or len(ci) != 2:
-        raise ValueError(f"{what}.auroc_ci must be a list of two numbers, got {ci!r}")
     related = d["related"]
     if not isinstance(related, list) or not all(isinstance(r, Mapping) for r in related):
         raise ValueError(f"{what}.related must be a list of objects, got {related!r}")
@@ -208,7 +294,7 @@ def _finding_from_json(data: Any, index: int) -> Finding:
         concept=_str(d["concept"], f"{what}.concept"),
         more_in=_str(d["more_in"], f"{what}.more_in"),
         auroc=_float(d["auroc"], f"{what}.auroc"),
-        auroc_ci=(_float(ci[0], f"{what}.auroc_ci[0]"), _float(ci[1], f"{what}.auroc_ci[1]")),
+        auroc_ci=_ci(d["auroc_ci"], f"{what}.auroc_ci"),
         p_value=_float(d["p_value"], f"{what}.p_value"),
         q_value=_float(d["q_value"], f"{what}.q_value"),
         significant=bool(d["significant"]),
@@ -221,21 +307,27 @@ def _finding_from_json(data: Any, index: int) -> Finding:
         contradicted=bool(d.get("contradicted", False)),
         caveat=_str(d.get("caveat", ""), f"{what}.caveat"),
     )
-    if "n_test" in d:
-        n_test = d["n_test"]
-        if not isinstance(n_test, Mapping):
-            raise ValueError(f"{what}.n_test must be an object, got {n_test!r}")
-        finding.n_test = {str(k): _int(v, f"{what}.n_test[{k!r}]") for k, v in n_test.items()}
-    if "counter_examples" in d:
-        finding.counter_examples = _paths_by_set(d["counter_examples"], f"{what}.counter_examples")
+    _finding_extras(d, what, finding)
     return finding
+
+
+def _set_from_json(data: Any, key: str) -> SetSummary:
+    s = _require(data, SET_KEYS, key)
+    return SetSummary(
+        source=_str(s["source"], f"{key}.source"),
+        n_images=_int(s["n_images"], f"{key}.n_images"),
+        n_skipped=_int(s["n_skipped"], f"{key}.n_skipped"),
+    )
 
 
 def report_from_json(data: Mapping[str, Any]) -> Report:
     """Rebuild a :class:`Report` from its JSON form (what :func:`write_json` wrote, parsed).
 
-    ``null`` numbers are read back as NaN. Per-image scores are not part of the JSON,
-    so the findings come back with empty ``scores``. Unknown extra keys are ignored so
+    ``null`` numbers are read back as NaN, except shares and shifts, where ``null`` means
+    "not computed" and is read back as None. Per-image scores are not part of the JSON,
+    so the findings come back with empty ``scores`` and the report without ``image_scores``.
+    Reports written before the overall test existed load with ``overall`` None and the
+    findings' ``explained_share``, ``counterfactual`` and ``negligible`` at their defaults. Unknown extra keys are ignored so
     that files from newer versions still load; missing or mistyped keys raise
     ValueError naming the key.
 
@@ -249,16 +341,7 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     Report
     """
     d = _require(data, REPORT_KEYS, "report JSON")
-    sets = []
-    for key in ("set_a", "set_b"):
-        s = _require(d[key], SET_KEYS, key)
-        sets.append(
-            SetSummary(
-                source=_str(s["source"], f"{key}.source"),
-                n_images=_int(s["n_images"], f"{key}.n_images"),
-                n_skipped=_int(s["n_skipped"], f"{key}.n_skipped"),
-            )
-        )
+    sets = [_set_from_json(d[key], key) for key in ("set_a", "set_b")]
     if not isinstance(d["settings"], Mapping):
         raise ValueError(f"settings must be a JSON object, got {d['settings']!r}")
     for key in ("findings", "skipped", "warnings"):
@@ -292,4 +375,5 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
         untestable_hypotheses=[
             _str(u, f"untestable_hypotheses[{i}]") for i, u in enumerate(untestable)
         ],
+        overall=_overall_from_json(d.get("overall")),
     )

@@ -10,11 +10,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..types import Finding, Report, trained_difference_id
+from ..types import Finding, Overall, Report, trained_difference_id
 
 DEFAULT_ALPHA = 0.05
 #: How the reports flag a claim the held-out images lean against (``Finding.contradicted``).
 CONTRADICTED_LABEL = "contradicted by held-out images"
+#: How the reports flag a significant finding below the user's ``--min-effect``.
+NEGLIGIBLE_LABEL = "significant but below the minimum effect: negligible"
+#: Short labels of the counterfactual check (``Finding.counterfactual.status``).
+COUNTERFACTUAL_LABELS = {
+    "confirmed": "confirmed",
+    "refuted": "refuted",
+    "not_checked": "not checked",
+}
 
 
 def report_alpha(report: Report) -> float:
@@ -335,6 +343,58 @@ def claim_statement(
     return f"Not supported: {claim}{typed}"
 
 
+def detector_name(concept: str) -> str | None:
+    """The trained difference a ``"diff:..."`` concept names, in words ("upside down",
+    "text watermark at the bottom right"); None for any other concept."""
+    trained = trained_difference_id(concept)
+    if not trained:
+        return None
+    name, _, place = trained.partition("@")
+    words = name.replace("_", " ")
+    return f"{words} at the {place.replace('_', ' ')}" if place else words
+
+
+def refuted_statement(description: str, concept: str, more_in: str) -> str:
+    """A significant claim whose counterfactual check refuted its words, stated truthfully.
+
+    The score differs between the sets (that much was proved on held-out images), but making
+    the named difference does not move the other set toward ``more_in``: what the detector
+    responds to is something else.
+
+    Parameters
+    ----------
+    description : str
+        The claim as tested ("Set A images are upside down").
+    concept : str
+        Its concept ("diff:upside_down:A"), which names the detector.
+    more_in : str
+        The set whose held-out images score higher.
+
+    Returns
+    -------
+    str
+        E.g. 'Set A images score higher on tellapart's "upside down" detector, but making
+        that change does not reproduce the difference: no evidence that set A images are
+        upside down (counterfactual check)'.
+    """
+    name = detector_name(concept)
+    detector = f"tellapart's \"{name}\" detector" if name else "this claim's detector"
+    claim, typed = _split_typed(description)
+    if _SET_CLAIM.match(claim):
+        verdict = f"no evidence that {_lower_set(claim)}{typed}"
+    else:
+        verdict = f'the claim "{claim}"{typed} is not supported'
+    return (f"Set {more_in} images score higher on {detector}, but making that change does "
+            f"not reproduce the difference: {verdict} (counterfactual check)")
+
+
+def states_refutation(finding: Finding) -> bool:
+    """Whether :func:`finding_statement` states ``finding`` as a refuted claim: significant,
+    not contradicted, and its counterfactual check refuted the words."""
+    refuted = finding.counterfactual.status == "refuted"
+    return finding.significant and refuted and not finding.contradicted
+
+
 def finding_statement(finding: Finding) -> str:
     """How the report states ``finding``: :func:`claim_statement` of its description.
 
@@ -347,11 +407,127 @@ def finding_statement(finding: Finding) -> str:
     str
         The description itself when significant, else a sentence that says the claim
         was not supported (and, when contradicted, which way the held-out images lean).
+        A significant claim whose counterfactual check refuted it is stated as the score
+        difference it is (:func:`refuted_statement`); a negligible one (below the user's
+        minimum effect) ends with "(significant but below the minimum effect: negligible)".
         ``Finding.description`` is unchanged: it stays the claim as tested.
     """
-    return claim_statement(
-        finding.description,
-        significant=finding.significant,
-        contradicted=finding.contradicted,
-        more_in=finding.more_in,
-    )
+    if states_refutation(finding):
+        text = refuted_statement(finding.description, finding.concept, finding.more_in)
+    else:
+        text = claim_statement(
+            finding.description,
+            significant=finding.significant,
+            contradicted=finding.contradicted,
+            more_in=finding.more_in,
+        )
+    if finding.significant and finding.negligible:
+        text += f" ({NEGLIGIBLE_LABEL})"
+    return text
+
+
+# ------------------------------------------------------------------------ the global answer
+
+
+def fmt_share(share: float | None) -> str:
+    """A share of the separability as a percentage rounded to 5 %: "45%"; "–" when missing.
+
+    Shares are clipped to [0, 1] first (a joint fit may slightly exceed the global one).
+    """
+    percent = _percent(share)
+    return "–" if percent is None else f"{percent}%"
+
+
+def _percent(share: float | None) -> int | None:
+    """``share`` in whole percent rounded to 5 (clipped to 0-100), None when missing."""
+    if _is_missing(share):
+        return None
+    assert share is not None
+    return int(round(min(1.0, max(0.0, share)) * 20) * 5)
+
+
+def fmt_overall_auroc(overall: Overall) -> str:
+    """ "0.93 [0.88, 0.97]": the global classifier's held-out AUROC with its 95% CI."""
+    ci = tuple(overall.auroc_ci or ())
+    lo, hi = ci if len(ci) == 2 else (None, None)
+    return f"{fmt_num(overall.auroc)} [{fmt_num(lo)}, {fmt_num(hi)}]"
+
+
+def overall_statement(overall: Overall, n_a: int, n_b: int, n_significant: int = 0) -> str:
+    """The report's first sentence: do the sets differ at all (the global two-sample test)?
+
+    Parameters
+    ----------
+    overall : Overall
+        The cross-fitted global test.
+    n_a, n_b : int
+        Usable images in set A and set B (for the power statement).
+    n_significant : int, optional
+        Significant findings in the report. When the global test finds no difference but a
+        finding does, the sentence says so instead of "No difference detected".
+
+    Returns
+    -------
+    str
+        "The sets differ: a classifier tells them apart on held-out images with AUROC 0.93
+        [0.88, 0.97] (p = 0.0010)." or "No difference detected (held-out AUROC 0.54 [0.45,
+        0.63], p = 0.31). At this size (40 + 40 images) a difference that a classifier
+        separates with held-out AUROC ≥ 0.68 would have been found 80% of the time."
+    """
+    numbers = f"AUROC {fmt_overall_auroc(overall)}"
+    if overall.differ:
+        return (f"The sets differ: a classifier tells them apart on held-out images with "
+                f"{numbers} (p = {fmt_p(overall.p_value)}).")
+    held_out = f"held-out {numbers}, p = {fmt_p(overall.p_value)}"
+    if n_significant:
+        noun = "finding below is" if n_significant == 1 else "findings below are"
+        return (f"A classifier on all features does not tell the sets apart ({held_out}), "
+                f"but {n_significant} specific {noun} significant.")
+    text = f"No difference detected ({held_out})."
+    size = f"At this size ({n_a} + {n_b} images)"
+    detectable = overall.detectable_auroc_at_80_power
+    if _is_missing(detectable):
+        return text
+    if detectable >= 0.995:
+        return (f"{text} {size} even sets that a classifier separates perfectly would be told "
+                f"apart less than 80% of the time.")
+    return (f"{text} {size} a difference that a classifier separates with held-out AUROC "
+            f"≥ {fmt_num(detectable)} would have been found 80% of the time.")
+
+
+def explained_statement(overall: Overall, images_below: bool = True) -> str | None:
+    """How much of the difference the findings describe; None when the sets do not differ.
+
+    Parameters
+    ----------
+    overall : Overall
+    images_below : bool, optional
+        Whether the "look here" images follow (the HTML page); the terminal, which shows no
+        images, points to the HTML report instead.
+
+    Returns
+    -------
+    str or None
+        "The findings below describe about 70% of what separates the sets; about 30% is not
+        described (see the images below)." (rounded to 5 %), or, without a significant
+        finding, "No finding describes it: see the images below where the sets differ most."
+        The pointer to the images is left out when ``overall.look_here`` has none.
+    """
+    if not overall.differ:
+        return None
+    has_images = any(overall.look_here.get(name) for name in ("A", "B"))
+    where = "the images below" if images_below else "the HTML report's images"
+    percent = _percent(overall.explained_share)
+    if percent is None:
+        if not has_images:
+            return "No finding describes it."
+        return f"No finding describes it: see {where} where the sets differ most."
+    if percent >= 100:
+        return "The findings below describe nearly all (over 95%) of what separates the sets."
+    if percent <= 0:
+        text = ("The findings below describe almost none (under 5%) of what separates the "
+                "sets; the rest is not described")
+    else:
+        text = (f"The findings below describe about {percent}% of what separates the sets; "
+                f"about {100 - percent}% is not described")
+    return f"{text} (see {where})." if has_images else f"{text}."
