@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python benchmarks/overall_test.py power [--suites easy medium] [--tasks 100]
         [--seed-offset 0] [--ridges 1.0] --out DIR
     .venv/bin/python benchmarks/overall_test.py explain [--tasks 20] [--seed 0] --out DIR
-    .venv/bin/python benchmarks/overall_test.py unnamed [--seeds 0 1] --out DIR
+    .venv/bin/python benchmarks/overall_test.py unnamed [--seeds 0 1] [--n-per-side 100] --out DIR
 
 ``null``: two pools of images with no difference (synthetic bases, 128 px; bundled
 photographs, 256 px) are measured and embedded once; ``--pairs`` disjoint pairs of 20, 50,
@@ -25,8 +25,8 @@ on the same features.
 0.8, 50 per side), each compared in full (``tellapart.compare``): the overall explained share.
 
 ``unnamed``: edits that are not among tellapart's trained differences (:data:`UNNAMED`,
-written here with numpy/scikit-image), applied to half of set A's images: the explained
-share, and the share of edited images among the "look here" images.
+written here with numpy/scikit-image/PIL), applied to half of set A's images (``--n-per-side``,
+default 100): the explained share, and the share of edited images among the "look here" images.
 """
 
 from __future__ import annotations
@@ -209,25 +209,21 @@ def run_explain(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _swirl(image: np.ndarray) -> np.ndarray:
-    out = swirl(image, strength=4.0, radius=image.shape[0] * 0.45, preserve_range=True)
+    out = swirl(image, strength=6.0, radius=image.shape[0] * 0.6, preserve_range=True)
     return np.asarray(out).astype(np.uint8)
 
 
-def _emboss(image: np.ndarray) -> np.ndarray:
-    gray = image.astype(np.float32).mean(axis=2)
-    relief = np.clip(128 + 2.0 * (gray - np.roll(np.roll(gray, 1, 0), 1, 1)), 0, 255)
-    return np.repeat(relief[..., None], 3, axis=2).astype(np.uint8)
+def _chromatic_aberration(image: np.ndarray) -> np.ndarray:
+    out = image.copy()
+    out[..., 0] = np.roll(image[..., 0], 3, axis=1)  # red 3 px right, blue 3 px left
+    out[..., 2] = np.roll(image[..., 2], -3, axis=1)
+    return out
 
 
-def _barrel(image: np.ndarray) -> np.ndarray:
+def _tiled(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
-    ny, nx = (yy - cy) / cy, (xx - cx) / cx
-    factor = 1.0 + 0.45 * (nx * nx + ny * ny)
-    sy = np.clip(cy + ny / factor * cy, 0, h - 1).astype(int)
-    sx = np.clip(cx + nx / factor * cx, 0, w - 1).astype(int)
-    return image[sy, sx]
+    small = np.asarray(Image.fromarray(image).resize((w // 2, h // 2), Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(np.tile(small, (2, 2, 1))).resize((w, h)))
 
 
 def _glitch(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -249,8 +245,8 @@ def _half_mirror(image: np.ndarray) -> np.ndarray:
 
 UNNAMED: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "swirl": lambda im, rng: _swirl(im),
-    "emboss": lambda im, rng: _emboss(im),
-    "barrel distortion": lambda im, rng: _barrel(im),
+    "chromatic aberration": lambda im, rng: _chromatic_aberration(im),
+    "tiled 2x2": lambda im, rng: _tiled(im),
     "glitch bands": _glitch,
     "left half mirrored onto the right": lambda im, rng: _half_mirror(im),
 }
@@ -262,8 +258,9 @@ def run_unnamed(args: argparse.Namespace) -> dict[str, Any]:
     for seed in args.seeds:
         for k, (name, edit) in enumerate(UNNAMED.items()):
             rng = np.random.default_rng([seed, k])
-            task = make_task([], n_per_side=50, size=128, base="mixed", seed=seed * 100 + k)
-            edited = set(rng.choice(50, size=25, replace=False).tolist())
+            n = args.n_per_side
+            task = make_task([], n_per_side=n, size=128, base="mixed", seed=seed * 100 + k)
+            edited = set(rng.choice(n, size=n // 2, replace=False).tolist())
             images_a = [edit(im, rng) if i in edited else im for i, im in enumerate(task.images_a)]
             folder = out / f"{name.replace(' ', '_')}-{seed}"
             _write_pool(folder / "a", images_a)
@@ -299,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("unnamed")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--n-per-side", type=int, default=100)
     for p in sub.choices.values():
         p.add_argument("--out", required=True)
     args = parser.parse_args(argv)

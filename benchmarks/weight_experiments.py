@@ -170,7 +170,7 @@ class EveryScheme(Verifier):
         return self.results[self.schemes[0]]
 
 
-def _finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
+def finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
     return [
         {"rank": f.rank, "description": f.description, "concept": f.concept, "more_in": f.more_in,
          "significant": bool(f.significant), "proposer": f.proposer,
@@ -192,16 +192,16 @@ def run_one(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]
         raise RuntimeError(f"{spec.task_id}: {raw['error']}\n{raw.get('traceback', '')}")
     return {
         "task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
-        "schemes": {s: _finding_dicts(r) for s, r in verifier.results.items()},
+        "schemes": {s: finding_dicts(r) for s, r in verifier.results.items()},
     }
 
 
-def _dev_specs(suites: list[str], n_tasks: int, seed_offset: int) -> list[Any]:
+def dev_specs(suites: list[str], n_tasks: int, seed_offset: int) -> list[Any]:
     return [spec for s in suites
             for spec in suite_specs(s, n_tasks=n_tasks or None, seed_offset=seed_offset)]
 
 
-def _print_table(raws: list[dict[str, Any]]) -> None:
+def print_table(raws: list[dict[str, Any]]) -> None:
     from tellapart.bench.judge import Judge
     from tellapart.bench.metrics import compute_metrics
     from tellapart.bench.runner import judge_task
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     raw_path = out / "raw.jsonl"
     if not args.table_only:
-        specs = _dev_specs(args.suites, args.n_tasks, args.seed_offset)
+        specs = dev_specs(args.suites, args.n_tasks, args.seed_offset)
         jobs = [(spec, str(out / spec.suite / "tasks"), args.schemes, args.proposers)
                 for spec in specs]
         out.mkdir(parents=True, exist_ok=True)
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 if i % 50 == 0:
                     print(f"{i}/{len(jobs)} tasks", file=sys.stderr, flush=True)
     raws = [json.loads(line) for line in raw_path.read_text(encoding="utf-8").splitlines()]
-    _print_table(raws)
+    print_table(raws)
     return 0
 
 

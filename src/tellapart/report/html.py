@@ -240,6 +240,10 @@ def _related_view(item: Mapping[str, Any]) -> RelatedView:
         parts.append(f"r = {fmt_num(r)} with the finding above")
     if item.get("significant") is True:
         parts.append("significant")
+    if item.get("side_effect") is True:
+        left = number("residual_auroc")
+        parts.append("a side effect: accounted for by the findings above"
+                     + (f" (what is left: AUROC {fmt_num(left)})" if left is not None else ""))
     return RelatedView(description=description, stats=" · ".join(parts))
 
 

@@ -20,7 +20,7 @@ Procedure (:func:`analyse_overall`)
    reach is the share they explain; each finding's own share is computed the same way.
 4. "Look here": the findings' scores are regressed out of the features and the classifier
    is fitted again; the held-out images it still places most confidently in their own set
-   are what the findings do not account for.
+   (beyond most of the other set's images) are what the findings do not account for.
 """
 
 from __future__ import annotations
@@ -268,13 +268,25 @@ def _held_out_auroc(scores: np.ndarray, is_a: np.ndarray, folds: np.ndarray, see
 
 def _look_here(ctx: DataContext, residual: np.ndarray, n: int) -> dict[str, list[str]]:
     """Paths of the ``n`` images placed most confidently in their own set by the classifier
-    on what the findings do not explain (``residual``: higher = more like set A), by set."""
+    on what the findings do not explain (``residual``: higher = more like set A), by set.
+
+    Confidence is an image's placement against the other set: the share of the other set's
+    images its score lies beyond (DeLong's placement values), ties broken by the score's
+    distance from zero. When only part of set A differs, its edited images lie beyond nearly
+    all of set B while set B's images lie beyond only the unedited part of set A, so the
+    images shown are those that carry the difference, not the other set's typical ones.
+    """
     is_a = ctx.table.is_a
-    confidence = np.where(is_a, residual, -residual)
-    order = np.argsort(-confidence, kind="stable")[:n]
+    a_scores, b_scores = np.sort(residual[is_a]), np.sort(residual[~is_a])
+    if a_scores.size == 0 or b_scores.size == 0:
+        return {"A": [], "B": []}
+    below = np.searchsorted(b_scores, residual, side="left") / b_scores.size  # B images below
+    above = 1.0 - np.searchsorted(a_scores, residual, side="right") / a_scores.size  # A above
+    placement = np.where(is_a, below, above)
+    order = np.lexsort((-np.abs(residual), -placement))[:n]
     out: dict[str, list[str]] = {"A": [], "B": []}
     for i in order:
-        if confidence[i] > 0:
+        if placement[i] > 0.5:
             record = ctx.table.records[i]
             out[record.set_name].append(record.path)
     return out

@@ -28,7 +28,10 @@ Procedure (:class:`Verifier`)
    without the claim, so its shift does not show that the named set has the difference.
 7. Findings whose per-image scores are highly rank-correlated (|Spearman| >=
    ``settings.group_threshold``) are one difference seen several ways: the strongest
-   leads and the others are listed under it in ``related``.
+   leads and the others are listed under it in ``related``. A significant finding whose
+   scores, once those of the significant findings above it are regressed out, no longer
+   separate the sets on its held-out images is a side effect of them and is listed under
+   the one it correlates with most (``settings.group_side_effects``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from ..context import DataContext
 from ..propose.base import Proposer
 from ..types import Finding, Hypothesis, ImageScores, Overall, other_set, trained_difference_id
 from .base import Scorer
-from .overall import analyse_overall
+from .overall import analyse_overall, rank_normal, residualise
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
 N_FOLDS = 2
@@ -622,6 +625,10 @@ class Verifier:
                 (lp for lp in leaders if abs(corr[lp, pos]) >= self.settings.group_threshold), None
             )
             finding = findings[order[pos]]
+            side_effect: dict[str, Any] = {}
+            if lead is None and finding.significant and not finding.user:
+                lead, side_effect = self._explained_above(
+                    pos, order, leaders, findings, cands, corr, is_a)
             # A typed claim is what the user asked about: it always stays at top level.
             if lead is None or finding.user:
                 leaders.append(pos)
@@ -635,6 +642,7 @@ class Verifier:
                     "q_value": finding.q_value,
                     "significant": finding.significant,
                     "correlation": float(corr[lead, pos]),
+                    **side_effect,
                 }
             )
         ranked = [findings[order[lp]] for lp in leaders]
@@ -642,6 +650,40 @@ class Verifier:
             finding.rank = rank
         return ranked
 
+
+    def _explained_above(
+        self, pos: int, order: list[int], leaders: list[int], findings: list[Finding],
+        cands: list[Candidate], corr: np.ndarray, is_a: np.ndarray,
+    ) -> tuple[int | None, dict[str, Any]]:
+        """Whether the significant finding at ``pos`` is a side effect of the significant
+        findings listed above it: (the leader to list it under, what to say), else (None, {}).
+
+        Its per-image scores (normal scores of their ranks) are regressed on those of the
+        significant top-level findings above it; when what is left does not separate the sets
+        on its held-out images (the held-out test at ``alpha``, in its direction), the
+        difference above accounts for it: "set A images have stronger vignetting" under "set A
+        images have darkened corners". It is listed under the finding above it that its scores
+        correlate with most. Significance is unchanged; only where it is listed.
+        """
+        if not self.settings.group_side_effects:
+            return None, {}
+        above = [lp for lp in leaders if findings[order[lp]].significant]
+        if not above:
+            return None, {}
+        cand, finding = cands[order[pos]], findings[order[pos]]
+        rows = np.unique(np.concatenate([t.rows for t in cand.tests]))
+        explaining = rank_normal(np.column_stack([cands[order[lp]].all_scores for lp in above]))
+        residual = residualise(rank_normal(cand.all_scores), explaining)[rows, 0]
+        keep = np.isfinite(cand.all_scores[rows])
+        in_a = is_a[rows][keep]
+        p_value, _ = self._test(residual[keep][in_a], residual[keep][~in_a], finding.more_in)
+        if p_value <= self.settings.alpha:
+            return None, {}
+        lead = max(above, key=lambda lp: abs(corr[lp, pos]))
+        more = in_a if finding.more_in == "A" else ~in_a
+        area = stats.auroc(residual[keep][more], residual[keep][~more]) if more.any() and (~more).any() else 0.5
+        return lead, {"side_effect": True, "residual_auroc": float(area),
+                      "residual_p_value": float(p_value)}
 
     @staticmethod
     def _named_differences_first(
