@@ -333,3 +333,38 @@ def test_a_floored_detector_off_its_floor_on_the_other_set_ranks_after_the_other
     assert all(f.caveat == "" for f in last_ranked)
     at_rest[:10] = 1.0  # 16 of 30 (more than half) above it
     assert ranked_with(at_rest) == ["blur:higher", "diff:grid:B"]
+
+
+def _side_effect_table(seed: int) -> tuple[DataContext, dict[str, MeasurementWords]]:
+    """Three measurements: a shifted one, its noisy side effect, and an independent shift."""
+    from tellapart.types import FeatureTable
+    from tellapart.verify.simulate import fake_records
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    is_a = np.arange(2 * n) < n
+    cause = rng.normal(size=2 * n) + 2.0 * is_a
+    side = cause + rng.normal(scale=1.0, size=2 * n)  # |Spearman| with cause about 0.8 or less
+    other = rng.normal(size=2 * n) + 1.5 * is_a
+    names = ["cause", "side", "other"]
+    words = {name: MeasurementWords(name, "show more " + name, "show less " + name, (name,))
+             for name in names}
+    table = FeatureTable(fake_records(n, n), names, np.column_stack([cause, side, other]))
+    return synthetic_context(table, Settings(seed=seed, group_threshold=0.95)), words
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_side_effect_is_listed_under_the_finding_that_accounts_for_it(seed: int) -> None:
+    ctx, words = _side_effect_table(seed)
+    result = Verifier(ctx.settings).run(
+        ctx, [MeasurementProposer(words=words)], [MeasurementScorer(words=words)])
+    top = {f.concept: f for f in result.findings if f.significant}
+    assert "cause:higher" in top and "other:higher" in top  # independent shifts stay on top
+    assert "side:higher" not in top
+    related = {r["concept"]: r for r in top["cause:higher"].related}
+    assert related["side:higher"]["side_effect"] is True
+    assert related["side:higher"]["significant"] is True  # significance is unchanged
+    assert related["side:higher"]["residual_p_value"] > ctx.settings.alpha
+    ungrouped = Verifier(replace(ctx.settings, group_side_effects=False)).run(
+        ctx, [MeasurementProposer(words=words)], [MeasurementScorer(words=words)])
+    assert "side:higher" in {f.concept for f in ungrouped.findings if f.significant}
