@@ -10,7 +10,7 @@ import numpy as np
 
 from ..context import DataContext
 from ..registry import Registry
-from ..types import Hypothesis
+from ..types import DecodedImage, Hypothesis
 
 
 class Scorer(ABC):
@@ -62,6 +62,22 @@ class Scorer(ABC):
         the overall test sees everything tellapart computes per image.
         """
         return {}
+
+    def features_of_images(self, ctx: DataContext,
+                           images: list[DecodedImage]) -> dict[str, np.ndarray]:
+        """The blocks of :meth:`image_features` for images held in memory rather than rows
+        of ``ctx.table`` (e.g. images edited by a counterfactual check,
+        :mod:`tellapart.verify.counterfactual`): block name -> (len(images), d) float array.
+
+        Default: none. Nothing computed here is cached: the images have no file.
+        """
+        return {}
+
+    def concept_feature(self, concept: str) -> tuple[str, int] | None:
+        """Where the per-image score of a claim with ``concept`` sits among the blocks of
+        :meth:`image_features` and :meth:`features_of_images`: (block name, column), when it
+        is one of their columns; None (the default) when it is not."""
+        return None
 
     def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:
         """Whether ``hypothesis`` can be scored on the data of ``ctx`` (default: :meth:`can_score`).

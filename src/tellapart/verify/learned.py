@@ -33,7 +33,7 @@ from ..models.reading import (
 )
 from ..models.shipped import default_available
 from ..models.text import parse_claim
-from ..types import Hypothesis, ImageRecord
+from ..types import DecodedImage, Hypothesis, ImageRecord
 from .base import Scorer, register_scorer
 
 if TYPE_CHECKING:  # torch is imported only when a describer is actually used
@@ -106,6 +106,37 @@ class LearnedScorer(Scorer):
         if logits is not None:
             blocks["describer detectors"] = np.asarray(logits, dtype=np.float64)
         return blocks
+
+    def features_of_images(self, ctx: DataContext,
+                           images: list[DecodedImage]) -> dict[str, np.ndarray]:
+        """:meth:`image_features`' blocks for in-memory images: the same views
+        (:func:`tellapart.models.runtime.image_views`, quarters as ``ctx.settings.quarter_views``
+        says), the whole view's embedding and the view-pooled type detectors; the embedding
+        cache (keyed by file content) is neither read nor written."""
+        if "learned" not in ctx.settings.proposers or not self.available():
+            return {}
+        from ..models.runtime import image_views, pooled_type_logits
+
+        model = self._get_model()
+        size, quarters = model.config.image_size, bool(ctx.settings.quarter_views)
+        if not images:
+            return {}
+        views = [image_views(image.rgb, size, quarters) for image in images]
+        emb = model.embed(np.concatenate(views))  # (sum of views, D)
+        per_image = np.split(emb, np.cumsum([len(v) for v in views])[:-1])
+        blocks = {"describer embedding": np.stack([v[0] for v in per_image]).astype(np.float64)}
+        if model.type_head is not None:
+            blocks["describer detectors"] = np.asarray(pooled_type_logits(model, per_image),
+                                                       dtype=np.float64)
+        return blocks
+
+    def concept_feature(self, concept: str) -> tuple[str, int] | None:
+        """A trained difference's detector: its column of the "describer detectors" block
+        (the type logit before the floor that :meth:`score` applies)."""
+        if not self.available():
+            return None
+        k = self._get_model().type_index(concept) if concept.startswith("diff:") else None
+        return None if k is None else ("describer detectors", k)
 
     @staticmethod
     def _score_located(model: Describer, ctx: DataContext, records: list[ImageRecord],
