@@ -22,7 +22,9 @@ Gaussian-kernel MMD permutation test alone (:func:`tellapart.stats.mmd_permutati
 on the same features.
 
 ``explain``: two-difference tasks (two trained differences of different families, strength
-0.8, 50 per side), each compared in full (``tellapart.compare``): the overall explained share.
+0.8, 50 per side), each compared in full (``tellapart.compare``): the overall explained share
+(all significant findings together, as the report gives it) and the share of the findings the
+benchmark's judge matches to a planted difference, together (:func:`named_share`).
 
 ``unnamed``: edits that are not among tellapart's trained differences (:data:`UNNAMED`,
 written here with numpy/scikit-image/PIL), applied to half of set A's images (``--n-per-side``,
@@ -43,6 +45,7 @@ from PIL import Image
 from skimage.transform import swirl
 
 from tellapart import compare, stats
+from tellapart.bench.judge import Judge, Truth
 from tellapart.config import Settings, resolve_settings
 from tellapart.context import DataContext
 from tellapart.io import discover, load_image
@@ -50,7 +53,15 @@ from tellapart.measure import compute_features
 from tellapart.pipeline import default_scorers
 from tellapart.synth import DiffSpec, make_task, suite_specs, write_task
 from tellapart.synth.bases import BaseSampler
-from tellapart.verify.overall import RIDGE, WITH_MMD, BlockScaling, raw_blocks
+from tellapart.types import Report
+from tellapart.verify.overall import (
+    RIDGE,
+    WITH_MMD,
+    BlockScaling,
+    explained_share,
+    rank_normal,
+    raw_blocks,
+)
 from tellapart.verify.verifier import split_folds
 
 SIZES = (20, 50, 100, 200)
@@ -175,12 +186,32 @@ FAMILY_PAIRS = (
 )
 
 
-def _compare_summary(folder: Path) -> dict[str, Any]:
+def named_share(report: Report, truth: dict[str, Any]) -> float | None:
+    """Explained share of the significant findings the benchmark's judge matches to a planted
+    difference, together (same cross-fitted classifier as the report's shares)."""
+    judge = Judge()
+    truths = [Truth.from_dict(d) for d in truth.get("differences", [])]
+    scores, overall = report.image_scores, report.overall
+    assert scores is not None and overall is not None
+    named = [f for f in report.significant
+             if any(judge.judge(f.description, f.more_in, t, f.concept).match for t in truths)]
+    if not named:
+        return 0.0
+    columns = rank_normal(np.column_stack(
+        [scores.columns[f"finding_{f.rank}:{f.concept}"] for f in named]))
+    is_a = np.array(scores.sets) == "A"
+    area = stats.cross_fit_classifier_test(columns, is_a, np.array(scores.folds), ridge=RIDGE,
+                                           n_permutations=0).auroc
+    return explained_share(area, overall.auroc)
+
+
+def _compare_summary(folder: Path, truth: dict[str, Any] | None = None) -> dict[str, Any]:
     t = time.perf_counter()
     report = compare(folder / "a", folder / "b", cache="", progress=False, jobs=1)
     overall = report.overall
     assert overall is not None
     return {
+        "named_share": None if truth is None else named_share(report, truth),
         "overall_auroc": overall.auroc, "overall_p": overall.p_value, "differ": overall.differ,
         "explained_share": overall.explained_share,
         "significant": [(f.description, f.auroc, f.explained_share) for f in report.significant],
@@ -196,11 +227,13 @@ def run_explain(args: argparse.Namespace) -> dict[str, Any]:
         task = make_task([DiffSpec(first, s=0.8), DiffSpec(second, s=0.8)], n_per_side=50,
                          size=128, base="mixed", seed=args.seed + i)
         folder = write_task(task, out / f"two-{i:03d}", contact_sheet=False)
-        row = {"task": i, "types": [first, second], **_compare_summary(folder)}
+        row = {"task": i, "types": [first, second], **_compare_summary(folder, task.truth)}
         rows_out.append(row)
         print(json.dumps(row), flush=True)
     shares = [r["explained_share"] or 0.0 for r in rows_out]
+    named = [r["named_share"] or 0.0 for r in rows_out]
     return {"summary": {"tasks": len(rows_out), "mean_explained_share": float(np.mean(shares)),
+                        "mean_named_share": float(np.mean(named)),
                         "differ_rate": float(np.mean([r["differ"] for r in rows_out]))},
             "tasks": rows_out}
 
@@ -215,8 +248,8 @@ def _swirl(image: np.ndarray) -> np.ndarray:
 
 def _chromatic_aberration(image: np.ndarray) -> np.ndarray:
     out = image.copy()
-    out[..., 0] = np.roll(image[..., 0], 3, axis=1)  # red 3 px right, blue 3 px left
-    out[..., 2] = np.roll(image[..., 2], -3, axis=1)
+    out[..., 0] = np.roll(image[..., 0], 5, axis=1)  # red 5 px right, blue 5 px left
+    out[..., 2] = np.roll(image[..., 2], -5, axis=1)
     return out
 
 
@@ -229,18 +262,16 @@ def _tiled(image: np.ndarray) -> np.ndarray:
 def _glitch(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = image.copy()
     h = image.shape[0]
-    for _ in range(4):
-        top = int(rng.integers(0, h - 8))
-        band = int(rng.integers(3, 8))
-        out[top:top + band] = np.roll(out[top:top + band], int(rng.integers(10, 40)), axis=1)
+    for _ in range(8):
+        top = int(rng.integers(0, h - 12))
+        band = int(rng.integers(4, 12))
+        out[top:top + band] = np.roll(out[top:top + band], int(rng.integers(15, 50)), axis=1)
     return out
 
 
-def _half_mirror(image: np.ndarray) -> np.ndarray:
-    out = image.copy()
-    w = image.shape[1]
-    out[:, w - w // 2:] = image[:, : w // 2][:, ::-1]
-    return out
+def _quadrants_swapped(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    return np.roll(np.roll(image, h // 2, axis=0), w // 2, axis=1)
 
 
 UNNAMED: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
@@ -248,7 +279,7 @@ UNNAMED: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "chromatic aberration": lambda im, rng: _chromatic_aberration(im),
     "tiled 2x2": lambda im, rng: _tiled(im),
     "glitch bands": _glitch,
-    "left half mirrored onto the right": lambda im, rng: _half_mirror(im),
+    "quadrants swapped": lambda im, rng: _quadrants_swapped(im),
 }
 
 

@@ -40,6 +40,10 @@ def test_planted_darkening_is_the_top_finding(tmp_path: Path) -> None:
     assert top.auroc > 0.9
     assert 0 <= top.q_value <= 0.05
     assert top.examples["A"] and top.examples["B"]
+    # the words are checked: darkening set B's images makes them like set A's
+    expected = "confirmed" if top.concept == "diff:darker:A" else "not_checked"
+    assert top.counterfactual.status == expected
+    assert report.overall is not None and report.overall.differ
 
 
 def test_null_pair_reports_nothing_significant(tmp_path: Path) -> None:

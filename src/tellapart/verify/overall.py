@@ -15,8 +15,9 @@ Procedure (:func:`analyse_overall`)
    differences in part of a set that a linear classifier fitted on half the images misses.
    The permutation null also gives the held-out AUROC this test finds at least 80 % of the
    time at these sizes.
-3. Explained share: the significant findings' per-image scores go through the same
-   cross-fitted classifier. The share of the overall separability (AUROC - 0.5) that they
+3. Counterfactual checks (:mod:`tellapart.verify.counterfactual`) of significant claims that
+   name a difference tellapart can make. Explained share: the per-image scores of the
+   significant findings the checks did not refute go through the same cross-fitted classifier. The share of the overall separability (AUROC - 0.5) that they
    reach is the share they explain; each finding's own share is computed the same way.
 4. "Look here": the findings' scores are regressed out of the features and the classifier
    is fitted again; the held-out images it still places most confidently in their own set
@@ -25,13 +26,14 @@ Procedure (:func:`analyse_overall`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import stats
 from ..context import DataContext
-from ..types import Finding, ImageScores, Overall
+from ..types import Counterfactual, Finding, ImageScores, Overall
 from .base import Scorer
 
 RIDGE = 1.0
@@ -191,14 +193,23 @@ class OverallResult:
     image_scores: ImageScores
 
 
+CounterfactualCheck = Callable[[OverallFeatures, Finding], Counterfactual]
+
+
 def analyse_overall(
     ctx: DataContext,
     scorers: list[Scorer],
     folds: np.ndarray,
     findings: list[Finding],
     finding_scores: list[np.ndarray],
+    check: CounterfactualCheck | None = None,
 ) -> OverallResult:
-    """The overall test, the findings' explained shares and the "look here" images.
+    """The overall test, the findings' counterfactual checks, their explained shares and the
+    "look here" images.
+
+    A significant finding whose words a counterfactual check refutes describes nothing: it
+    is left out of the explained share and its scores are not regressed out, so what its
+    detector responded to stays visible among the "look here" images.
 
     Parameters
     ----------
@@ -211,6 +222,9 @@ def analyse_overall(
         Top-level findings; the significant ones are explained.
     finding_scores : list of np.ndarray
         (N,) per-image scores of each finding (NaN = missing), aligned with ``findings``.
+    check : callable, optional
+        ``check(features, finding) -> Counterfactual`` for each significant finding (sets
+        ``finding.counterfactual``); None leaves every finding not checked.
 
     Returns
     -------
@@ -223,7 +237,12 @@ def analyse_overall(
         features.values, is_a, folds, ridge=RIDGE, n_permutations=N_PERMUTATIONS,
         seed=settings.seed, alpha=settings.alpha, with_mmd=WITH_MMD,
     )
-    significant = [i for i, f in enumerate(findings) if f.significant]
+    if check is not None:
+        for finding in findings:
+            finding.counterfactual = (check(features, finding) if finding.significant else
+                                      Counterfactual("not_checked", None, "not significant"))
+    significant = [i for i, f in enumerate(findings)
+                   if f.significant and f.counterfactual.status != "refuted"]
     explained = rank_normal(np.column_stack([finding_scores[i] for i in significant])
                             if significant else np.zeros((is_a.size, 0)))
     shares: list[float | None] = [None] * len(findings)

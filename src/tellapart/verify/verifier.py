@@ -46,9 +46,18 @@ from .. import stats
 from ..config import Settings
 from ..context import DataContext
 from ..propose.base import Proposer
-from ..types import Finding, Hypothesis, ImageScores, Overall, other_set, trained_difference_id
+from ..types import (
+    Counterfactual,
+    Finding,
+    Hypothesis,
+    ImageScores,
+    Overall,
+    other_set,
+    trained_difference_id,
+)
 from .base import Scorer
-from .overall import analyse_overall, rank_normal, residualise
+from .counterfactual import check_counterfactual
+from .overall import OverallFeatures, analyse_overall, rank_normal, residualise
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
 N_FOLDS = 2
@@ -285,9 +294,14 @@ class Verifier:
         result: VerificationResult,
         finding_scores: list[np.ndarray],
     ) -> None:
-        """Add the overall test and each significant finding's explained share to ``result``
-        (:func:`tellapart.verify.overall.analyse_overall`). A subclass may extend it."""
-        analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores)
+        """Add the overall test, each significant finding's counterfactual check and its
+        explained share to ``result`` (:func:`tellapart.verify.overall.analyse_overall`,
+        :func:`tellapart.verify.counterfactual.check_counterfactual`). A subclass may extend it."""
+
+        def check(features: OverallFeatures, finding: Finding) -> Counterfactual:
+            return check_counterfactual(ctx, scorers, folds, features, finding)
+
+        analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores, check)
         for finding, share in zip(result.findings, analysis.shares, strict=True):
             finding.explained_share = share
         result.overall = analysis.overall
