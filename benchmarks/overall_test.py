@@ -7,6 +7,7 @@ Usage::
         [--seed-offset 0] [--ridges 1.0] --out DIR
     .venv/bin/python benchmarks/overall_test.py explain [--tasks 20] [--seed 0] --out DIR
     .venv/bin/python benchmarks/overall_test.py unnamed [--seeds 0 1] [--n-per-side 100] --out DIR
+    .venv/bin/python benchmarks/overall_test.py speed [--n-per-side 1000] --out DIR
 
 ``null``: two pools of images with no difference (synthetic bases, 128 px; bundled
 photographs, 256 px) are measured and embedded once; ``--pairs`` disjoint pairs of 20, 50,
@@ -26,6 +27,9 @@ on the same features.
 (all significant findings together, as the report gives it) and the share of the findings the
 benchmark's judge matches to a planted difference, together (:func:`named_share`).
 
+``speed``: ``tellapart compare`` cold on 2 x ``--n-per-side`` images (vignette and noise
+planted), with and without the overall stage (``--no-overall``), each in a fresh process.
+
 ``unnamed``: edits that are not among tellapart's trained differences (:data:`UNNAMED`,
 written here with numpy/scikit-image/PIL), applied to half of set A's images (``--n-per-side``,
 default 100): the explained share, and the share of edited images among the "look here" images.
@@ -35,6 +39,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -311,6 +317,30 @@ def run_unnamed(args: argparse.Namespace) -> dict[str, Any]:
     }, "tasks": rows_out}
 
 
+# -- speed -------------------------------------------------------------------------------------
+
+
+def run_speed(args: argparse.Namespace) -> dict[str, Any]:
+    """``tellapart compare`` cold (no feature cache, a fresh process each), with and without
+    the overall stage, on one pair of ``--n-per-side`` images with a planted difference."""
+    out = Path(args.out)
+    task = make_task([DiffSpec("vignette", s=0.8), DiffSpec("noise", s=0.6)],
+                     n_per_side=args.n_per_side, size=128, base="mixed", seed=args.seed)
+    folder = write_task(task, out / "pair", contact_sheet=False)
+    rows = {}
+    for label, flags in (("without overall", ["--no-overall"]), ("with overall", [])):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tellapart.cli", "compare", str(folder / "a"),
+                        str(folder / "b"), "--out", str(out / label.replace(" ", "_")),
+                        "--no-cache", "--quiet", *flags], check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t
+        timing = json.loads((out / label.replace(" ", "_") / "report.json").read_text())["timing_s"]
+        rows[label] = {"wall_s": wall, "overall_s": timing.get("overall", 0.0)}
+        print(label, json.dumps(rows[label]), flush=True)
+    added = rows["with overall"]["wall_s"] / rows["without overall"]["wall_s"] - 1.0
+    return {"summary": {**rows, "added_share": added}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,13 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("explain")
     p.add_argument("--tasks", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("speed")
+    p.add_argument("--n-per-side", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("unnamed")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--n-per-side", type=int, default=100)
     for p in sub.choices.values():
         p.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    run = {"null": run_null, "power": run_power, "explain": run_explain, "unnamed": run_unnamed}
+    run = {"null": run_null, "power": run_power, "explain": run_explain, "unnamed": run_unnamed,
+           "speed": run_speed}
     result = run[args.command](args)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / f"{args.command}.json").write_text(json.dumps(result, indent=1))

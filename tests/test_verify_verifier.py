@@ -344,13 +344,13 @@ def _side_effect_table(seed: int) -> tuple[DataContext, dict[str, MeasurementWor
     n = 60
     is_a = np.arange(2 * n) < n
     cause = rng.normal(size=2 * n) + 2.0 * is_a
-    side = cause + rng.normal(scale=1.0, size=2 * n)  # |Spearman| with cause about 0.8 or less
+    side = cause + rng.normal(scale=0.3, size=2 * n)  # |Spearman| with cause below 0.99
     other = rng.normal(size=2 * n) + 1.5 * is_a
     names = ["cause", "side", "other"]
     words = {name: MeasurementWords(name, "show more " + name, "show less " + name, (name,))
              for name in names}
     table = FeatureTable(fake_records(n, n), names, np.column_stack([cause, side, other]))
-    return synthetic_context(table, Settings(seed=seed, group_threshold=0.95)), words
+    return synthetic_context(table, Settings(seed=seed, group_threshold=0.99)), words
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -359,12 +359,14 @@ def test_a_side_effect_is_listed_under_the_finding_that_accounts_for_it(seed: in
     result = Verifier(ctx.settings).run(
         ctx, [MeasurementProposer(words=words)], [MeasurementScorer(words=words)])
     top = {f.concept: f for f in result.findings if f.significant}
-    assert "cause:higher" in top and "other:higher" in top  # independent shifts stay on top
-    assert "side:higher" not in top
-    related = {r["concept"]: r for r in top["cause:higher"].related}
-    assert related["side:higher"]["side_effect"] is True
-    assert related["side:higher"]["significant"] is True  # significance is unchanged
-    assert related["side:higher"]["residual_p_value"] > ctx.settings.alpha
+    assert "other:higher" in top  # an independent shift stays on top
+    # the two that move together are one difference: whichever ranks first lists the other
+    (lead,) = {"cause:higher", "side:higher"} & set(top)
+    (follower,) = {"cause:higher", "side:higher"} - {lead}
+    related = {r["concept"]: r for r in top[lead].related}
+    assert related[follower]["side_effect"] is True
+    assert related[follower]["significant"] is True  # significance is unchanged
+    assert related[follower]["residual_p_value"] > ctx.settings.alpha
     ungrouped = Verifier(replace(ctx.settings, group_side_effects=False)).run(
         ctx, [MeasurementProposer(words=words)], [MeasurementScorer(words=words)])
-    assert "side:higher" in {f.concept for f in ungrouped.findings if f.significant}
+    assert {"cause:higher", "side:higher"} <= {f.concept for f in ungrouped.findings if f.significant}

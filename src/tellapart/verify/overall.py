@@ -162,15 +162,28 @@ def rank_normal(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def residualise(features: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """``features`` with their linear dependence on ``scores`` (N, k) removed (least squares,
-    on all rows: labels are not used)."""
+def residualise(features: np.ndarray, scores: np.ndarray,
+                groups: np.ndarray | None = None) -> np.ndarray:
+    """``features`` with their linear dependence on ``scores`` (N, k) removed (least squares).
+
+    Without ``groups`` the slopes are fitted on all rows (labels unused). With ``groups`` (a
+    label per row) they are fitted on the variation within each group only, so a score that
+    separates the groups does not take away another feature's difference between them unless
+    the two also move together inside the groups.
+    """
     if scores.shape[1] == 0:
         return features
-    s = scores - scores.mean(axis=0)
-    f = features - features.mean(axis=0)
+    if groups is None:
+        s = scores - scores.mean(axis=0)
+        f = features - features.mean(axis=0)
+    else:
+        s, f = np.array(scores, dtype=np.float64), np.array(features, dtype=np.float64)
+        for group in np.unique(groups):
+            rows = groups == group
+            s[rows] -= s[rows].mean(axis=0)
+            f[rows] -= f[rows].mean(axis=0)
     coef, *_ = np.linalg.lstsq(s, f, rcond=None)
-    return np.asarray(f - s @ coef)
+    return np.asarray(features - scores @ coef)
 
 
 def explained_share(findings_auroc: float, overall_auroc: float) -> float | None:

@@ -673,11 +673,14 @@ class Verifier:
         findings listed above it: (the leader to list it under, what to say), else (None, {}).
 
         Its per-image scores (normal scores of their ranks) are regressed on those of the
-        significant top-level findings above it; when what is left does not separate the sets
-        on its held-out images (the held-out test at ``alpha``, in its direction), the
-        difference above accounts for it: "set A images have stronger vignetting" under "set A
-        images have darkened corners". It is listed under the finding above it that its scores
-        correlate with most. Significance is unchanged; only where it is listed.
+        significant top-level findings above it, with slopes fitted on the variation within
+        each set (so a finding that separates the sets does not absorb an unrelated
+        difference); when what is left does not separate the sets on its held-out images (the
+        held-out test at ``alpha``, in its direction) and keeps at most
+        :data:`SIDE_EFFECT_LEFT` of its effect (AUROC - 0.5), the difference above accounts for it:
+        "set A images have stronger vignetting" under "set A images have darkened corners"
+        (both move together among set A's images). It is listed under the finding above it that
+        its scores correlate with most. Significance is unchanged; only where it is listed.
         """
         if not self.settings.group_side_effects:
             return None, {}
@@ -687,15 +690,19 @@ class Verifier:
         cand, finding = cands[order[pos]], findings[order[pos]]
         rows = np.unique(np.concatenate([t.rows for t in cand.tests]))
         explaining = rank_normal(np.column_stack([cands[order[lp]].all_scores for lp in above]))
-        residual = residualise(rank_normal(cand.all_scores), explaining)[rows, 0]
+        residual = residualise(rank_normal(cand.all_scores), explaining, is_a)[rows, 0]
         keep = np.isfinite(cand.all_scores[rows])
         in_a = is_a[rows][keep]
         p_value, _ = self._test(residual[keep][in_a], residual[keep][~in_a], finding.more_in)
-        if p_value <= self.settings.alpha:
+        more = in_a if finding.more_in == "A" else ~in_a
+        if not (more.any() and (~more).any()):
+            return None, {}
+        area = stats.auroc(residual[keep][more], residual[keep][~more])
+        # Not significant alone is not enough: a weak finding loses significance to any
+        # regression. What is left must also be at most SIDE_EFFECT_LEFT of its own effect.
+        if p_value <= self.settings.alpha or area - 0.5 > SIDE_EFFECT_LEFT * (finding.auroc - 0.5):
             return None, {}
         lead = max(above, key=lambda lp: abs(corr[lp, pos]))
-        more = in_a if finding.more_in == "A" else ~in_a
-        area = stats.auroc(residual[keep][more], residual[keep][~more]) if more.any() and (~more).any() else 0.5
         return lead, {"side_effect": True, "residual_auroc": float(area),
                       "residual_p_value": float(p_value)}
 
@@ -731,6 +738,12 @@ class Verifier:
             if target < pos:
                 order.insert(target, order.pop(pos))
         return order
+
+
+SIDE_EFFECT_LEFT = 0.5
+"""A finding is listed as a side effect of the findings above it only when, their scores
+regressed out, it keeps at most this share of its held-out effect (AUROC - 0.5), besides no
+longer being significant."""
 
 
 NAMED_LEAD_Z = 1.645
