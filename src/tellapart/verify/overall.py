@@ -206,7 +206,7 @@ class OverallResult:
     image_scores: ImageScores
 
 
-CounterfactualCheck = Callable[[OverallFeatures, Finding, float | None], Counterfactual]
+CounterfactualCheck = Callable[[OverallFeatures, Finding], Counterfactual]
 
 
 def analyse_overall(
@@ -236,8 +236,7 @@ def analyse_overall(
     finding_scores : list of np.ndarray
         (N,) per-image scores of each finding (NaN = missing), aligned with ``findings``.
     check : callable, optional
-        ``check(features, finding, share) -> Counterfactual`` for each significant finding,
-        with the share of the separability it accounts for alone (sets
+        ``check(features, finding) -> Counterfactual`` for each significant finding (sets
         ``finding.counterfactual``); None leaves every finding not checked.
 
     Returns
@@ -251,25 +250,20 @@ def analyse_overall(
         features.values, is_a, folds, ridge=RIDGE, n_permutations=N_PERMUTATIONS,
         seed=settings.seed, alpha=settings.alpha, with_mmd=WITH_MMD,
     )
-    significant = [i for i, f in enumerate(findings) if f.significant]
-    scores_of = rank_normal(np.column_stack([finding_scores[i] for i in significant])
+    if check is not None:
+        for finding in findings:
+            finding.counterfactual = (check(features, finding) if finding.significant else
+                                      Counterfactual("not_checked", None, "not significant"))
+    significant = [i for i, f in enumerate(findings)
+                   if f.significant and f.counterfactual.status != "refuted"]
+    explained = rank_normal(np.column_stack([finding_scores[i] for i in significant])
                             if significant else np.zeros((is_a.size, 0)))
     shares: list[float | None] = [None] * len(findings)
     for column, i in enumerate(significant):
-        alone = _held_out_auroc(scores_of[:, [column]], is_a, folds, settings.seed)
+        alone = _held_out_auroc(explained[:, [column]], is_a, folds, settings.seed)
         shares[i] = explained_share(alone, test.auroc)
-    if check is not None:
-        for i, finding in enumerate(findings):
-            finding.counterfactual = (check(features, finding, shares[i]) if finding.significant
-                                      else Counterfactual("not_checked", None, "not significant"))
-    kept = [column for column, i in enumerate(significant)
-            if findings[i].counterfactual.status != "refuted"]
-    for column, i in enumerate(significant):
-        if column not in kept:
-            shares[i] = None  # refuted words describe nothing
-    explained = scores_of[:, kept]
     together = (explained_share(_held_out_auroc(explained, is_a, folds, settings.seed), test.auroc)
-                if kept else None)
+                if significant else None)
     residual = stats.cross_fit_classifier_test(
         residualise(features.values, explained), is_a, folds, ridge=RIDGE, n_permutations=0,
     ).scores if features.values.shape[1] else np.zeros(is_a.size)

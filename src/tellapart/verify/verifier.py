@@ -56,7 +56,7 @@ from ..types import (
     trained_difference_id,
 )
 from .base import Scorer
-from .counterfactual import MIN_SHIFT, check_counterfactual, checkable_type
+from .counterfactual import check_counterfactual
 from .overall import OverallFeatures, analyse_overall, rank_normal, residualise
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
@@ -298,13 +298,7 @@ class Verifier:
         explained share to ``result`` (:func:`tellapart.verify.overall.analyse_overall`,
         :func:`tellapart.verify.counterfactual.check_counterfactual`). A subclass may extend it."""
 
-        def check(features: OverallFeatures, finding: Finding, share: float | None) -> Counterfactual:
-            if checkable_type(finding) is not None and (share is None or share < MIN_SHIFT):
-                # The check asks the edit to carry the other set MIN_SHIFT of the way to the
-                # named one; a finding that accounts for less of the separability alone cannot
-                # be asked that, whatever its words: other differences separate the sets too.
-                return Counterfactual("not_checked", None, OTHER_DIFFERENCES.format(
-                    share=0.0 if share is None else share))
+        def check(features: OverallFeatures, finding: Finding) -> Counterfactual:
             return check_counterfactual(ctx, scorers, folds, features, finding)
 
         analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores, check)
@@ -744,12 +738,6 @@ class Verifier:
             if target < pos:
                 order.insert(target, order.pop(pos))
         return order
-
-
-OTHER_DIFFERENCES = ("not checked: this finding alone accounts for {share:.0%} of what separates "
-                     "the sets, so other differences do too and one edit is not expected to "
-                     "reproduce them")
-"""Why a claim naming a difference tellapart can make is not checked (``Verifier.explain``)."""
 
 
 SIDE_EFFECT_LEFT = 0.5
