@@ -27,14 +27,8 @@ difference is checked (:func:`tellapart.verify.counterfactual.counterfactual_evi
   is the same with or without it; it is reported, with how many null claims were checked.
 
 Development seeds (thresholds chosen on these only): 1000 and up. Reporting seeds: 5000 and
-up, run once after the thresholds were fixed. The reporting run ``--seeds 5000 5001
---n-per-side 50`` (default traps, bases and suites, 10 tasks per suite and seed; commit
-ba14d32, 2026-12-07, 523 s on two shared cores): of 44 wrong trained claims on 30 of the 52
-trap pairs, 36 refuted (0.82; every wrong claim refuted in 22 of the 30 pairs); of 39 true
-claims on the 40 easy and medium tasks, 36 confirmed (0.92; easy 19/20, medium 17/19); 1
-of 20 null pairs had a significant finding (0.05), none naming a trained difference; median
-0.53 s per check. Writes ``OUT/results.json`` and
-``OUT/summary.md`` and prints the table.
+up, run once after the thresholds were fixed; the figures are in BENCHMARKS.md. Writes
+``OUT/results.json`` and ``OUT/summary.md`` and prints the table.
 """
 
 from __future__ import annotations
