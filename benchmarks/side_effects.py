@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from weight_experiments import dev_specs, finding_dicts, print_table
+from weight_experiments import dev_specs, finding_dicts, print_table, run_jobs
 
 from tellapart import Comparer
-from tellapart.bench.runner import one_thread_per_worker, run_task
+from tellapart.bench.runner import run_task
 from tellapart.config import Settings, resolve_settings
 from tellapart.context import DataContext
 from tellapart.propose.base import Proposer
@@ -79,11 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.table_only:
         specs = dev_specs(args.suites, args.n_tasks, args.seed_offset)
         jobs = [(spec, str(out / spec.suite / "tasks")) for spec in specs]
-        out.mkdir(parents=True, exist_ok=True)
-        ctx = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
-        with ctx.Pool(args.jobs, initializer=one_thread_per_worker) as pool, raw_path.open("w") as fh:
-            for raw in pool.imap_unordered(run_one, jobs):
-                fh.write(json.dumps(raw) + "\n")
+        run_jobs(run_one, jobs, raw_path, args.jobs)
     raws = [json.loads(line) for line in raw_path.read_text(encoding="utf-8").splitlines()]
     print_table(raws)
     return 0

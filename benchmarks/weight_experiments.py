@@ -41,6 +41,7 @@ import json
 import multiprocessing
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,18 +244,23 @@ def main(argv: list[str] | None = None) -> int:
         specs = dev_specs(args.suites, args.n_tasks, args.seed_offset)
         jobs = [(spec, str(out / spec.suite / "tasks"), args.schemes, args.proposers)
                 for spec in specs]
-        out.mkdir(parents=True, exist_ok=True)
-        # fork before torch is loaded; every worker loads its own models
-        ctx = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
-        with ctx.Pool(args.jobs, initializer=one_thread_per_worker) as pool, \
-                raw_path.open("w") as fh:
-            for i, raw in enumerate(pool.imap_unordered(run_one, jobs), 1):
-                fh.write(json.dumps(raw) + "\n")
-                if i % 50 == 0:
-                    print(f"{i}/{len(jobs)} tasks", file=sys.stderr, flush=True)
+        run_jobs(run_one, jobs, raw_path, args.jobs)
     raws = [json.loads(line) for line in raw_path.read_text(encoding="utf-8").splitlines()]
     print_table(raws)
     return 0
+
+
+def run_jobs(worker: Callable[[Any], dict[str, Any]], jobs: list[Any], raw_path: Path,
+             n_workers: int) -> None:
+    """Run ``worker`` on every job in ``n_workers`` processes; one JSON line per result."""
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
+    # fork before torch is loaded; every worker loads its own models
+    ctx = multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
+    with ctx.Pool(n_workers, initializer=one_thread_per_worker) as pool, raw_path.open("w") as fh:
+        for i, raw in enumerate(pool.imap_unordered(worker, jobs), 1):
+            fh.write(json.dumps(raw) + "\n")
+            if i % 50 == 0:
+                print(f"{i}/{len(jobs)} tasks", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
