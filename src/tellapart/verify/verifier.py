@@ -29,9 +29,13 @@ Procedure (:class:`Verifier`)
 7. Findings whose per-image scores are highly rank-correlated (|Spearman| >=
    ``settings.group_threshold``) are one difference seen several ways: the strongest
    leads and the others are listed under it in ``related``. A significant finding whose
-   scores, once those of the significant findings above it are regressed out, no longer
-   separate the sets on its held-out images is a side effect of them and is listed under
-   the one it correlates with most (``settings.group_side_effects``).
+   scores, once those of the significant findings above it are regressed out (slopes fitted
+   within each set), no longer separate the sets significantly on its held-out images and
+   keep at most :data:`SIDE_EFFECT_LEFT` of its effect is a side effect of them and is
+   listed under the one it correlates with most (``settings.group_side_effects``).
+8. The overall stage (:meth:`Verifier.explain`): the overall two-sample test, counterfactual
+   checks of claims naming a difference tellapart can make, explained shares and the "look
+   here" images (:mod:`tellapart.verify.overall`, :mod:`tellapart.verify.counterfactual`).
 """
 
 from __future__ import annotations
