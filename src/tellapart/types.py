@@ -311,9 +311,10 @@ class ImageScores:
         The verification fold of each row.
     columns : dict
         Column name -> (N,) float64 scores, NaN where missing. "overall" is the global
-        classifier's held-out score (higher = more like set A); each top-level finding adds
-        a column named by its rank and concept ("finding_1:diff:noise:A"), oriented so that
-        higher means more like the set the finding names.
+        classifier's held-out score (higher = more like set A); "unexplained" the same
+        classifier's once the significant findings' scores are regressed out; each top-level
+        finding adds a column named by its rank and concept ("finding_1:diff:noise:A"): its
+        per-image score as tested (higher = the image shows the claim more).
     """
 
     paths: list[str]
