@@ -15,13 +15,10 @@ Grouping moves findings under others, never changes significance, so the null ra
 
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from weight_experiments import dev_specs, finding_dicts, print_table, run_jobs
+from weight_experiments import dev_parser, finding_dicts, run_and_print
 
 from tellapart import Comparer
 from tellapart.bench.runner import run_task
@@ -63,24 +60,8 @@ def run_one(job: tuple[Any, str]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, help="task folders and raw.jsonl go here")
-    parser.add_argument("--suites", nargs="+", default=["medium", "hard", "null"])
-    parser.add_argument("--n-tasks", type=int, default=60, help="tasks per suite")
-    parser.add_argument("--seed-offset", type=int, default=900_000,
-                        help="added to every suite's seed: tasks the benchmark never draws")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--table-only", action="store_true", help="judge OUT/raw.jsonl again")
-    args = parser.parse_args(argv)
-    out = Path(args.out)
-    raw_path = out / "raw.jsonl"
-    if not args.table_only:
-        specs = dev_specs(args.suites, args.n_tasks, args.seed_offset)
-        jobs = [(spec, str(out / spec.suite / "tasks")) for spec in specs]
-        run_jobs(run_one, jobs, raw_path, args.jobs)
-    raws = [json.loads(line) for line in raw_path.read_text(encoding="utf-8").splitlines()]
-    print_table(raws)
-    return 0
+    args = dev_parser(__doc__, ["medium", "hard", "null"], 60).parse_args(argv)
+    return run_and_print(args, run_one, lambda spec, root: (spec, root))
 
 
 if __name__ == "__main__":

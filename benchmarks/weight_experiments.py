@@ -225,29 +225,43 @@ def print_table(raws: list[dict[str, Any]]) -> None:
                   f"{m.n_significant}) | {m.null_rate:.3f} ({m.n_null_with_finding}/{m.n_null}) |")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def dev_parser(description: str, suites: list[str], n_tasks: int) -> argparse.ArgumentParser:
+    """The arguments every development-draw script shares (--out, --suites, --n-tasks,
+    --seed-offset, --jobs, --table-only)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="task folders and raw.jsonl go here")
-    parser.add_argument("--suites", nargs="+", default=["easy", "medium", "hard", "null", "heldout"])
-    parser.add_argument("--n-tasks", type=int, default=100, help="tasks per suite (0: the whole suite)")
+    parser.add_argument("--suites", nargs="+", default=suites)
+    parser.add_argument("--n-tasks", type=int, default=n_tasks, help="tasks per suite (0: the whole suite)")
     parser.add_argument("--seed-offset", type=int, default=900_000,
                         help="added to every suite's seed: tasks the benchmark never draws")
-    parser.add_argument("--schemes", nargs="+", default=["rank", "optimal", "mix"])
-    parser.add_argument("--proposers", nargs="+", default=None,
-                        help="compare's proposers (default: compare's default)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--table-only", action="store_true", help="judge OUT/raw.jsonl again")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_and_print(args: argparse.Namespace, worker: Callable[[Any], dict[str, Any]],
+                  job_of: Callable[[Any, str], Any]) -> int:
+    """Run ``worker`` on ``job_of(spec, task_root)`` for every development task (unless
+    ``--table-only``), then print the judged table of OUT/raw.jsonl."""
     out = Path(args.out)
     raw_path = out / "raw.jsonl"
     if not args.table_only:
         specs = dev_specs(args.suites, args.n_tasks, args.seed_offset)
-        jobs = [(spec, str(out / spec.suite / "tasks"), args.schemes, args.proposers)
-                for spec in specs]
-        run_jobs(run_one, jobs, raw_path, args.jobs)
+        run_jobs(worker, [job_of(spec, str(out / spec.suite / "tasks")) for spec in specs],
+                 raw_path, args.jobs)
     raws = [json.loads(line) for line in raw_path.read_text(encoding="utf-8").splitlines()]
     print_table(raws)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = dev_parser(__doc__, ["easy", "medium", "hard", "null", "heldout"], 100)
+    parser.add_argument("--schemes", nargs="+", default=["rank", "optimal", "mix"])
+    parser.add_argument("--proposers", nargs="+", default=None,
+                        help="compare's proposers (default: compare's default)")
+    args = parser.parse_args(argv)
+    return run_and_print(args, run_one,
+                         lambda spec, root: (spec, root, args.schemes, args.proposers))
 
 
 def run_jobs(worker: Callable[[Any], dict[str, Any]], jobs: list[Any], raw_path: Path,
