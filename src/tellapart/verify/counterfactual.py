@@ -301,8 +301,11 @@ def counterfactual_evidence(
         where = scorer.concept_feature(finding.concept)
         if where is not None and where[0] in raw_edited[0]:
             block, column = where
-            rows = np.arange(len(ctx.table.records))
-            claim = np.asarray(scorer.image_features(ctx, rows)[block][:, column], dtype=np.float64)
+            if block in features.raw:  # computed once by the overall test
+                table_block = features.raw[block]
+            else:
+                table_block = scorer.image_features(ctx, np.arange(len(ctx.table.records)))[block]
+            claim = np.asarray(table_block[:, column], dtype=np.float64)
             edited_claim = np.stack([raw[block][:, column] for raw in raw_edited])
             matched_on = "claim score"
             break

@@ -27,7 +27,7 @@ Procedure (:func:`analyse_overall`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -104,10 +104,14 @@ class OverallFeatures:
     scalings : dict
         Block name -> :class:`BlockScaling`, in column order; :meth:`transform` applies them
         to new images' raw blocks (e.g. counterfactually edited images).
+    raw : dict
+        Block name -> (N, d) raw values of the table's rows (every block computed, kept so
+        that later stages read a column, such as a claim's detector, without recomputing it).
     """
 
     values: np.ndarray
     scalings: dict[str, BlockScaling]
+    raw: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def blocks(self) -> list[str]:
@@ -143,7 +147,7 @@ def collect_features(ctx: DataContext, scorers: list[Scorer]) -> OverallFeatures
     raw = raw_blocks(ctx, scorers)
     scalings = {name: BlockScaling.fit(block) for name, block in raw.items()}
     scalings = {name: sc for name, sc in scalings.items() if sc.kept.any()}
-    features = OverallFeatures(np.zeros((len(ctx.table.records), 0)), scalings)
+    features = OverallFeatures(np.zeros((len(ctx.table.records), 0)), scalings, raw)
     features.values = features.transform(raw) if scalings else features.values
     return features
 
