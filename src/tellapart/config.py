@@ -18,6 +18,8 @@ class Settings:
     min_images: int = 8  # fewer usable images in a set stops the run (exit code 2)
     shortlist: int = 8  # hypotheses per proposer and fold sent to held-out testing
     proposers: list[str] = field(default_factory=lambda: ["learned", "measurements"])
+    # "auto": the medical measurements too when any image is DICOM or NIfTI; "on"; "off"
+    medical_measurements: str = "auto"
     hypotheses: list[str] = field(default_factory=list)  # user-typed claims to test
     group_threshold: float = 0.8  # |Spearman r| between per-image scores that groups findings
     group_side_effects: bool = True  # list a finding the ones above it account for under them
