@@ -16,8 +16,8 @@ from tellapart.types import DecodedImage
 NAMES = list_measurements()
 # Defined only at the file's own resolution: the 8x8 JPEG grid is gone after reduction.
 NEEDS_FILE_RESOLUTION = {"jpeg_blockiness"}
-# Defined only when the image has some luminance change at all.
-NEEDS_SOME_CHANGE = {"pixelation"}
+# Defined only when the image has some luminance change at all (a dark region, for the outline).
+NEEDS_SOME_CHANGE = {"pixelation", "outline_irregularity"}
 # Undefined (NaN) on a flat image and on images without a single clear edge, like the smooth "large-jpeg" sample.
 NEEDS_EDGES = {"edge_steepness"}
 

@@ -104,7 +104,7 @@ def test_bad_files_are_skipped_with_specific_reasons(tmp_path: Path, monkeypatch
     assert len(reasons) == 7
     assert [r.path for r in set_a.images] == good_a
     assert len(set_b.images) == 3 and not set_b.skipped
-    assert table.values.shape == (6, len(list_measurements()))
+    assert table.values.shape == (6, len(list_measurements(("general",))))
     assert np.isfinite(table.column("brightness_mean")).all()
     assert info["warnings"] == []
     if os.geteuid() != 0:
@@ -121,7 +121,7 @@ def test_rows_columns_and_order(tmp_path: Path) -> None:
     )
     assert [s.name for s in sets] == ["A", "B"]
     assert [r.path for r in table.records] == paths_a + paths_b
-    assert table.names == sorted(table.names) == list_measurements()
+    assert table.names == sorted(table.names) == list_measurements(("general",))
     assert table.is_a.tolist() == [True] * 4 + [False] * 3
     brightness = table.column("brightness_mean")
     assert brightness[:4].min() > brightness[4:].max()  # set B was darkened

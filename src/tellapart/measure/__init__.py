@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 # Importing the modules registers their measurements.
-from . import color, detail, fileinfo, layout, tone  # noqa: F401
+from . import color, detail, fileinfo, layout, medical, tone  # noqa: F401
 from .base import (
+    MEASUREMENT_GROUPS,
     MEASUREMENTS,
     Measurement,
     create_measurement,
     list_measurements,
     register_measurement,
 )
-from .features import MeasurementFailure, compute_features, measure_file
+from .features import MeasurementFailure, bank_names, compute_features, measure_file
 
 __all__ = [
     "MEASUREMENTS",
+    "MEASUREMENT_GROUPS",
     "Measurement",
     "MeasurementFailure",
+    "bank_names",
     "compute_features",
     "create_measurement",
     "list_measurements",

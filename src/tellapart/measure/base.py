@@ -53,6 +53,10 @@ class Measurement(ABC):
         them as a keyword).
     family : str
         Grouping for display ("brightness", "color", "sharpness", "file", ...).
+    group : str
+        Which bank the measurement belongs to (:data:`MEASUREMENT_GROUPS`): ``"general"``
+        runs on every image; ``"medical"`` runs only when a comparison holds medical images
+        (see :func:`tellapart.measure.features.bank_names`).
     """
 
     name: ClassVar[str]
@@ -64,6 +68,7 @@ class Measurement(ABC):
     more_synonyms: ClassVar[tuple[str, ...]] = ()
     less_synonyms: ClassVar[tuple[str, ...]] = ()
     family: ClassVar[str] = "other"
+    group: ClassVar[str] = "general"
 
     @abstractmethod
     def compute(self, image: DecodedImage) -> float:
@@ -77,8 +82,22 @@ MEASUREMENTS: Registry[Measurement] = Registry("measurement")
 register_measurement = MEASUREMENTS.register
 
 
-def list_measurements() -> list[str]:
-    return MEASUREMENTS.list()
+MEASUREMENT_GROUPS: tuple[str, ...] = ("general", "medical")
+"""Measurement banks: every comparison measures the general one; the medical one is added
+when the images are medical (DICOM, NIfTI) or the ``medical_measurements`` setting asks."""
+
+
+def list_measurements(groups: tuple[str, ...] | None = None) -> list[str]:
+    """Registered measurement names (sorted), all of them or those of ``groups`` only."""
+    if groups is None:
+        return MEASUREMENTS.list()
+    unknown = set(groups) - set(MEASUREMENT_GROUPS)
+    if unknown:
+        raise ValueError(
+            f"unknown measurement group(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(MEASUREMENT_GROUPS)}"
+        )
+    return [name for name, cls in MEASUREMENTS.items() if cls.group in groups]
 
 
 def create_measurement(name: str) -> Measurement:

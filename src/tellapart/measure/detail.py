@@ -11,13 +11,13 @@ from ..types import DecodedImage
 from .base import Measurement, register_measurement
 from .shared import (
     chroma,
+    dark_strokes,
     gradient_magnitude,
     gray_u8,
     laplacian,
+    light_strokes,
     luma_max5,
     luma_min5,
-    max_filter,
-    min_filter,
     saturation,
 )
 
@@ -271,12 +271,10 @@ class TextStrokes(Measurement):
     def compute(self, image: DecodedImage) -> float:
         # On the shared 0..255 integer luma: cheaper min/max filters than float32, and the
         # same luma array pixelation already made.
-        g = gray_u8(image)
-        if g.shape[0] < 5 or g.shape[1] < 5:
+        if image.gray.shape[0] < 5 or image.gray.shape[1] < 5:
             return _NAN
-        dark_strokes = min_filter(luma_max5(image), 5) - g  # black-hat
-        light_strokes = g - max_filter(luma_min5(image), 5)  # top-hat
-        return float(np.mean(np.maximum(dark_strokes, light_strokes) > _STROKE_CONTRAST_U8))
+        strokes = np.maximum(dark_strokes(image), light_strokes(image))
+        return float(np.mean(strokes > _STROKE_CONTRAST_U8))
 
 
 @register_measurement

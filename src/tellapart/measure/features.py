@@ -28,6 +28,7 @@ from ..io.errors import BadImageError, CacheError
 from ..io.store import CachedRecord, FeatureStore
 from ..types import FeatureTable, ImageRecord, ImageSet, SkippedFile
 from .base import Measurement, create_measurement, list_measurements
+from .medical import MEDICAL_FORMATS, looks_medical
 
 Source = tuple[str, str, list[str], list[SkippedFile]]
 """(set name, source as the user gave it, candidate paths, entries already skipped)."""
@@ -82,6 +83,7 @@ class _Entry:
     path: str
     content_hash: str | None = None
     skip_reason: str | None = None
+    medical: bool = False  # the bytes say DICOM or NIfTI
 
 
 @dataclass
@@ -146,15 +148,35 @@ def _measure_chunk(
     return [measure_file(path, h, names, max_pixels) for path, h, names in tasks]
 
 
-def _read_and_hash(path: str) -> tuple[str | None, str | None]:
-    """(content hash, None) or (None, skip reason) for one path."""
+def _read_and_hash(path: str) -> tuple[str | None, str | None, bool]:
+    """(content hash, None, medical) or (None, skip reason, False) for one path."""
     try:
         data = read_file(path)
     except BadImageError as exc:
-        return None, exc.reason
+        return None, exc.reason, False
     if not data:
-        return None, "empty file (0 bytes)"
-    return content_hash(data), None
+        return None, "empty file (0 bytes)", False
+    return content_hash(data), None, looks_medical(data, path)
+
+
+_MEDICAL_SETTINGS = ("auto", "on", "off")
+
+
+def bank_names(setting: str, medical_images: bool) -> list[str]:
+    """The measurements a comparison runs: the general group, plus the medical one when
+    ``setting`` is "on", or "auto" and ``medical_images``.
+
+    Raises
+    ------
+    ValueError
+        ``setting`` is not "auto", "on" or "off".
+    """
+    if setting not in _MEDICAL_SETTINGS:
+        raise ValueError(
+            f"medical_measurements must be one of {', '.join(_MEDICAL_SETTINGS)}, got {setting!r}"
+        )
+    medical = setting == "on" or (setting == "auto" and medical_images)
+    return list_measurements(("general", "medical") if medical else ("general",))
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -212,7 +234,11 @@ def compute_features(
     progress: bool = True,
     store: FeatureStore | None = None,
 ) -> tuple[list[ImageSet], FeatureTable, dict[str, Any]]:
-    """Measure every usable image of every set with every registered measurement.
+    """Measure every usable image of every set with the measurement bank.
+
+    The bank is the general group of measurements, plus the medical group when
+    ``settings.medical_measurements`` is "on", or "auto" (the default) and any image is a
+    DICOM or NIfTI file (:func:`bank_names`).
 
     Parameters
     ----------
@@ -221,7 +247,7 @@ def compute_features(
         plus the source string.
     settings : Settings
         ``jobs`` (worker processes, 0 = all cores), ``cache`` (None = default cache,
-        "" = none) and ``max_pixels`` are used.
+        "" = none), ``max_pixels`` and ``medical_measurements`` are used.
     progress : bool
         Show a progress bar on stderr.
     store : FeatureStore, optional
@@ -232,8 +258,8 @@ def compute_features(
     sets : list of ImageSet
         One per source, records in input order, skipped files with reasons.
     table : FeatureTable
-        Rows: the images of the sets in ``sources`` order; columns: every registered
-        measurement, sorted by name. NaN where a measurement is undefined or failed.
+        Rows: the images of the sets in ``sources`` order; columns: the bank's
+        measurements, sorted by name. NaN where a measurement is undefined or failed.
     info : dict
         Timings in seconds (``read_hash_s``, ``cache_lookup_s``, ``decode_measure_s``,
         ``cache_write_s``, ``features_s``) and counts (``cache_hits``, ``decoded``) as
@@ -249,9 +275,7 @@ def compute_features(
         The cache cannot be read or written.
     """
     started = time.perf_counter()
-    names = list_measurements()
-    measurements = {name: create_measurement(name) for name in names}
-    versions = {name: value_version(m) for name, m in measurements.items()}
+    bank_names(settings.medical_measurements, False)  # a bad setting fails before any work
     jobs = settings.jobs if settings.jobs > 0 else (os.cpu_count() or 1)
     own_store = store is None
     cache = FeatureStore(settings.cache) if store is None else store
@@ -265,15 +289,17 @@ def compute_features(
     try:
         with _Progress(progress) as bar:
             entries = _hash_all(sources, jobs, bar, info)
-            rows, have, records, bad = _lookup(
-                entries, cache, names, versions, settings.max_pixels, info
+            sniffed = any(e.medical for per_set in entries for e in per_set)
+            names = bank_names(settings.medical_measurements, sniffed)
+            rows, records, bad, failures = _measure(
+                entries, names, cache, settings.max_pixels, jobs, bar, warnings, info
             )
-            tasks = _tasks(entries, have, records, bad, names, info)
-            results = _run_tasks(tasks, jobs, settings.max_pixels, bar, info)
-            failures = _absorb(
-                results, cache, rows, records, bad, names, versions, settings.max_pixels,
-                warnings, info,
-            )
+            full = bank_names(settings.medical_measurements, _any_medical_record(entries, records))
+            if full != names:  # a medical file the byte check missed: measure the rest too
+                names = full
+                rows, records, bad, failures = _measure(
+                    entries, names, cache, settings.max_pixels, jobs, bar, warnings, info
+                )
         _check_failures(failures, warnings)
     finally:
         if own_store:
@@ -282,6 +308,36 @@ def compute_features(
     info["features_s"] = time.perf_counter() - started
     info["warnings"] = warnings
     return sets, table, info
+
+
+def _measure(
+    entries: list[list[_Entry]],
+    names: list[str],
+    cache: FeatureStore,
+    max_pixels: int,
+    jobs: int,
+    bar: _Progress,
+    warnings: list[str],
+    info: dict[str, Any],
+) -> tuple[dict[str, np.ndarray], dict[str, CachedRecord], dict[str, str], _Failures]:
+    """Values of ``names`` for every entry: cached ones looked up, the rest measured and stored."""
+    versions = {name: value_version(create_measurement(name)) for name in names}
+    rows, have, records, bad = _lookup(entries, cache, names, versions, max_pixels, info)
+    tasks = _tasks(entries, have, records, bad, names, info)
+    results = _run_tasks(tasks, jobs, max_pixels, bar, info)
+    failures = _absorb(
+        results, cache, rows, records, bad, names, versions, max_pixels, warnings, info
+    )
+    return rows, records, bad, failures
+
+
+def _any_medical_record(entries: list[list[_Entry]], records: dict[str, CachedRecord]) -> bool:
+    """True when any usable entry decoded as a medical format (DICOM, NIfTI)."""
+    return any(
+        e.content_hash in records and records[e.content_hash].format in MEDICAL_FORMATS
+        for per_set in entries
+        for e in per_set
+    )
 
 
 def _hash_all(
@@ -293,10 +349,10 @@ def _hash_all(
     flat = [entry for per_set in entries for entry in per_set]
     task = bar.task("Reading files", len(flat))
     with ThreadPoolExecutor(max_workers=max(1, min(8, jobs * 2))) as pool:
-        for entry, (digest, reason) in zip(
+        for entry, (digest, reason, medical) in zip(
             flat, pool.map(_read_and_hash, [e.path for e in flat]), strict=True
         ):
-            entry.content_hash, entry.skip_reason = digest, reason
+            entry.content_hash, entry.skip_reason, entry.medical = digest, reason, medical
             bar.advance(task)
     info["read_hash_s"] = time.perf_counter() - t0
     return entries

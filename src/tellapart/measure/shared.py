@@ -165,6 +165,18 @@ def luma_min5(image: DecodedImage) -> np.ndarray:
 
 
 @shared
+def dark_strokes(image: DecodedImage) -> np.ndarray:
+    """(H, W) int16 black-hat of :func:`gray_u8` (5x5 closing minus luma): thin dark strokes."""
+    return min_filter(luma_max5(image), 5) - gray_u8(image)
+
+
+@shared
+def light_strokes(image: DecodedImage) -> np.ndarray:
+    """(H, W) int16 top-hat of :func:`gray_u8` (luma minus 5x5 opening): thin light strokes."""
+    return gray_u8(image) - max_filter(luma_min5(image), 5)
+
+
+@shared
 def gradients(image: DecodedImage) -> tuple[np.ndarray, np.ndarray]:
     """Central-difference luma gradients (gx, gy), each (H-2, W-2), in luma units per pixel."""
     g = image.gray

@@ -1,0 +1,391 @@
+"""Measurements for medical images: annotations, wires, shutters, padding, field of view,
+windowing, grey-scale polarity and dark structures.
+
+They form the ``"medical"`` group (:data:`~tellapart.measure.base.MEASUREMENT_GROUPS`): a
+comparison measures them when its images are DICOM or NIfTI files (:func:`looks_medical`,
+:data:`MEDICAL_FORMATS`) or when the ``medical_measurements`` setting is ``"on"``; ordinary
+photographs are not measured with them. Noise (``noise_level``), uniform borders of any
+colour (``border_width``), thin strokes anywhere (``text_strokes``) and near-black or
+near-white areas belong to the general bank and serve medical images as they are.
+
+Their keywords are words no general measurement uses, so a typed claim about a photograph
+reads exactly as it did before this group existed.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+from scipy import ndimage
+
+from ..types import DecodedImage
+from .base import Measurement, register_measurement
+from .layout import _uniform_depth
+from .shared import dark_strokes, gray_quantile, light_strokes, shared
+
+_NAN = float("nan")
+
+MEDICAL_FORMATS: frozenset[str] = frozenset({"DICOM", "NIfTI"})
+"""``ImageRecord.format`` values of medical files."""
+
+_NIFTI_MAGIC = (b"n+1\0", b"ni1\0", b"n+2\0", b"ni2\0")
+_STROKE_CONTRAST_U8 = 63  # a stroke stands 0.25 of the luma range off its surroundings
+_WIRE_CONTRAST_U8 = 25  # a wire stands 0.1 of the luma range above its surroundings
+_WIRE_MIN_EXTENT = 0.25  # of the shorter side
+_WIRE_MAX_WIDTH = 4.0  # pixels per pixel of extent
+_BAND_BLACK = 0.1  # a uniform border band this dark is padding, anything lighter a shutter
+_BORDER_MAX_FRACTION = 0.35
+
+
+def looks_medical(data: bytes, path: str) -> bool:
+    """True when a file's bytes (or, for NIfTI, its name) say DICOM or NIfTI.
+
+    DICOM part-10 files carry ``DICM`` after a 128-byte preamble; NIfTI-1/2 headers carry
+    their magic at byte 344 (4 for NIfTI-2), inside gzip for ``.nii.gz``.
+    """
+    if data[128:132] == b"DICM":
+        return True
+    name = path.lower()
+    if name.endswith((".nii", ".nii.gz")):
+        return True
+    head = data[:560]
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[:4096], 560)
+        except zlib.error:
+            return False
+    return head[344:348] in _NIFTI_MAGIC or head[4:8] in _NIFTI_MAGIC
+
+
+# -- shared intermediate arrays ----------------------------------------------------------------
+
+
+@shared
+def _small_gray(image: DecodedImage) -> np.ndarray:
+    """(h, w) luma, sampled on every other row and column above 256 px a side."""
+    gray = image.gray
+    return gray[::2, ::2] if min(gray.shape) > 256 else gray
+
+
+@shared
+def _border_bands(image: DecodedImage) -> list[tuple[float, float]]:
+    """(depth as a fraction of the side, luma of the outermost line) of each side's uniform band."""
+    rgb = image.rgb
+    height, width = rgb.shape[:2]
+    if height < 3 or width < 3:
+        return []
+    rows = max(1, int(height * _BORDER_MAX_FRACTION))
+    cols = max(1, int(width * _BORDER_MAX_FRACTION))
+    gray = image.gray
+    sides = (
+        (rgb[:rows], height, gray[0]),
+        (rgb[::-1][:rows], height, gray[-1]),
+        (np.swapaxes(rgb[:, :cols], 0, 1), width, gray[:, 0]),
+        (np.swapaxes(rgb[:, ::-1][:, :cols], 0, 1), width, gray[:, -1]),
+    )
+    return [(_uniform_depth(lines) / size, float(np.median(edge))) for lines, size, edge in sides]
+
+
+@shared
+def _dark_mask(image: DecodedImage) -> np.ndarray | None:
+    """(h, w) bool: pixels darker than halfway between the 5th and 75th luma percentiles.
+
+    None when the image has no such spread (a flat image has no dark structure).
+    """
+    low, high = gray_quantile(image, 0.05), gray_quantile(image, 0.75)
+    if high - low < 0.05:
+        return None
+    return _small_gray(image) < 0.5 * (low + high)
+
+
+def _box(array: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> np.ndarray:
+    """The part of ``array`` between fractions ``y0..y1`` of its height and ``x0..x1`` of its width."""
+    h, w = array.shape[:2]
+    return array[int(y0 * h) : max(int(y0 * h) + 1, int(y1 * h)),
+                 int(x0 * w) : max(int(x0 * w) + 1, int(x1 * w))]
+
+
+# -- measurements ----------------------------------------------------------------------------------
+
+
+@register_measurement
+class CornerAnnotation(Measurement):
+    """Thin-stroke density of the busiest corner (a quarter of each side) minus the centre's.
+
+    Burned-in text, laterality letters and other annotations sit in the corners of
+    radiographs; anatomy fills the centre. Strokes are the black-hat and top-hat of the
+    5x5 luma extremes (as ``text_strokes``) standing 0.25 of the range off their surroundings.
+    """
+
+    name = "corner_annotation"
+    more = "carry more burned-in annotation (text or letters) in their corners"
+    less = "carry less burned-in annotation (text or letters) in their corners"
+    keywords = ("annotation", "annotations", "annotated", "burned-in", "burnt-in",
+                "laterality", "overlay-text")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        if min(image.gray.shape) < 8:
+            return _NAN
+        strokes = np.maximum(dark_strokes(image), light_strokes(image)) > _STROKE_CONTRAST_U8
+        corners = [_box(strokes, y, y + 0.25, x, x + 0.25) for y in (0.0, 0.75) for x in (0.0, 0.75)]
+        centre = _box(strokes, 0.25, 0.75, 0.25, 0.75)
+        return float(max(c.mean() for c in corners) - centre.mean())
+
+
+@register_measurement
+class ThinBrightLines(Measurement):
+    """Total length of long, thin, bright curves (wires, tubes, catheters), per image side.
+
+    Pixels at least 0.1 above their 5x5 opening (structures under 5 px wide) are grouped
+    8-connected; a group counts when it spans at least a quarter of the shorter side and
+    averages at most 4 px across. The score sums the spans, in units of the shorter side.
+    """
+
+    name = "thin_bright_lines"
+    more = "show more thin bright lines (wires, tubes or catheters)"
+    less = "show fewer thin bright lines (wires, tubes or catheters)"
+    keywords = ("wire", "wires", "tube", "tubes", "catheter", "catheters", "lead", "leads",
+                "line-like", "cable", "cables")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        side = min(image.gray.shape)
+        if side < 8:
+            return _NAN
+        bright = light_strokes(image) > _WIRE_CONTRAST_U8
+        labels, count = ndimage.label(bright, structure=np.ones((3, 3), dtype=bool))
+        if count == 0:
+            return 0.0
+        sizes = np.bincount(labels.ravel())[1:]
+        total = 0.0
+        for index, box in enumerate(ndimage.find_objects(labels)):
+            if box is None:
+                continue
+            extent = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
+            if extent >= _WIRE_MIN_EXTENT * side and sizes[index] <= _WIRE_MAX_WIDTH * extent:
+                total += extent
+        return total / side
+
+
+@register_measurement
+class ShutterBorder(Measurement):
+    """Mean depth of uniform, not-black bands along the four sides (collimation, shutters).
+
+    A band is the run of lines from an edge inward that stay one colour (as ``border_width``);
+    one whose outermost line is darker than 0.1 is padding and counts zero here.
+    """
+
+    name = "shutter_border"
+    more = "have wider collimation or shutter bands (uniform light or grey borders)"
+    less = "have narrower collimation or shutter bands (uniform light or grey borders)"
+    keywords = ("collimation", "collimated", "collimator", "shutter", "shutters", "coned")
+    family = "layout"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        bands = _border_bands(image)
+        if not bands:
+            return _NAN
+        return float(np.mean([depth if level > _BAND_BLACK else 0.0 for depth, level in bands]))
+
+
+@register_measurement
+class BlackPadding(Measurement):
+    """Mean depth of uniform black bands along the four sides (padding to a fixed shape)."""
+
+    name = "black_padding"
+    more = "have wider black padding along their sides"
+    less = "have narrower black padding along their sides"
+    keywords = ("padding", "padded", "pad", "letterboxing", "pillarbox", "pillarboxed")
+    family = "layout"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        bands = _border_bands(image)
+        if not bands:
+            return _NAN
+        return float(np.mean([depth if level <= _BAND_BLACK else 0.0 for depth, level in bands]))
+
+
+@register_measurement
+class FieldOfView(Measurement):
+    """Share of the frame the subject covers: pixels on the other side of an Otsu threshold
+    from most of the outermost ring (the background), after 3x3 smoothing."""
+
+    name = "field_of_view"
+    more = "have the subject filling more of the frame (a tighter field of view or magnification)"
+    less = "have the subject filling less of the frame (a wider field of view)"
+    keywords = ("field-of-view", "fov", "magnified", "magnification", "coverage", "fills")
+    family = "layout"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        gray = ndimage.uniform_filter(_small_gray(image), 3)
+        if min(gray.shape) < 8:
+            return _NAN
+        threshold = _otsu(gray)
+        if threshold is None:
+            return 0.0
+        above = gray > threshold
+        ring = np.concatenate([above[0], above[-1], above[:, 0], above[:, -1]])
+        subject = ~above if ring.mean() > 0.5 else above
+        return float(subject.mean())
+
+
+def _otsu(gray: np.ndarray) -> float | None:
+    """Otsu's threshold of ``gray`` (64 bins), or None when it has a single level."""
+    counts, edges = np.histogram(gray, bins=64, range=(0.0, 1.0))
+    if np.count_nonzero(counts) < 2:
+        return None
+    p = counts / counts.sum()
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    w0 = np.cumsum(p)
+    m0 = np.cumsum(p * centres)
+    total = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (total * w0 - m0) ** 2 / (w0 * (1.0 - w0))
+    between[~np.isfinite(between)] = -1.0
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+@register_measurement
+class ClippedFraction(Measurement):
+    """Fraction of pixels at the very ends of the range (luma <= 0.5/255 or >= 254.5/255).
+
+    A narrow display window (or an over- or under-exposure the detector could not hold)
+    piles pixels up at pure black and pure white.
+    """
+
+    name = "clipped_fraction"
+    more = "have more clipped pixels (pure black or pure white, a narrow window)"
+    less = "have fewer clipped pixels (pure black or pure white)"
+    keywords = ("clipping", "clip", "saturation-clipped", "window", "windowing", "windowed")
+    family = "brightness"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        gray = _small_gray(image)
+        return float(np.mean((gray <= 0.5 / 255.0) | (gray >= 254.5 / 255.0)))
+
+
+@register_measurement
+class ToneSkewness(Measurement):
+    """Skewness of the luma histogram: positive when a dark mass has a tail of bright
+    pixels, negative when a light mass has a tail of dark ones (0 on a flat image)."""
+
+    name = "tone_skewness"
+    more = "have a tone histogram skewed toward a tail of bright values"
+    less = "have a tone histogram skewed toward a tail of dark values"
+    keywords = ("skew", "skewed", "skewness", "histogram", "asymmetric")
+    family = "brightness"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        gray = _small_gray(image).astype(np.float64)
+        spread = gray.std()
+        if spread < 1e-6:
+            return 0.0
+        return float(np.mean(((gray - gray.mean()) / spread) ** 3))
+
+
+@register_measurement
+class BackgroundPolarity(Measurement):
+    """Luma of the most common tone (the background) minus the median luma.
+
+    Radiographs and scans show a dark background with lighter anatomy; an inverted grey
+    scale (MONOCHROME1 shown as stored, or a negative) turns the background light.
+    """
+
+    name = "background_polarity"
+    more = "have a lighter background than their content (an inverted grey scale)"
+    less = "have a darker background than their content (a standard grey scale)"
+    keywords = ("polarity", "monochrome1", "reversed-polarity", "negative-mode", "inverse")
+    family = "brightness"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        gray = _small_gray(image)
+        counts, edges = np.histogram(gray, bins=64, range=(0.0, 1.0))
+        smooth = np.convolve(counts, np.ones(3), mode="same")
+        mode = 0.5 * (edges[int(np.argmax(smooth))] + edges[int(np.argmax(smooth)) + 1])
+        return float(mode - np.median(gray))
+
+
+@register_measurement
+class CentralDarkArea(Measurement):
+    """Share of the central half (each side) darker than halfway between the image's 5th and
+    75th luma percentiles: enlarged ventricles, a wider dark lesion."""
+
+    name = "central_dark_area"
+    more = "have larger dark central structures (such as ventricles or a lesion)"
+    less = "have smaller dark central structures (such as ventricles or a lesion)"
+    keywords = ("ventricle", "ventricles", "ventricular", "atrophy", "central", "lesion",
+                "lesions")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        dark = _dark_mask(image)
+        if dark is None:
+            return 0.0
+        return float(_box(dark, 0.25, 0.75, 0.25, 0.75).mean())
+
+
+@register_measurement
+class OutlineIrregularity(Measurement):
+    """Isoperimetric ratio (perimeter^2 / 4 pi area, 1 for a disc) of the largest dark region.
+
+    The dark mask of ``central_dark_area``, opened 3x3 against noise; a ragged, notched lesion
+    border raises it. NaN when the image has no dark region of at least 1% of its area.
+    """
+
+    name = "outline_irregularity"
+    more = "have more irregular outlines of their main dark region (a ragged lesion border)"
+    less = "have smoother outlines of their main dark region (a regular lesion border)"
+    keywords = ("irregular", "irregularity", "ragged", "jagged", "notched", "outline-shape")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        dark = _dark_mask(image)
+        if dark is None:
+            return _NAN
+        dark = ndimage.binary_opening(dark, structure=np.ones((3, 3), dtype=bool))
+        labels, count = ndimage.label(dark)
+        if count == 0:
+            return _NAN
+        sizes = np.bincount(labels.ravel())[1:]
+        largest = int(np.argmax(sizes))
+        if sizes[largest] < 0.01 * dark.size:
+            return _NAN
+        region = labels == largest + 1
+        edge = region & ~ndimage.binary_erosion(region)
+        return float(edge.sum() ** 2 / (4.0 * np.pi * sizes[largest]))
+
+
+@register_measurement
+class SmallDarkSpots(Measurement):
+    """Separate small dark spots (4 px to 0.5% of the image each) per 10,000 pixels:
+    cell nuclei in a microscopy field, dots in a fundus."""
+
+    name = "small_dark_spots"
+    more = "contain more small dark spots (a denser field of cells or nuclei)"
+    less = "contain fewer small dark spots (a sparser field of cells or nuclei)"
+    keywords = ("cells", "cell", "nuclei", "nucleus", "cellularity", "density", "dense")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        dark = _dark_mask(image)
+        if dark is None:
+            return 0.0
+        labels, count = ndimage.label(dark)
+        if count == 0:
+            return 0.0
+        sizes = np.bincount(labels.ravel())[1:]
+        small = (sizes >= 4) & (sizes <= 0.005 * dark.size)
+        return float(small.sum()) * 10_000.0 / dark.size
