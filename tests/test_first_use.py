@@ -128,18 +128,18 @@ def test_decompression_bomb_message_quotes_the_max_pixels_setting() -> None:
         assert f"{2 * limit}" not in info.value.reason.replace(",", "")
 
 
-def test_dicom_and_nifti_files_are_named_as_unsupported() -> None:
+def test_damaged_dicom_and_nifti_files_are_named_as_such() -> None:
     dicom = b"\0" * 128 + b"DICM" + b"\x02\x00\x00\x00UL\x04\x00" + b"\0" * 64
     nifti = (348).to_bytes(4, "little") + b"\0" * 340 + b"n+1\0" + b"\0" * 8
     cases = {
-        ("scan.dcm", dicom): "DICOM is not supported by this version",
-        ("brain.nii", nifti): "NIfTI is not supported by this version",
-        ("brain.nii.gz", gzip.compress(nifti)): "NIfTI is not supported by this version",
+        ("scan.dcm", dicom): "DICOM",
+        ("brain.nii", nifti): "NIfTI",
+        ("brain.nii.gz", gzip.compress(nifti)): "NIfTI",
     }
-    for (name, data), reason in cases.items():
+    for (name, data), kind in cases.items():
         with pytest.raises(BadImageError) as info:
             decode_image(data, name, "A")
-        assert info.value.reason == reason
+        assert kind in info.value.reason and "not supported" not in info.value.reason
 
 
 def test_an_unusable_set_says_why_and_writes_the_skipped_files(
@@ -157,7 +157,7 @@ def test_an_unusable_set_says_why_and_writes_the_skipped_files(
     assert code == 2
     err = capsys.readouterr().err
     assert "set A" in err and "0 usable image(s)" in err and "5 file(s) skipped" in err
-    assert "4 x DICOM is not supported by this version (e.g. scan_0.dcm, scan_1.dcm, " in err
+    assert "DICOM" in err and "scan_0.dcm" in err  # damaged DICOM files, named with the reason
     assert "1 x not an image" in err and "notes.txt" in err
     data = json.loads((out / "report.json").read_text())
     assert data["findings"] == [] and data["set_a"]["n_images"] == 0

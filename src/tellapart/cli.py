@@ -79,6 +79,20 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
         help="the learned describer sees each image whole only, not also as four quarters and "
              "four corner crops when it is large (faster on large images; small marks may be missed)",
     )
+    p.add_argument("--dicom-window", choices=("file", "percentile", "full"), default=None,
+                   help="DICOM grey levels: the file's own window (default; a robust percentile "
+                        "window when it has none), always the percentile window, or the full "
+                        "stored range")
+    p.add_argument("--dicom-frame", choices=("first", "middle", "max"), default=None,
+                   help="the image a multi-frame DICOM gives: its first frame (default), its "
+                        "middle frame, or the maximum over its frames")
+    p.add_argument("--nifti-view", choices=("orthogonal", "axial", "mip"), default=None,
+                   help="the image a 3-D NIfTI volume gives: its three central orthogonal "
+                        "slices side by side (default), its central axial slice, or its axial "
+                        "maximum-intensity projection")
+    p.add_argument("--no-header-evidence", action="store_const", const=False,
+                   dest="header_evidence", default=None,
+                   help="do not test differences in DICOM/NIfTI technical header attributes")
     p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -99,6 +113,10 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "jobs": args.jobs,
         "cache": "" if args.no_cache else args.cache,
         "quarter_views": args.quarter_views,
+        "dicom_window": args.dicom_window,
+        "dicom_frame": args.dicom_frame,
+        "nifti_view": args.nifti_view,
+        "header_evidence": args.header_evidence,
         "progress": False if args.quiet else None,
     }
 
@@ -141,7 +159,11 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
     if json_path:
         written.append(str(write_json(report, json_path)))
     if html_path:
-        written.append(str(write_html(report, html_path)))
+        from .io.medical import use_reader_options
+        from .pipeline import reader_options
+
+        with use_reader_options(reader_options(settings)):  # thumbnails as the images were read
+            written.append(str(write_html(report, html_path)))
     console.print("Wrote " + " and ".join(written))
     return _export_scores(report, args.export_scores, console)
 

@@ -29,6 +29,10 @@ class Settings:
     jobs: int = 0  # worker processes for decoding/measuring; 0 = all cores
     cache: str | None = None  # SQLite cache file; None = default location, "" = no cache
     max_pixels: int = 100_000_000  # larger images are refused as decompression bombs
+    dicom_window: str = "file"  # DICOM grey levels: "file" (its own window), "percentile", "full"
+    dicom_frame: str = "first"  # a multi-frame DICOM gives its "first", "middle" or "max" frame
+    nifti_view: str = "orthogonal"  # a 3-D NIfTI as "orthogonal" central slices, "axial", "mip"
+    header_evidence: bool = True  # test differences in DICOM/NIfTI technical header attributes
     quarter_views: bool = True  # the describer also sees large images as 4 quarters + 4 corners (small marks)
     group_a: str | None = None  # manifest group for set A
     group_b: str | None = None

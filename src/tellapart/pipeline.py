@@ -28,18 +28,27 @@ from typing import Any
 from . import __version__
 from .config import Settings, resolve_settings
 from .context import DataContext
-from .io import InputError, discover, load_image
+from .io import FeatureStore, InputError, discover, load_image
+from .io.headers import attach_headers
+from .io.medical import ReaderOptions, use_reader_options
 from .measure import compute_features
 from .models.text import loading_progress
-from .propose import Proposer, create_proposer
+from .propose import HeaderProposer, Proposer, create_proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
 from .types import FeatureTable, ImageSet, Report, SetSummary, SkippedFile
 from .verify import Scorer, Verifier, create_scorer, list_scorers
+from .verify.header import finish_header_findings
 
 
 def _source_label(source: str, group: str | None) -> str:
     return f"{source}[group={group}]" if group is not None else source
+
+
+def reader_options(settings: Settings) -> ReaderOptions:
+    """The DICOM/NIfTI reader options of ``settings`` (ValueError for an unknown choice)."""
+    return ReaderOptions(dicom_window=settings.dicom_window, dicom_frame=settings.dicom_frame,
+                         nifti_view=settings.nifti_view)
 
 
 def default_scorers() -> list[Scorer]:
@@ -148,6 +157,10 @@ class Comparer:
         tellapart.io.InputError
             A source cannot be read, or a set has fewer usable images than ``min_images``.
         """
+        with use_reader_options(reader_options(self.settings)):
+            return self._compare(set_a, set_b)
+
+    def _compare(self, set_a: str | Path, set_b: str | Path | None) -> Report:
         settings = self.settings
         timing: dict[str, float] = {}
         t_start = time.perf_counter()
@@ -157,6 +170,7 @@ class Comparer:
             raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
         proposers = self._proposers()
         image_set_a, image_set_b, table, info = self._measure(source_a, source_b, timing)
+        proposers = self._with_header_proposer(proposers, table)
         warnings = [str(w) for w in info.get("warnings", [])]
         warnings += _leakage_warnings(image_set_a, image_set_b)
 
@@ -168,6 +182,7 @@ class Comparer:
         scorers = self.scorers if self.scorers is not None else default_scorers()
         with loading_progress(settings.progress):  # --quiet: no weight-loading bar either
             result = self._verifier().run(ctx, proposers, scorers)
+        finish_header_findings(result.findings, table.records, result.image_scores)
         timing["propose_verify"] = time.perf_counter() - t
         if "overall_s" in result.info:  # part of propose_verify, shown on its own
             timing["overall"] = float(result.info["overall_s"])
@@ -181,7 +196,7 @@ class Comparer:
             tellapart_version=__version__,
             set_a=_summary(image_set_a),
             set_b=_summary(image_set_b),
-            settings=self._settings_out(result.n_tested),
+            settings=self._settings_out(result.n_tested, [p.name for p in proposers]),
             findings=result.findings,
             skipped=image_set_a.skipped + image_set_b.skipped,
             warnings=warnings,
@@ -207,6 +222,17 @@ class Comparer:
                 raise InputError(reason)
         return proposers
 
+    def _with_header_proposer(self, proposers: list[Proposer],
+                              table: FeatureTable) -> list[Proposer]:
+        """``proposers`` plus the header proposer when the images carry header attributes
+        (DICOM, NIfTI) and ``header_evidence`` is on; without it, no header proposer."""
+        if not self.settings.header_evidence:
+            return [p for p in proposers if not isinstance(p, HeaderProposer)]
+        has_header = any(r.header for r in table.records)
+        if has_header and not any(isinstance(p, HeaderProposer) for p in proposers):
+            return [*proposers, HeaderProposer()]
+        return proposers
+
     def _verifier(self) -> Verifier:
         if self.verifier is None:
             return Verifier(self.settings)
@@ -230,11 +256,14 @@ class Comparer:
             if not paths and not skipped:
                 raise InputError(f"set {name} ({label}) is empty: no files found")
         t = time.perf_counter()
-        sets, table, info = compute_features(
-            [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
-            settings=settings,
-            progress=settings.progress,
-        )
+        with FeatureStore(settings.cache, namespace=reader_options(settings).cache_tag()) as store:
+            sets, table, info = compute_features(
+                [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
+                settings=settings,
+                progress=settings.progress,
+                store=store,
+            )
+            sets, table = _with_headers(sets, table, store, info)
         timing["features"] = time.perf_counter() - t
         set_by_name = {s.name: s for s in sets}
         too_few = [s for s in sets if len(s) < settings.min_images]
@@ -255,9 +284,12 @@ class Comparer:
             raise UnusableSetError(message, report)
         return set_by_name["A"], set_by_name["B"], table, info
 
-    def _settings_out(self, n_tested: int) -> dict[str, Any]:
-        """The resolved settings as written into the report, with the describer's identity."""
+    def _settings_out(self, n_tested: int, proposers: list[str] | None = None) -> dict[str, Any]:
+        """The resolved settings as written into the report, with the describer's identity
+        and the proposers that ran (the header proposer joins when images have headers)."""
         settings_out = self.settings.to_dict()
+        if proposers is not None:
+            settings_out["proposers"] = list(proposers)
         settings_out["n_tested_hypotheses"] = n_tested
         if "learned" in self.settings.proposers:
             from .models.shipped import describer_dir
@@ -285,6 +317,21 @@ def compare(
     cache, progress, ...) those of :class:`Comparer`.
     """
     return Comparer(settings, config=config, **options).compare(set_a, set_b)
+
+
+def _with_headers(
+    sets: list[ImageSet], table: FeatureTable, store: FeatureStore, info: dict[str, Any]
+) -> tuple[list[ImageSet], FeatureTable]:
+    """The sets and table with each DICOM/NIfTI record's header attributes (cached in ``store``);
+    headers that cannot be read are named in ``info["warnings"]``."""
+    records, warnings = attach_headers(table.records, store)
+    info.setdefault("warnings", []).extend(warnings)
+    if all(not r.header for r in records):
+        return sets, table
+    by_key = {(r.set_name, r.path): r for r in records}
+    for image_set in sets:
+        image_set.images = [by_key.get((r.set_name, r.path), r) for r in image_set.images]
+    return sets, replace(table, records=records)
 
 
 def _summary(image_set: ImageSet) -> SetSummary:

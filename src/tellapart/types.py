@@ -62,6 +62,15 @@ class ImageRecord:
     mode: str  # PIL mode of the file before conversion: "RGB", "L", "I;16", "P", "CMYK", ...
     bit_depth: int  # bits per channel in the file (8 or 16; 1 for bilevel)
     n_frames: int = 1
+    # Whitelisted technical header attributes of a DICOM or NIfTI file, as (name, text value)
+    # pairs in a fixed order ("ViewPosition", "AP"); empty for other formats. Never a patient,
+    # study or person attribute (see tellapart.io.dicom.HEADER_WHITELIST).
+    header: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def header_dict(self) -> dict[str, str]:
+        """``header`` as a dict."""
+        return dict(self.header)
 
 
 @dataclass(frozen=True)
@@ -240,13 +249,20 @@ class Finding:
     counterfactual: Counterfactual = field(default_factory=Counterfactual)
     # Significant, but its held-out AUROC is below the user's --min-effect: real and small.
     negligible: bool = False
+    # "pixels" (measured on the images) or "header" (read from DICOM/NIfTI header attributes).
+    source: str = "pixels"
+    # For a pixel finding whose per-image scores follow a significant header difference within
+    # each set: the sentence saying so ("this follows the view position (ViewPosition AP):
+    # likely an acquisition difference"); empty otherwise.
+    acquisition_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["auroc_ci"] = list(self.auroc_ci)
         del d["scores"]  # raw score lists belong to the plots, not the contract
-        if not self.caveat:
-            del d["caveat"]  # optional key: present only when there is one
+        for key, default in (("caveat", ""), ("source", "pixels"), ("acquisition_note", "")):
+            if d[key] == default:
+                del d[key]  # optional keys: present only when they say something
         return d
 
 

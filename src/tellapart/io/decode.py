@@ -1,6 +1,7 @@
 """Decoding files into float RGB arrays that every measurement can rely on.
 
-Any readable image (JPEG, PNG, BMP, TIFF, WebP, GIF, ... in any PIL mode) becomes
+Any readable image (JPEG, PNG, BMP, TIFF, WebP, GIF, ... in any PIL mode, DICOM and NIfTI:
+:mod:`tellapart.io.dicom`, :mod:`tellapart.io.nifti`, picked by their signatures) becomes
 ``(H, W, 3)`` float32 in [0, 1] with EXIF orientation applied, transparency composited
 over white, 16-bit precision kept, and very large images box-reduced to at most
 :data:`MAX_WORKING_SIDE` pixels on their longest side. Whatever goes wrong with one file
@@ -21,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..types import DecodedImage, ImageRecord
 from .errors import BadImageError
+from .medical import MedicalPixels, current_reader_options, is_dicom, is_nifti
 
 MAX_WORKING_SIDE = 1024
 """Longest side, in pixels, of the arrays measurements see; larger images are box-reduced."""
@@ -28,7 +30,7 @@ MAX_WORKING_SIDE = 1024
 DEFAULT_MAX_PIXELS = 100_000_000
 """Images whose header claims more pixels are refused before any pixel is decoded."""
 
-DECODER_VERSION = 1
+DECODER_VERSION = 2
 """Bump whenever decoding changes what measurements see: cached values keyed on it expire."""
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -99,6 +101,9 @@ def decode_image(
     """
     if len(data) == 0:
         raise BadImageError("empty file (0 bytes)")
+    medical = read_medical(data, path, max_pixels)
+    if medical is not None:
+        return _medical_decoded(medical, data, path, set_name)
     with _pil_pixel_limit(max_pixels):
         img = _open(data, max_pixels, path)
         width, height = img.size
@@ -144,6 +149,48 @@ def decode_image(
     return DecodedImage(record=record, rgb=rgb, alpha=alpha, scale=float(scale))
 
 
+def read_medical(data: bytes, path: str, max_pixels: int) -> MedicalPixels | None:
+    """The 2-D image of DICOM or NIfTI ``data`` (under the reader options in force), or None
+    when ``data`` is neither (by signature, or by a ``.dcm``/``.nii[.gz]`` name).
+
+    Raises
+    ------
+    BadImageError
+        A DICOM or NIfTI file that cannot be used, with the reason.
+    """
+    if is_dicom(data, path):
+        from .dicom import read_dicom
+
+        return read_dicom(data, current_reader_options(), max_pixels)
+    if is_nifti(data, path):
+        from .nifti import read_nifti
+
+        return read_nifti(data, current_reader_options(), max_pixels)
+    return None
+
+
+def _medical_decoded(medical: MedicalPixels, data: bytes, path: str, set_name: str) -> DecodedImage:
+    """A :class:`DecodedImage` of a DICOM/NIfTI image, box-reduced to the working size."""
+    pixels = medical.pixels if medical.pixels.ndim == 3 else medical.pixels[..., None]
+    height, width = pixels.shape[:2]
+    reduced = _box_reduce(pixels, *_reduction(width, height), 1.0)
+    rgb = reduced if reduced.shape[2] == 3 else np.repeat(reduced, 3, axis=2)
+    record = ImageRecord(
+        path=path,
+        set_name=set_name,
+        content_hash=content_hash(data),
+        file_size=len(data),
+        width=width,
+        height=height,
+        format=medical.format,
+        mode=medical.mode,
+        bit_depth=medical.bit_depth,
+        n_frames=medical.n_frames,
+    )
+    scale = max(rgb.shape[0], rgb.shape[1]) / max(width, height)
+    return DecodedImage(record=record, rgb=_composite(rgb, None), alpha=None, scale=float(scale))
+
+
 def load_image(record: ImageRecord, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
     """Re-read and decode the file of ``record`` (for scorers and the report).
 
@@ -175,6 +222,12 @@ def load_thumbnail(
     data = read_file(path)
     if len(data) == 0:
         raise BadImageError("empty file (0 bytes)")
+    medical = read_medical(data, path, max_pixels)
+    if medical is not None:
+        rgb = _medical_decoded(medical, data, path, "").rgb
+        thumb = Image.fromarray(np.round(rgb * 255).astype(np.uint8))
+        thumb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return thumb
     with _pil_pixel_limit(max_pixels):
         img = _open(data, max_pixels, path)
         if img.size[0] * img.size[1] > max_pixels:
@@ -269,25 +322,9 @@ _SIGNATURES = (
 )
 
 
-def _medical_format_reason(data: bytes, path: str) -> str | None:
-    """"DICOM/NIfTI is not supported by this version" for such files, else None.
-
-    Users of medical images hit this first; "cannot identify image file" reads as a
-    broken file, while the truth is that the format is not read yet.
-    """
-    if data[128:132] == b"DICM":
-        return "DICOM is not supported by this version"
-    lowered = path.lower()
-    if data[344:347] in (b"n+1", b"ni1") or lowered.endswith((".nii", ".nii.gz")):
-        return "NIfTI is not supported by this version"
-    return None
-
-
 def _not_an_image_reason(data: bytes, path: str = "") -> str:
     """Why PIL could not identify ``data``: a damaged image of a known format, text, or other."""
     if (reason := _damaged_format_reason(data)) is not None:
-        return reason
-    if (reason := _medical_format_reason(data, path)) is not None:
         return reason
     if data[:2] == b"BM" and data[6:10] == b"\x00\x00\x00\x00":  # BMP reserved fields are 0
         return "corrupt BMP file: starts like a BMP but its header cannot be read"

@@ -11,6 +11,13 @@ Three tables, all keyed by the sha256 of a file's bytes:
 * ``bad_images``: (content_hash, context) -> why the content cannot be used: a corrupt
   file's verdict is a function of its bytes (and of the decoder and its limits, which
   the caller folds into ``context``).
+* ``image_headers``: (content_hash, context) -> the whitelisted technical header
+  attributes of a DICOM or NIfTI file (a JSON object of text values; never a patient
+  attribute, :mod:`tellapart.io.headers`).
+
+A store opened with a ``namespace`` (the reader options that are not the defaults,
+:meth:`tellapart.io.medical.ReaderOptions.cache_tag`) appends it to every version and
+context it reads and writes, so values decoded one way are never served for another.
 
 ``version`` and ``context`` are opaque strings to the store; callers put every input
 that changes the result into them. Only one process (the parent) writes. Errors are
@@ -62,6 +69,12 @@ CREATE TABLE IF NOT EXISTS bad_images (
     reason TEXT NOT NULL,
     PRIMARY KEY (content_hash, context)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS image_headers (
+    content_hash TEXT NOT NULL,
+    context TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    PRIMARY KEY (content_hash, context)
+) WITHOUT ROWID;
 """
 
 
@@ -94,6 +107,8 @@ class FeatureStore:
     path : str or None
         SQLite file. None: the default location (:func:`default_cache_path`);
         "": caching disabled (every lookup misses, writes are dropped).
+    namespace : str
+        Appended to every version and context (see the module docstring); "" for none.
 
     Raises
     ------
@@ -102,8 +117,9 @@ class FeatureStore:
         by a newer tellapart (an older one's cache is emptied and rebuilt: see ``upgraded_from``).
     """
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, namespace: str = "") -> None:
         self.path: str | None = default_cache_path() if path is None else (path or None)
+        self.namespace = namespace
         self._conn: sqlite3.Connection | None = None
         self.upgraded_from: int | None = None  # schema version of an older cache emptied on open
         # names/versions JSON is the same for every image of a run: build and parse it once
@@ -221,6 +237,10 @@ class FeatureStore:
             marks = ",".join("?" * len(chunk))
             yield from self._run(f"{sql_prefix}({marks})", [*extra, *chunk])
 
+    def _ns(self, key: str) -> str:
+        """``key`` (a version or context) within this store's namespace."""
+        return f"{key}|{self.namespace}" if self.namespace else key
+
     # -- measurement values -------------------------------------------------------------------
 
     def get_values(
@@ -244,11 +264,12 @@ class FeatureStore:
         found: dict[str, dict[str, float]] = {}
         if self._conn is None or not versions:
             return found
+        wanted = {name: self._ns(version) for name, version in versions.items()}
         for content, name_values in self._value_rows(hashes).items():
             bucket = {
                 name: value
                 for name, (version, value) in name_values.items()
-                if versions.get(name) == version
+                if wanted.get(name) == version
             }
             if bucket:
                 found[content] = bucket
@@ -265,7 +286,7 @@ class FeatureStore:
             return
         by_hash: dict[str, dict[str, tuple[str, float]]] = {}
         for h, n, v, x in rows:
-            by_hash.setdefault(h, {})[n] = (v, float(x))
+            by_hash.setdefault(h, {})[n] = (self._ns(v), float(x))
         if not by_hash:
             return
         existing = self._value_rows(list(by_hash))
@@ -315,7 +336,7 @@ class FeatureStore:
             "SELECT content_hash, file_size, width, height, format, mode, bit_depth, n_frames "
             "FROM image_records WHERE context = ? AND content_hash IN ",
             hashes,
-            (context,),
+            (self._ns(context),),
         ):
             content, size, width, height, fmt, mode, depth, frames = row
             found[str(content)] = CachedRecord(
@@ -328,7 +349,7 @@ class FeatureStore:
         if self._conn is None:
             return
         prepared: list[tuple[object, ...]] = [
-            (h, context, r.file_size, r.width, r.height, r.format, r.mode, r.bit_depth, r.n_frames)
+            (h, self._ns(context), r.file_size, r.width, r.height, r.format, r.mode, r.bit_depth, r.n_frames)
             for h, r in rows
         ]
         if prepared:
@@ -348,7 +369,7 @@ class FeatureStore:
         for content, reason in self._lookup(
             "SELECT content_hash, reason FROM bad_images WHERE context = ? AND content_hash IN ",
             hashes,
-            (context,),
+            (self._ns(context),),
         ):
             found[str(content)] = str(reason)
         return found
@@ -357,10 +378,54 @@ class FeatureStore:
         """Store (content_hash, reason) verdicts made under ``context``."""
         if self._conn is None:
             return
-        prepared: list[tuple[object, ...]] = [(h, context, reason) for h, reason in rows]
+        prepared: list[tuple[object, ...]] = [(h, self._ns(context), reason) for h, reason in rows]
         if prepared:
             self._run_many(
                 "INSERT OR REPLACE INTO bad_images (content_hash, context, reason) "
+                "VALUES (?, ?, ?)",
+                prepared,
+            )
+
+    # -- header attributes ------------------------------------------------------------------
+
+    def get_headers(self, hashes: Sequence[str], context: str) -> dict[str, dict[str, str]]:
+        """{content_hash: {attribute: text}} cached under ``context`` (hits only).
+
+        Raises
+        ------
+        CacheError
+            A row is not a JSON object of text values.
+        """
+        found: dict[str, dict[str, str]] = {}
+        if self._conn is None:
+            return found
+        for content, text in self._lookup(
+            "SELECT content_hash, attributes FROM image_headers WHERE context = ? AND "
+            "content_hash IN ",
+            hashes,
+            (self._ns(context),),
+        ):
+            try:
+                attributes = json.loads(text)
+                if not isinstance(attributes, dict) or not all(
+                        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()):
+                    raise ValueError("not an object of text values")
+            except ValueError as exc:
+                raise CacheError(f"feature cache {self.path!r}: unreadable header row: {exc}"
+                                 ) from None
+            found[str(content)] = attributes
+        return found
+
+    def put_headers(self, rows: Iterable[tuple[str, dict[str, str]]], context: str) -> None:
+        """Store (content_hash, header attributes) read under ``context``."""
+        if self._conn is None:
+            return
+        prepared: list[tuple[object, ...]] = [
+            (h, self._ns(context), json.dumps(attributes, sort_keys=True)) for h, attributes in rows
+        ]
+        if prepared:
+            self._run_many(
+                "INSERT OR REPLACE INTO image_headers (content_hash, context, attributes) "
                 "VALUES (?, ?, ?)",
                 prepared,
             )

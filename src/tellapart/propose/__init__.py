@@ -12,11 +12,13 @@ from .base import (
     list_proposers,
     register_proposer,
 )
+from .header import HeaderProposer
 from .learned import LearnedProposer
 from .measurement import MeasurementProposer
 
 __all__ = [
     "PROPOSERS",
+    "HeaderProposer",
     "LearnedProposer",
     "MeasurementProposer",
     "Proposer",

@@ -27,6 +27,8 @@ from .plots import PLOT_HEIGHT_PX, PLOT_WIDTH_PX, SET_COLORS, ScorePlotter
 from .text import (
     CONTRADICTED_LABEL,
     COUNTERFACTUAL_LABELS,
+    HEADER_DETAIL,
+    HEADER_LABEL,
     claim_statement,
     explained_statement,
     finding_statement,
@@ -121,6 +123,7 @@ class FindingView:
     examples: list[ThumbGroup]
     counter_examples: list[ThumbGroup]
     related: list[RelatedView] = field(default_factory=list)
+    header: bool = False  # read from DICOM/NIfTI header attributes, not measured on pixels
 
 
 def _thumbnail_jpeg(path: str) -> bytes:
@@ -306,6 +309,10 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         stats.append(("Tested as", f"the trained difference {trained}"))
     if finding.caveat:
         stats.append(("Ranked lower", finding.caveat))
+    if finding.source == "header":
+        stats.append(("Source", HEADER_DETAIL))
+    if finding.acquisition_note:
+        stats.append(("Acquisition", finding.acquisition_note))
     if finding.explained_share is not None:
         stats.append(("Explains", f"{fmt_share(finding.explained_share)} of what separates "
                                   "the sets"))
@@ -340,6 +347,7 @@ def _finding_view(finding: Finding, cache: _ThumbCache, plotter: ScorePlotter) -
         examples=_example_groups(finding, cache, counter=False),
         counter_examples=_example_groups(finding, cache, counter=True),
         related=[_related_view(r) for r in finding.related],
+        header=finding.source == "header",
     )
 
 
@@ -405,6 +413,7 @@ def render_html(report: Report) -> str:
         plot_h=PLOT_HEIGHT_PX,
         thumb_px=THUMB_MAX_SIDE,
         contradicted_label=CONTRADICTED_LABEL,
+        header_label=HEADER_LABEL,
         group_threshold=report.settings.get("group_threshold"),
     ).lstrip()
 

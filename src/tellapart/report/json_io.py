@@ -47,7 +47,7 @@ FINDING_KEYS = (
 #: ignores it. ``description`` stays the claim as tested.
 FINDING_OPTIONAL_KEYS = (
     "n_test", "counter_examples", "user", "contradicted", "caveat", "statement",
-    "explained_share", "counterfactual", "negligible",
+    "explained_share", "counterfactual", "negligible", "source", "acquisition_note",
 )
 #: Keys of the top-level ``"overall"`` object (``null`` when no overall test ran; absent in
 #: reports written before it existed).
@@ -280,6 +280,8 @@ def _finding_extras(d: Mapping[str, Any], what: str, finding: Finding) -> None:
             d["counterfactual"], f"{what}.counterfactual"
         )
     finding.negligible = _bool(d.get("negligible", False), f"{what}.negligible")
+    finding.source = _str(d.get("source", "pixels"), f"{what}.source")
+    finding.acquisition_note = _str(d.get("acquisition_note", ""), f"{what}.acquisition_note")
 
 
 def _finding_from_json(data: Any, index: int) -> Finding:

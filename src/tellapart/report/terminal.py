@@ -10,6 +10,7 @@ from ..types import Finding, Report
 from .text import (
     CONTRADICTED_LABEL,
     COUNTERFACTUAL_LABELS,
+    HEADER_LABEL,
     explained_statement,
     finding_statement,
     fmt_auroc,
@@ -46,6 +47,10 @@ def finding_cell(f: Finding, inline_checks: bool = False) -> str:
     str
     """
     notes = []
+    if f.source == "header":
+        notes.append(HEADER_LABEL)
+    if f.acquisition_note:
+        notes.append(f.acquisition_note)
     if f.user:
         notes.append(yours_note(f).strip()[1:-1])
     if f.contradicted:

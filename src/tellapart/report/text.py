@@ -15,6 +15,11 @@ from ..types import Finding, Overall, Report, trained_difference_id
 DEFAULT_ALPHA = 0.05
 #: How the reports flag a claim the held-out images lean against (``Finding.contradicted``).
 CONTRADICTED_LABEL = "contradicted by held-out images"
+#: How the reports flag a finding read from DICOM/NIfTI header attributes (``Finding.source``).
+HEADER_LABEL = "from the file headers"
+#: The HTML's longer word on where a header finding comes from.
+HEADER_DETAIL = ("technical header attributes of the files (no patient data is read), "
+                 "tested on held-out images like every claim")
 #: How the reports flag a significant finding below the user's ``--min-effect``.
 NEGLIGIBLE_LABEL = "significant but below the minimum effect: negligible"
 #: Short labels of the counterfactual check (``Finding.counterfactual.status``).

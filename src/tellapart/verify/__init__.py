@@ -6,12 +6,14 @@ Importing this package registers the built-in scorers.
 from __future__ import annotations
 
 from .base import SCORERS, Scorer, create_scorer, list_scorers, register_scorer
+from .header import HeaderScorer
 from .learned import LearnedScorer
 from .measurement import MeasurementScorer
 from .verifier import VerificationResult, Verifier, verify
 
 __all__ = [
     "SCORERS",
+    "HeaderScorer",
     "LearnedScorer",
     "MeasurementScorer",
     "Scorer",
