@@ -188,6 +188,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.medical:
+        return _cmd_demo_medical(args)
     from .synth import DiffSpec, make_task, write_task
 
     out = Path(args.out)
@@ -203,6 +205,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     args.out = str(out)
     args.json_path = args.html_path = None
     return _run_compare(str(task_dir / "a"), str(task_dir / "b"), args)
+
+
+def _cmd_demo_medical(args: argparse.Namespace) -> int:
+    """``demo --medical``: a synthetic DICOM pair whose views differ (80% vs 20% AP), compared."""
+    from .medical_demo import TRUTH, write_medical_demo
+
+    out = Path(args.out)
+    set_a, set_b = write_medical_demo(out / "example_medical", seed=args.seed or 0)
+    print(f"Generated two example DICOM sets in {set_a} and {set_b} (truth: {TRUTH})")
+    args.out = str(out)
+    args.json_path = args.html_path = None
+    return _run_compare(str(set_a), str(set_b), args)
 
 
 def _cmd_synth(rest: list[str]) -> int:
@@ -242,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="generate two example sets with a known difference and compare them", allow_abbrev=False)
     _add_compare_options(p)
+    p.add_argument("--medical", action="store_true",
+                   help="a synthetic DICOM pair with a known acquisition difference instead")
     p.set_defaults(func=_cmd_demo)
     p.set_defaults(out="demo_out")
 

@@ -20,6 +20,10 @@ class Scorer(ABC):
     # True: any wording is read as a claim (an image-text model scores it); the held-out test,
     # not the reading, decides whether it holds. False: only claims the scorer understands.
     open_vocabulary: ClassVar[bool] = False
+    # True: this scorer's significant claims rank before every other significant finding, so
+    # findings whose scores track them are grouped under them (the header scorer: how the
+    # images were acquired explains the pixel statistics it moves, not the reverse).
+    leads: ClassVar[bool] = False
 
     @abstractmethod
     def can_score(self, hypothesis: Hypothesis) -> bool:

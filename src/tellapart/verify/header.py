@@ -49,6 +49,7 @@ class HeaderScorer(Scorer):
     """Scores header claims from :attr:`ImageRecord.header` (no pixels are read)."""
 
     name = "header"
+    leads = True
 
     def can_score(self, hypothesis: Hypothesis) -> bool:
         params = hypothesis.params

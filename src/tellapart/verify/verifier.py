@@ -626,6 +626,7 @@ class Verifier:
                 not findings[i].significant,
                 off_floor[i],
                 findings[i].contradicted,
+                not (findings[i].significant and getattr(cands[i].scorer, "leads", False)),
                 -findings[i].auroc if findings[i].significant else findings[i].q_value,
                 findings[i].q_value if findings[i].significant else -findings[i].auroc,
                 -gaps[i],
@@ -733,7 +734,8 @@ class Verifier:
             target = pos
             while target > 0:
                 above = findings[order[target - 1]]
-                if not above.significant or above.user or _names_a_difference(above):
+                if (not above.significant or above.user or _names_a_difference(above)
+                        or getattr(cands[order[target - 1]].scorer, "leads", False)):
                     break
                 z = _paired_z(cands[order[target - 1]], above, cands[order[pos]], named, is_a)
                 if not z < NAMED_LEAD_Z:  # NaN (no common held-out images) keeps the order
