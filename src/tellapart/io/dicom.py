@@ -228,16 +228,25 @@ def _color(arr: np.ndarray, ds: Any, photometric: str, bits: int) -> np.ndarray:
 
 
 def _decode_failure(ds: Any, exc: BaseException) -> str:
-    """Why the pixels of ``ds`` could not be decoded, naming the transfer syntax."""
+    """Why the pixels of ``ds`` could not be decoded, naming the transfer syntax.
+
+    The decoder's own words are kept (they name the problem) but scrubbed of every value of
+    the file (:func:`scrub`); the transfer syntax name comes from pydicom's UID dictionary.
+    """
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    name = getattr(syntax, "name", None) or str(syntax or "unknown")
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if "plugin" in message.lower() or "no pixel data decoders" in message.lower() or (
-            "not supported" in message.lower()):
+    name = getattr(syntax, "name", None) or str(syntax or "unknown transfer syntax")
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    if "all available plugins" in first.lower() and len(lines) > 1:
+        detail = scrub(lines[1], ds)
+        reason = f"DICOM pixel data in {name} cannot be decoded: the installed decoders failed ({detail})"
+    elif any(word in first.lower() for word in ("no pixel data decoders", "not supported",
+                                                "no plugins", "missing required")):
         reason = f"DICOM pixel data in {name} cannot be decoded: no installed decoder handles it"
     else:
-        reason = f"corrupt DICOM pixel data ({name}): {type(exc).__name__}: {message}"
-    return scrub(reason, ds)[:_MAX_REASON_CHARS]
+        reason = (f"corrupt DICOM pixel data ({name}): "
+                  f"{type(exc).__name__}: {scrub(first, ds)}")
+    return reason[:_MAX_REASON_CHARS]
 
 
 def scrub(text: str, ds: Any) -> str:

@@ -168,13 +168,20 @@ def window_range(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 
-def percentile_window(values: np.ndarray) -> np.ndarray:
-    """The robust window: the 0.5-99.5 percentile range of ``values`` to [0, 1]."""
+def percentile_bounds(values: np.ndarray) -> tuple[float, float]:
+    """The robust window of ``values``: their 0.5 and 99.5 percentiles (min and max when those
+    coincide; (0, 0) when no value is finite)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return np.zeros(values.shape, dtype=np.float32)
+        return 0.0, 0.0
     sample = finite if finite.size <= 1_000_000 else finite[:: finite.size // 1_000_000 + 1]
     lo, hi = np.percentile(sample, PERCENTILE_WINDOW)
     if not hi > lo:
         lo, hi = float(sample.min()), float(sample.max())
-    return window_range(np.nan_to_num(values, nan=lo), float(lo), float(hi))
+    return float(lo), float(hi)
+
+
+def percentile_window(values: np.ndarray, bounds: tuple[float, float] | None = None) -> np.ndarray:
+    """``values`` through the robust window (of ``bounds``, default their own) to [0, 1]."""
+    lo, hi = percentile_bounds(values) if bounds is None else bounds
+    return window_range(np.nan_to_num(values, nan=lo), lo, hi)

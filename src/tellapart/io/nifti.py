@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BadImageError
-from .medical import MedicalPixels, ReaderOptions, percentile_window
+from .medical import MedicalPixels, ReaderOptions, percentile_bounds, percentile_window
 
 _MAX_VOXELS = 512 * 1024 * 1024 // 4  # a 2 GiB float32 volume is refused, not tried
 
@@ -104,7 +104,8 @@ def read_nifti(data: bytes, options: ReaderOptions, max_pixels: int) -> MedicalP
         volume = volume[..., 0]
     view = _view(volume, options.nifti_view)
     dtype = np.dtype(img.get_data_dtype())
-    return MedicalPixels(pixels=percentile_window(view), format="NIfTI", mode=str(dtype),
+    pixels = percentile_window(view, percentile_bounds(volume))
+    return MedicalPixels(pixels=pixels, format="NIfTI", mode=str(dtype),
                          bit_depth=dtype.itemsize * 8,
                          n_frames=int(shape[2]) if len(shape) >= 3 else 1)
 
