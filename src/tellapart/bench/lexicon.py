@@ -224,6 +224,8 @@ CUES: list[Cue] = [
     # -- colour ----------------------------------------------------------------------------------
     *_cues(
         "inversion",
+        (1, r"\binverted gr[ae]y[- ]?scale\b|\bgr[ae]y[- ]?scale (?:of [^,;.]{0,20})?(?:is )?inverted\b"),
+        (1, r"\breversed gr[ae]y[- ]?scale polarity\b|\bMONOCHROME1\b"),
         (1, r"\binver\w*|\bnegatives?\b|\bin negative\b"),
         (1, r"\blight and dark are (?:swapped|reversed|inverted)\b"),
     ),
@@ -307,6 +309,59 @@ CUES: list[Cue] = [
         (1, r"\b(?:fine )?detail\b|\bhigh[- ]frequency\b(?: detail| energy| content)?|\bedges?\b|\bedge (?:density|strength)\b|\blaplacian variance\b|\btexture\b", "noun"),
         (1, r"\bsharpness\b|\bfocus\b", "noun"),
     ),
+    # -- medical: words no photograph finding uses, so the general suites judge as before ------
+    *_cues(
+        "wires",
+        (1, r"\bwires?\b|\btubes?\b|\bcatheters?\b|\bsupport devices\b", "thing"),
+    ),
+    *_cues(
+        "laterality",
+        (1, r"\blaterality\b|\bside markers?\b|\b(?:an )?L or R\b|\bleft or right side marker\b", "thing"),
+    ),
+    *_cues(
+        "burned_text",
+        (1, r"\bburn(?:ed|t)[- ]in\b|\bburned into\b|\bannotat\w*|\boverlay text\b", "thing"),
+    ),
+    *_cues(
+        "collimation",
+        (1, r"\bcollimat\w*|\bshutter\w*|\bconed\b", "thing"),
+    ),
+    *_cues(
+        "magnification",
+        (1, r"\bAP (?:views?|projections?)\b|\banteroposterior\b|\bcentral (?:anatomy|structures)\b[^,;.]{0,12}\b(?:magnified|enlarged)\b"),
+        (1, r"\b(?:heart|mediastinum)\b[^,;.]{0,20}\blarger\b|\b(?:enlarged|larger) (?:heart|cardiac)\b"),
+    ),
+    *_cues(
+        "windowing",
+        (-1, r"\b(?:wider|broader) (?:display )?window\b"),
+        (1, r"\b(?:narrow\w*|tight\w*|smaller) (?:display )?window\w*|\bwindow(?:ed|ing)? (?:more )?tightly\b|\bwindow width is smaller\b"),
+        (1, r"\bclipped (?:pixels|tones)\b|\btones clip\b"),
+    ),
+    *_cues(
+        "ventricles",
+        (1, r"\bventric\w*|\batroph\w*|\b(?:larger|enlarged|bigger) dark central structures?\b"),
+        (-1, r"\bsmaller dark central structures?\b"),
+    ),
+    *_cues(
+        "lesion_colour",
+        (1, r"\bblue-?gr[ae]y\b|\bgreyish blue\b|\bbluish and dark\b|\bblue-white veil\b"),
+    ),
+    *_cues(
+        "irregular_border",
+        (1, r"\birregular\w*|\bragged\b|\bjagged\b|\bnotched\b"),
+        (-1, r"\bsmoother outlines?\b|\bregular (?:lesion )?borders?\b"),
+    ),
+    *_cues(
+        "lesion_size",
+        (1, r"\b(?:larger|bigger|wider) (?:dark )?(?:lesions?|pigmented spots?)\b|\blesions? (?:are|is) (?:larger|bigger)\b"),
+        (1, r"\blesions? (?:covers?|of) (?:more|greater)\b|\b(?:pigmented spot|lesion) is larger\b"),
+        (-1, r"\bsmaller (?:dark )?lesions?\b"),
+    ),
+    *_cues(
+        "cell_density",
+        (1, r"\b(?:densely packed|crowded) cells\b|\bcells are (?:more )?crowded\b|\bhigher cell density\b"),
+        (1, r"\bcells?\b|\bnuclei\b|\bcellularity\b", "thing"),
+    ),
     *_cues(
         "brightness",
         (1, r"\bbright(?:er)?\b|\blight(?:er)?\b|\b(?:more|over)[- ]?exposed\b|\boverexposed\b"),
@@ -374,6 +429,19 @@ ACCEPTS: dict[str, dict[str, int]] = {
     "large_object": {"object_size": 1},
     "stars": {"stars": 1},
     "triangles": {"triangles": 1},
+    # medical
+    "wires_tubes": {"wires": 1, "lines": 1},
+    "burned_in_text": {"burned_text": 1, "text_watermark": 1},
+    "laterality_marker": {"laterality": 1, "corner_marker": 1, "text_watermark": 1},
+    "collimation": {"collimation": 1, "frame": 1},
+    "inverted_grayscale": {"inversion": 1},
+    "ap_magnification": {"magnification": 1, "zoom": 1},
+    "window_level": {"windowing": 1, "contrast": 1},
+    "enlarged_ventricles": {"ventricles": 1},
+    "larger_lesion": {"lesion_size": 1},
+    "lesion_color": {"lesion_colour": 1, "temperature": -1},
+    "irregular_border": {"irregular_border": 1},
+    "cell_density": {"cell_density": 1},
 }
 
 # Statements of the opposite of each type, about the subject ("these images"), used by the
@@ -425,6 +493,18 @@ OPPOSITES: dict[str, tuple[str, ...]] = {
     "large_object": ("These images contain no large object",),
     "stars": ("These images contain no stars",),
     "triangles": ("These images contain no triangles",),
+    "wires_tubes": ("These images show no wires or tubes",),
+    "burned_in_text": ("These images carry no burned-in text",),
+    "laterality_marker": ("These images have no laterality marker",),
+    "collimation": ("These images are not collimated, with no shutter bands",),
+    "inverted_grayscale": ("These images have a standard grey scale, dark background and bright bone",),
+    "ap_magnification": ("These images look like PA views, without magnification",),
+    "window_level": ("These images use a wider display window, with no clipping",),
+    "enlarged_ventricles": ("These images show small, normal ventricles",),
+    "larger_lesion": ("These images show smaller lesions",),
+    "lesion_color": ("These lesions are brown, with no blue-grey colour",),
+    "irregular_border": ("These lesions have smooth, regular borders",),
+    "cell_density": ("These images show sparser cells",),
 }
 
 # measurement name -> list of (type id, sign). Sign +1: higher values in the set that has the
@@ -435,7 +515,7 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "saturation_mean": [("more_saturated", 1), ("less_saturated", -1), ("grayscale", -1), ("sepia", -1)],
     "colorfulness": [("more_saturated", 1), ("less_saturated", -1), ("grayscale", -1), ("sepia", -1)],
     "neutral_fraction": [("grayscale", 1), ("less_saturated", 1), ("more_saturated", -1)],
-    "warm_cast": [("warmer", 1), ("cooler", -1)],
+    "warm_cast": [("warmer", 1), ("cooler", -1), ("lesion_color", -1)],
     "green_magenta_cast": [("color_tint", 0)],
     "sharpness": [("blur", -1), ("motion_blur", -1), ("sharpened", 1)],
     "edge_steepness": [("blur", -1), ("motion_blur", -1), ("sharpened", 1)],
@@ -444,18 +524,25 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "jpeg_blockiness": [("jpeg", 1)],
     "bits_per_pixel": [("jpeg", -1)],
     "pixelation": [("pixelated", 1)],
-    "text_strokes": [("text_watermark", 1), ("lines", 1)],
+    "text_strokes": [
+        ("text_watermark", 1), ("lines", 1), ("burned_in_text", 1), ("laterality_marker", 1),
+        ("wires_tubes", 1),
+    ],
     "saturated_blobs": [
         ("tiny_rectangles", 1), ("circles", 1), ("corner_marker", 1), ("marks_top_left", 1), ("stamp", 1),
     ],
-    "edge_density": [("more_objects", 1)],
-    "contrast_std": [("higher_contrast", 1), ("lower_contrast", -1), ("faded", -1)],
-    "dynamic_range": [("higher_contrast", 1), ("lower_contrast", -1), ("faded", -1)],
+    "edge_density": [("more_objects", 1), ("cell_density", 1)],
+    "contrast_std": [
+        ("higher_contrast", 1), ("lower_contrast", -1), ("faded", -1), ("window_level", 1),
+    ],
+    "dynamic_range": [
+        ("higher_contrast", 1), ("lower_contrast", -1), ("faded", -1), ("window_level", 1),
+    ],
     "brightness_p5": [("faded", 1), ("lower_contrast", 1), ("higher_contrast", -1)],
     "tonal_entropy": [("posterized", -1)],
     "vignetting": [("vignette", 1)],
-    "border_width": [("frame", 1), ("shifted", 1)],
-    "frame_lines": [("frame", 1)],
+    "border_width": [("frame", 1), ("shifted", 1), ("collimation", 1)],
+    "frame_lines": [("frame", 1), ("collimation", 1)],
     "top_bottom_balance": [("half_darkened", 0)],
     "left_right_balance": [("half_darkened", 0)],
     "grayscale_file": [("grayscale", 1)],
@@ -468,7 +555,7 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "red_fraction": [],
     "yellow_fraction": [],
     "green_fraction": [],
-    "blue_fraction": [],
+    "blue_fraction": [("lesion_color", 1)],
     "purple_fraction": [],
     "width": [],
     "height": [],
@@ -480,6 +567,18 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "bit_depth": [],
     "has_alpha": [],
     "animated": [],
+    # the medical group
+    "corner_annotation": [("burned_in_text", 1), ("laterality_marker", 1)],
+    "thin_bright_lines": [("wires_tubes", 1)],
+    "shutter_border": [("collimation", 1)],
+    "black_padding": [],
+    "field_of_view": [("ap_magnification", 1), ("larger_lesion", 1)],
+    "clipped_fraction": [("window_level", 1)],
+    "tone_skewness": [],
+    "background_polarity": [("inverted_grayscale", 1)],
+    "central_dark_area": [("enlarged_ventricles", 1), ("larger_lesion", 1)],
+    "outline_irregularity": [("irregular_border", 1)],
+    "small_dark_spots": [("cell_density", 1)],
 }
 """Explicit measurement -> difference table used for findings whose concept is
 ``"<measurement>:<higher|lower>"``. A measurement listed here decides alone (a type not in

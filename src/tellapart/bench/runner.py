@@ -214,7 +214,9 @@ def run_benchmark(
     Parameters
     ----------
     suite : str
-        "easy", "medium", "hard", "null" or "heldout" (see :data:`tellapart.synth.SUITES`).
+        "easy", "medium", "hard", "null", "heldout", "medical" or "medical-null" (see
+        :data:`tellapart.synth.SUITES`). The medical suites compare with the medical
+        measurements on (``medical_measurements="on"``: their images are PNG stand-ins).
     proposers : list of str, optional
         Proposers for ``compare`` (default: the settings' default, ``["learned", "measurements"]``).
     n_tasks : int, optional
@@ -251,6 +253,8 @@ def run_benchmark(
     proposers = list(proposers) if proposers else _default_proposers()
     _check_proposers(proposers)
     options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1, "proposers": proposers}
+    if SUITES[suite].domain == "medical":  # PNG stand-ins for medical images
+        options["medical_measurements"] = "on"
     options.update(compare_options or {})
     specs = list(suite_specs(suite, n_tasks=n_tasks, n_per_side=n_per_side, size=size))
     if not specs:
@@ -397,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
         "against the truth (Acc@1, Acc@5, recall@5, precision, null rate, seconds per task).",
     )
     p.add_argument("--suite", nargs="+", default=None, metavar="NAME",
-                   help="suite(s): easy, medium, hard, null, heldout (or 'all')")
+                   help="suite(s): easy, medium, hard, null, heldout, medical, medical-null "
+                   "(or 'all': the five that are not medical)")
     p.add_argument("--rejudge", nargs="+", default=None, metavar="DIR",
                    help="judge the stored findings of earlier runs' out dirs again (runs nothing)")
     p.add_argument("--proposers", nargs="+", default=None, help="proposers (default: learned measurements)")
@@ -430,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from ..synth import SUITES
 
-    suites = list(SUITES) if args.suite == ["all"] else args.suite
+    suites = ([name for name, info in SUITES.items() if info.domain == "general"]
+              if args.suite == ["all"] else args.suite)
     unknown = [s for s in suites if s not in SUITES]
     if unknown:
         print(f"tellapart bench: error: unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}",

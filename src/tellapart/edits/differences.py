@@ -89,6 +89,13 @@ class Difference:
         False for types that suites and training streams must not draw at random because
         a set of images cannot show them (a left-right mirror of scenes with no preferred
         handedness); they stay available to :func:`make_task`.
+    domain : str
+        ``"general"`` (photographs and procedural scenes) or ``"medical"``
+        (:mod:`tellapart.edits.medical`). Suites and training streams draw the general
+        domain unless asked for another (:func:`tellapart.synth.suites.sampled_types`).
+    base_kinds : tuple of str
+        Base kinds the type makes sense on (a ventricle edit needs a brain slice); empty:
+        any base.
     """
 
     name: ClassVar[str]
@@ -103,6 +110,8 @@ class Difference:
     binary: ClassVar[bool] = False
     gradable: ClassVar[bool] = True
     sampled: ClassVar[bool] = True  # drawn at random by suites and training streams
+    domain: ClassVar[str] = "general"
+    base_kinds: ClassVar[tuple[str, ...]] = ()
     comparative: ClassVar[str] = ""  # graded wording, "Set A images are blurrier than set B images"
 
     @property
@@ -210,6 +219,7 @@ class Difference:
             "binary": self.binary,
             "gradable": self.gradable,
             "sampled": self.sampled,
+            "domain": self.domain,
         }
 
 

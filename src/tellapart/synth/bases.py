@@ -22,9 +22,12 @@ from PIL import Image, ImageDraw
 
 from ..edits._draw import draw_shape
 from ..edits.differences import hsv_to_rgb_tuple, random_color, to_uint8
+from .medical import MEDICAL_GENERATORS
 from .split import HELDOUT_FACES, HELDOUT_KINDS, HELDOUT_PHOTOS, N_FACES, TRAIN_BASE_KINDS
 
 PROCEDURAL_KINDS: tuple[str, ...] = ("shapes", "textures", "smooth", "deadleaves", "mosaic")
+MEDICAL_KINDS: tuple[str, ...] = tuple(MEDICAL_GENERATORS)
+"""Procedural medical kinds (:mod:`tellapart.synth.medical`); "medical" mixes them."""
 BASE_KINDS: tuple[str, ...] = (
     "shapes",
     "textures",
@@ -33,6 +36,7 @@ BASE_KINDS: tuple[str, ...] = (
     "mosaic",
     "photos",
     "faces",
+    *MEDICAL_KINDS,
 )
 MIXED_WEIGHTS: dict[str, float] = {
     "shapes": 0.15,
@@ -43,6 +47,7 @@ MIXED_WEIGHTS: dict[str, float] = {
     "faces": 0.12,
     "mosaic": 0.12,
 }
+MEDICAL_WEIGHTS: dict[str, float] = {kind: 1.0 / len(MEDICAL_KINDS) for kind in MEDICAL_KINDS}
 
 SKIMAGE_PHOTOS: tuple[str, ...] = (
     "astronaut.png",
@@ -432,6 +437,7 @@ PROCEDURAL: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, str
     "smooth": gen_smooth,
     "deadleaves": gen_deadleaves,
     "mosaic": gen_mosaic,
+    **MEDICAL_GENERATORS,
 }
 
 
@@ -453,7 +459,10 @@ class BaseSpec:
 
 
 def parse_base(base: str, split: str = "all") -> BaseSpec:
-    """Parse ``base``: a kind, "mixed", "mixed:kind1,kind2" or "dir:PATH".
+    """Parse ``base``: a kind, "mixed", "medical", "mixed:kind1,kind2" or "dir:PATH".
+
+    "mixed" draws the photographic and procedural kinds, "medical" the medical ones
+    (:data:`MEDICAL_KINDS`), each equally often.
 
     Kinds excluded by ``split`` are dropped from "mixed"; naming one explicitly is an error.
     """
@@ -466,6 +475,8 @@ def parse_base(base: str, split: str = "all") -> BaseSpec:
             raise ValueError("base 'dir:' needs a folder path, e.g. 'dir:/data/photos'")
         return BaseSpec(base, {}, folder)
     allowed = _split_kinds(split)
+    if base == "medical":
+        base = "mixed:" + ",".join(MEDICAL_KINDS)
     if base == "mixed" or base.startswith("mixed:"):
         names = list(MIXED_WEIGHTS) if base == "mixed" else [k for k in base[6:].split(",") if k]
         for k in names:
@@ -473,7 +484,8 @@ def parse_base(base: str, split: str = "all") -> BaseSpec:
                 raise ValueError(
                     f"unknown base kind {k!r} in {base!r}; known: {', '.join(BASE_KINDS)}"
                 )
-        kinds = {k: MIXED_WEIGHTS[k] for k in names if k in allowed}
+        weights = {**MIXED_WEIGHTS, **MEDICAL_WEIGHTS}
+        kinds = {k: weights[k] for k in names if k in allowed}
         if not kinds:
             raise ValueError(f"base {base!r} has no kind usable in split {split!r}")
         return BaseSpec(base, kinds)
@@ -489,7 +501,7 @@ def parse_base(base: str, split: str = "all") -> BaseSpec:
 
 def _split_kinds(split: str) -> set[str]:
     if split == "train":
-        return set(TRAIN_BASE_KINDS)
+        return set(TRAIN_BASE_KINDS) | set(MEDICAL_KINDS)
     if split == "heldout":
         # heldout bases: held-out kinds plus the held-out photos and faces
         return set(HELDOUT_KINDS) | {"photos", "faces"}
@@ -588,7 +600,8 @@ def make_base_images(
     size : int
         Side in pixels.
     base : str
-        "shapes", "textures", "smooth", "deadleaves", "mosaic", "photos", "faces", "mixed",
+        "shapes", "textures", "smooth", "deadleaves", "mosaic", "photos", "faces", a medical
+        kind ("chest", "brain", "fundus", "dermoscopy", "microscopy"), "mixed", "medical",
         "mixed:KIND,KIND" or "dir:PATH".
     seed : int or np.random.Generator
         Seed (or generator) of all random choices.

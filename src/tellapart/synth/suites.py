@@ -4,7 +4,9 @@ A suite is a deterministic function from (suite name, version, task index) to a
 :class:`TaskSpec`; rendering the spec gives the task. Specs can be drawn without rendering any
 pixel, which is how the held-out split is tested.
 
-Suites (``SUITES``): ``easy``, ``medium``, ``hard``, ``null``, ``heldout``. Training streams
+Suites (``SUITES``): ``easy``, ``medium``, ``hard``, ``null``, ``heldout`` on photographs and
+procedural scenes, and ``medical`` and ``medical-null`` on medical bases with the medical
+differences (:mod:`tellapart.edits.medical`). Training streams
 (:func:`stream_tasks`) use a separate seed namespace and never produce a held-out base,
 difference x base combination or magnitude (see :mod:`tellapart.synth.split`).
 """
@@ -42,6 +44,7 @@ class SuiteInfo:
     n_tasks: int
     description: str
     version: str = SUITE_VERSION
+    domain: str = "general"  # "medical": compare with the medical measurements too
 
 
 SUITES: dict[str, SuiteInfo] = {
@@ -53,6 +56,16 @@ SUITES: dict[str, SuiteInfo] = {
     "null": SuiteInfo("null", 44_004, 200, "no difference (0-2 shared distractors)"),
     "heldout": SuiteInfo(
         "heldout", 55_005, 120, "held-out bases, difference x base combinations and magnitudes"
+    ),
+    "medical": SuiteInfo(
+        "medical", 66_006, 100,
+        "one medical difference on one medical base kind, prevalence 0.5-1.0",
+        domain="medical",
+    ),
+    "medical-null": SuiteInfo(
+        "medical-null", 77_007, 100,
+        "no difference on one medical base kind (0-1 shared medical distractors)",
+        domain="medical",
     ),
 }
 
@@ -110,9 +123,13 @@ class TaskSpec:
 # -- drawing helpers -----------------------------------------------------------------------------
 
 
-def sampled_types() -> list[str]:
-    """Difference ids that suites and streams draw at random (see ``Difference.sampled``)."""
-    return [t for t in DIFFERENCES.list() if DIFFERENCES.get(t).sampled]
+def sampled_types(domain: str = "general") -> list[str]:
+    """Difference ids of ``domain`` that suites and streams draw at random (see
+    ``Difference.sampled`` and ``Difference.domain``)."""
+    return [
+        t for t in DIFFERENCES.list()
+        if DIFFERENCES.get(t).sampled and DIFFERENCES.get(t).domain == domain
+    ]
 
 
 def _seed(*parts: int) -> int:
@@ -334,12 +351,50 @@ def _heldout_spec(
     )
 
 
+def _medical_pick(rng: np.random.Generator, kind: str | None = None) -> tuple[str, str]:
+    """A medical difference type and a base kind it applies to (one of ``kind``'s, if given)."""
+    ids = sampled_types("medical")
+    if kind is not None:
+        ids = [t for t in ids if kind in DIFFERENCES.get(t).base_kinds]
+    tid = str(ids[int(rng.integers(len(ids)))])
+    kinds = DIFFERENCES.get(tid).base_kinds
+    return tid, kind or str(kinds[int(rng.integers(len(kinds)))])
+
+
+def _medical_spec(rng: np.random.Generator, target: str, common: dict[str, Any]) -> TaskSpec:
+    """One medical difference in half or more of its set, on one medical base kind."""
+    tid, kind = _medical_pick(rng)
+    d = DiffSpec(
+        tid,
+        s=round(float(rng.uniform(0.5, 1.0)), 3),
+        prevalence=round(float(rng.uniform(0.5, 1.0)), 3),
+        target=target,
+    )
+    return TaskSpec(differences=[d], base=kind, split="train", **common)
+
+
+def _medical_null_spec(
+    rng: np.random.Generator, target: str, common: dict[str, Any]
+) -> TaskSpec:
+    """No difference on one medical base kind; half the tasks share one medical distractor."""
+    kinds = sorted({k for t in sampled_types("medical") for k in DIFFERENCES.get(t).base_kinds})
+    kind = kinds[int(rng.integers(len(kinds)))]
+    dists = []
+    if rng.random() < 0.5:
+        tid, _ = _medical_pick(rng, kind)
+        dists.append(DiffSpec(tid, s=round(float(rng.uniform(0.3, 1.0)), 3),
+                              prevalence=round(float(rng.uniform(0.3, 1.0)), 3), target="A"))
+    return TaskSpec(differences=[], distractors=dists, base=kind, split="train", **common)
+
+
 # The recipe of each suite but "heldout" (whose recipe also needs the task index).
 _SUITE_RECIPES: dict[str, Callable[[np.random.Generator, str, dict[str, Any]], TaskSpec]] = {
     "easy": _easy_spec,
     "medium": _medium_spec,
     "hard": _hard_spec,
     "null": _null_spec,
+    "medical": _medical_spec,
+    "medical-null": _medical_null_spec,
 }
 
 
@@ -375,7 +430,8 @@ def make_suite(
     Parameters
     ----------
     name : str
-        One of :data:`SUITES`: "easy", "medium", "hard", "null", "heldout".
+        One of :data:`SUITES`: "easy", "medium", "hard", "null", "heldout", "medical",
+        "medical-null".
     n_tasks : int, optional
         First ``n_tasks`` tasks only (a prefix of the full suite: task i is the same task
         whatever ``n_tasks`` is).

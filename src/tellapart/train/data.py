@@ -150,6 +150,9 @@ class TaskSampler:
         sentences, or whose pool is handed in with :meth:`set_pool`, never draws one.
     holdout_paraphrase : bool
         Keep each type's last paraphrase out of the scorer's training phrases.
+    domains : tuple of str
+        Difference domains to train (``Difference.domain``); the medical types need medical
+        bases (``base="medical"``).
     """
 
     def __init__(
@@ -159,10 +162,11 @@ class TaskSampler:
         pool_size: int = 1024,
         holdout_paraphrase: bool = True,
         base: str = "mixed",
+        domains: tuple[str, ...] = ("general",),
     ) -> None:
         self.differences, bases, self.split = load_synth()
         reg = self.differences.DIFFERENCES  # type: ignore[attr-defined]
-        self.type_ids: list[str] = reg.list()
+        self.type_ids: list[str] = [t for t in reg.list() if reg.get(t).domain in domains]
         self.diffs = {t: reg.create(t) for t in self.type_ids}
         self.types: list[TypeInfo] = [self._type_info(t, holdout_paraphrase) for t in self.type_ids]
         families = list(self.differences.FAMILIES)  # type: ignore[attr-defined]
