@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from ..edits.differences import to_uint8
+from ..edits.medical import draw_cells, soft_ellipse
 
 Field = np.ndarray  # (S, S) float32
 
@@ -30,10 +31,8 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ellipse(size: int, cx: float, cy: float, rx: float, ry: float, soft: float = 0.15) -> Field:
-    """Soft ellipse mask in [0, 1]: 1 inside, falling to 0 over ``soft`` of the radius."""
-    y, x = _grid(size)
-    r = np.sqrt(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2)
-    return np.clip((1.0 + soft - r) / (2.0 * soft), 0.0, 1.0).astype(np.float32)
+    """:func:`~tellapart.edits.medical.soft_ellipse` on a square of side ``size``."""
+    return soft_ellipse((size, size), cx, cy, rx, ry, soft)
 
 
 def _noise_field(size: int, rng: np.random.Generator, sigma: float) -> Field:
@@ -149,23 +148,6 @@ def gen_microscopy(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str
     n = int(rng.integers(16, 28) * (size / 128) ** 2)
     draw_cells(rgb, rng, n)
     return to_uint8(np.clip(rgb, 0.0, 1.0) * 255.0), str(n)
-
-
-CYTOPLASM = np.asarray([0.86, 0.55, 0.72], np.float32)
-NUCLEUS = np.asarray([0.3, 0.16, 0.45], np.float32)
-
-
-def draw_cells(rgb: np.ndarray, rng: np.random.Generator, n: int,
-               nucleus: np.ndarray = NUCLEUS) -> None:
-    """Draw ``n`` cells (pink cytoplasm, dark nucleus) at random into float ``rgb`` in place."""
-    size = rgb.shape[0]
-    for _ in range(n):
-        cx, cy = rng.uniform(0.03, 0.97, 2)
-        r = rng.uniform(0.035, 0.055)
-        cell = _ellipse(size, cx, cy, r * rng.uniform(0.8, 1.2), r, 0.2)[..., None]
-        rgb[:] = rgb * (1.0 - 0.8 * cell) + CYTOPLASM * 0.8 * cell
-        nuc = _ellipse(size, cx, cy, r * 0.45, r * 0.45 * rng.uniform(0.8, 1.2), 0.3)[..., None]
-        rgb[:] = rgb * (1.0 - nuc) + nucleus * rng.uniform(0.8, 1.15) * nuc
 
 
 MEDICAL_GENERATORS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, str]]] = {
