@@ -188,7 +188,9 @@ def _medical_decoded(medical: MedicalPixels, data: bytes, path: str, set_name: s
         n_frames=medical.n_frames,
     )
     scale = max(rgb.shape[0], rgb.shape[1]) / max(width, height)
-    return DecodedImage(record=record, rgb=_composite(rgb, None), alpha=None, scale=float(scale))
+    # readers return [0, 1] float32 already: no clipping pass needed
+    return DecodedImage(record=record, rgb=np.ascontiguousarray(rgb, dtype=np.float32), alpha=None,
+                        scale=float(scale))
 
 
 def load_image(record: ImageRecord, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:

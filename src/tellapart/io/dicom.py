@@ -165,7 +165,9 @@ def _grey(arr: np.ndarray, ds: Any, window: str, bits: int) -> np.ndarray:
     """Modality LUT then the VOI transform ``window`` of one grey frame, to [0, 1]."""
     from pydicom.pixels import apply_modality_lut
 
-    values = np.asarray(apply_modality_lut(arr, ds), dtype=np.float64)
+    values = np.asarray(apply_modality_lut(arr, ds))
+    if values.dtype.itemsize > 2 or not np.issubdtype(values.dtype, np.integer):
+        values = values.astype(np.float64, copy=False)  # rescaled: keep the precision
     if window == "file":
         windowed = _file_window(values, arr, ds)
         if windowed is not None:
