@@ -158,3 +158,17 @@ def test_pixel_findings_that_follow_the_view_are_said_to(tmp_path: Path) -> None
     # pixel findings that track the view are listed under it, or say that they follow it
     assert top.related or pixel
     assert all("view position" in f.acquisition_note for f in pixel)
+
+
+def test_demo_medical_reports_the_view_position(tmp_path: Path) -> None:
+    from tellapart.cli import main
+
+    out = tmp_path / "demo"
+    code = main(["demo", "--medical", "--out", str(out), "--quiet", "--no-cache", "--jobs", "1",
+                 "--proposers", "measurements", "--no-overall"])
+    assert code == 0
+    data = json.loads((out / "report.json").read_text())
+    top = data["findings"][0]
+    assert top["significant"] and top["source"] == "header"
+    assert top["description"].startswith("Set A images are mostly AP views (ViewPosition AP: ")
+    assert len(list((out / "example_medical" / "a").glob("*.dcm"))) == 40
