@@ -15,6 +15,7 @@ _MANIFEST_SUFFIXES = (".csv",)
 # A single image given as a "set" is almost always a mistake worth naming.
 _IMAGE_SUFFIXES = (
     ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jp2", ".ppm", ".pgm",
+    ".dcm", ".dicom", ".nii", ".nii.gz",
 )
 
 
