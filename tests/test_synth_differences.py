@@ -13,6 +13,7 @@ from tellapart.edits.differences import luma
 from tellapart.synth import DIFFERENCES, FAMILIES, create_difference, list_differences
 from tellapart.synth.bases import BaseSampler, _photo_pyramid
 from tellapart.types import swap_sets
+from test_synth_medical import MEDICAL_CHECKS, MEDICAL_IMAGES
 
 SIZE = 64
 ALL_IDS = DIFFERENCES.list()
@@ -38,6 +39,7 @@ IMAGES: dict[str, np.ndarray] = {
     "shapes": BaseSampler("shapes", SIZE).sample(np.random.default_rng(3), allow_flip=False)[0],
     "smooth": BaseSampler("smooth", SIZE).sample(np.random.default_rng(4), allow_flip=False)[0],
     "flat": _flat(),
+    **MEDICAL_IMAGES,
 }
 
 
@@ -446,6 +448,10 @@ def _in_one_corner(mask: np.ndarray) -> bool:
     k = int(0.2 * SIZE)
     corners = [mask[:k, :k], mask[:k, -k:], mask[-k:, :k], mask[-k:, -k:]]
     return any(c.sum() == mask.sum() for c in corners)
+
+
+# The medical types' checks run on medical bases (tests/test_synth_medical.py).
+CHECKS.update(MEDICAL_CHECKS)
 
 
 # -- registry-wide contract ----------------------------------------------------------------------

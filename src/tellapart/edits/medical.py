@@ -265,7 +265,7 @@ class Collimation(_Medical):
     phrase = "collimation bands"
     wordings = (
         "have shutter bands at the edges",
-        "are tightly coned",
+        "have tight coning",
         "show the collimator edges",
         "have unexposed borders from collimation",
         "have light uniform strips along the sides",
@@ -320,7 +320,7 @@ class InvertedGrayscale(_Medical):
         "have a white background and dark anatomy",
         "show bones dark and air light",
         "have inverted grey-scale polarity",
-        "are displayed as monochrome1",
+        "have monochrome1 display",
         "have a reversed grey scale",
         "have the radiograph shown in negative",
         "have black bones",
@@ -345,11 +345,11 @@ class ApMagnification(_Medical):
     )
     phrase = "magnified central anatomy"
     wordings = (
-        "look like ap views",
+        "have the look of ap views",
         "have an enlarged cardiac silhouette",
         "show a magnified heart shadow",
         "have a widened mediastinum",
-        "look like portable anteroposterior films",
+        "resemble portable anteroposterior films",
         "have central structures blown up",
         "show projection magnification",
         "have a bigger heart outline",
@@ -380,7 +380,7 @@ class WindowLevel(_Medical):
     phrase = "narrow display window"
     wordings = (
         "have a tight window setting",
-        "are windowed narrowly",
+        "have narrow windowing",
         "have clipped blacks and whites from windowing",
         "use a small window width",
         "show a harsh window and level",
@@ -424,7 +424,7 @@ class EnlargedVentricles(_Medical):
         "have dilated ventricles",
         "show ventriculomegaly",
         "have big dark spaces in the middle of the brain",
-        "look atrophic",
+        "show an atrophic brain",
         "show widened csf spaces at the centre",
         "have hydrocephalus-like ventricles",
         "have swollen dark central cavities",

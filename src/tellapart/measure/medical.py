@@ -1,5 +1,5 @@
 """Measurements for medical images: annotations, wires, shutters, padding, field of view,
-windowing, grey-scale polarity and dark structures.
+windowing, grey-scale polarity and central structures.
 
 They form the ``"medical"`` group (:data:`~tellapart.measure.base.MEASUREMENT_GROUPS`): a
 comparison measures them when its images are DICOM or NIfTI files (:func:`looks_medical`,
@@ -22,7 +22,7 @@ from scipy import ndimage
 from ..types import DecodedImage
 from .base import Measurement, register_measurement
 from .layout import _uniform_depth
-from .shared import dark_strokes, gray_quantile, light_strokes, shared
+from .shared import dark_strokes, gray_quantile, gray_u8, light_strokes, luma_min5, shared
 
 _NAN = float("nan")
 
@@ -36,6 +36,7 @@ _WIRE_MIN_EXTENT = 0.25  # of the shorter side
 _WIRE_MAX_WIDTH = 4.0  # pixels per pixel of extent
 _BAND_BLACK = 0.1  # a uniform border band this dark is padding, anything lighter a shutter
 _BORDER_MAX_FRACTION = 0.35
+_SPOT_CONTRAST_U8 = 38  # a spot is 0.15 of the luma range darker than the median
 
 
 def looks_medical(data: bytes, path: str) -> bool:
@@ -200,7 +201,7 @@ class BlackPadding(Measurement):
     name = "black_padding"
     more = "have wider black padding along their sides"
     less = "have narrower black padding along their sides"
-    keywords = ("padding", "padded", "pad", "letterboxing", "pillarbox", "pillarboxed")
+    keywords = ("pad", "letterboxing", "pillarbox", "pillarboxed", "zero-padded", "black-padded")
     family = "layout"
     group = "medical"
 
@@ -294,13 +295,15 @@ class ToneSkewness(Measurement):
 
 @register_measurement
 class BackgroundPolarity(Measurement):
-    """Luma of the most common tone (the background) minus the median luma.
+    """Median luma of the four corners (15% of each side) minus the median luma of the image.
 
-    Radiographs and scans show a dark background with lighter anatomy; an inverted grey
-    scale (MONOCHROME1 shown as stored, or a negative) turns the background light.
+    Radiographs and scans show a dark background (air, outside the body) around lighter
+    anatomy, and the corners hold background; an inverted grey scale (MONOCHROME1 shown as
+    stored, or a negative) turns it light.
     """
 
     name = "background_polarity"
+    version = 2
     more = "have a lighter background than their content (an inverted grey scale)"
     less = "have a darker background than their content (a standard grey scale)"
     keywords = ("polarity", "monochrome1", "reversed-polarity", "negative-mode", "inverse")
@@ -309,10 +312,29 @@ class BackgroundPolarity(Measurement):
 
     def compute(self, image: DecodedImage) -> float:
         gray = _small_gray(image)
-        counts, edges = np.histogram(gray, bins=64, range=(0.0, 1.0))
-        smooth = np.convolve(counts, np.ones(3), mode="same")
-        mode = 0.5 * (edges[int(np.argmax(smooth))] + edges[int(np.argmax(smooth)) + 1])
-        return float(mode - np.median(gray))
+        k = max(1, int(0.15 * min(gray.shape)))
+        corners = np.concatenate([gray[:k, :k].ravel(), gray[:k, -k:].ravel(),
+                                  gray[-k:, :k].ravel(), gray[-k:, -k:].ravel()])
+        return float(np.median(corners) - np.median(gray))
+
+
+@register_measurement
+class CentralBrightArea(Measurement):
+    """Share of the central half (each side) brighter than halfway between the image's median
+    and its 99.5th luma percentile: a wider heart and mediastinum, as AP views magnify them."""
+
+    name = "central_bright_area"
+    more = "have larger bright central structures (such as the heart and mediastinum)"
+    less = "have smaller bright central structures (such as the heart and mediastinum)"
+    keywords = ("mediastinum", "mediastinal", "cardiac", "heart", "silhouette", "cardiomegaly")
+    family = "content"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        low, high = gray_quantile(image, 0.5), gray_quantile(image, 0.995)
+        if high - low < 0.05:
+            return 0.0
+        return float((_box(_small_gray(image), 0.25, 0.75, 0.25, 0.75) > 0.5 * (low + high)).mean())
 
 
 @register_measurement
@@ -369,8 +391,9 @@ class OutlineIrregularity(Measurement):
 
 @register_measurement
 class SmallDarkSpots(Measurement):
-    """Separate small dark spots (4 px to 0.5% of the image each) per 10,000 pixels:
-    cell nuclei in a microscopy field, dots in a fundus."""
+    """Small dark spots per 10,000 pixels: pixels that are the minimum of their 5x5
+    neighbourhood and at least 0.15 darker than the median luma (cell nuclei in a
+    microscopy field, dots in a fundus); touching spots still count one each."""
 
     name = "small_dark_spots"
     more = "contain more small dark spots (a denser field of cells or nuclei)"
@@ -380,12 +403,10 @@ class SmallDarkSpots(Measurement):
     group = "medical"
 
     def compute(self, image: DecodedImage) -> float:
-        dark = _dark_mask(image)
-        if dark is None:
-            return 0.0
-        labels, count = ndimage.label(dark)
-        if count == 0:
-            return 0.0
-        sizes = np.bincount(labels.ravel())[1:]
-        small = (sizes >= 4) & (sizes <= 0.005 * dark.size)
-        return float(small.sum()) * 10_000.0 / dark.size
+        g = gray_u8(image)
+        if min(g.shape) < 5:
+            return _NAN
+        median = np.median(g[::2, ::2])
+        spots = (g == luma_min5(image)) & (g < median - _SPOT_CONTRAST_U8)
+        labels, count = ndimage.label(spots, structure=np.ones((3, 3), dtype=bool))
+        return float(count) * 10_000.0 / g.size

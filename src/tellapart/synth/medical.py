@@ -41,11 +41,22 @@ def _noise_field(size: int, rng: np.random.Generator, sigma: float) -> Field:
     return (field / (field.std() + 1e-6)).astype(np.float32)
 
 
-def _gray_rgb(field: Field, rng: np.random.Generator, noise: float) -> np.ndarray:
-    """A grey-scale field in [0, 1] with acquisition noise, as uint8 (S, S, 3)."""
-    noisy = field + rng.normal(0.0, noise, field.shape).astype(np.float32)
-    gray = to_uint8(np.clip(noisy, 0.0, 1.0) * 255.0)
-    return np.repeat(gray[..., None], 3, axis=2)
+def _acquire(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per-image acquisition nuisance on float (S, S, 3) in [0, 1]: exposure (gain, offset,
+    gamma), detector blur and noise, each drawn afresh, so that no sharpness, noise or tone
+    statistic is constant across a set; returned as uint8."""
+    size = rgb.shape[0]
+    out = np.clip(rgb * rng.uniform(0.85, 1.1) + rng.uniform(-0.03, 0.04), 0.0, 1.0)
+    out = out ** float(np.exp(rng.normal(0.0, 0.15)))
+    blur = rng.uniform(0.2, 1.1) * size / 128
+    out = ndimage.gaussian_filter(out, (blur, blur, 0))
+    out = out + rng.normal(0.0, rng.uniform(0.006, 0.035), out.shape[:2])[..., None]
+    return to_uint8(np.clip(out, 0.0, 1.0) * 255.0)
+
+
+def _gray_rgb(field: Field, rng: np.random.Generator) -> np.ndarray:
+    """A grey-scale field in [0, 1] after acquisition (:func:`_acquire`), as uint8 (S, S, 3)."""
+    return _acquire(np.repeat(np.clip(field, 0.0, 1.0)[..., None], 3, axis=2), rng)
 
 
 def gen_chest(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -71,7 +82,7 @@ def gen_chest(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     heart = _ellipse(size, cx + 0.06, 0.64, rng.uniform(0.13, 0.17) * scale, 0.12 * scale, 0.3)
     field += 0.22 * heart
     field += 0.02 * _noise_field(size, rng, size / 40)
-    return _gray_rgb(ndimage.gaussian_filter(field, size / 256), rng, 0.012), "frontal"
+    return _gray_rgb(field, rng), "frontal"
 
 
 def gen_brain(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -88,7 +99,7 @@ def gen_brain(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         vent = _ellipse(size, cx + side * 0.05, cy - 0.02, width, rng.uniform(0.12, 0.16), 0.3)
         field -= 0.3 * vent * brain
     field += 0.015 * _noise_field(size, rng, size / 30)
-    return _gray_rgb(field, rng, 0.02), "axial"
+    return _gray_rgb(field, rng), "axial"
 
 
 def gen_fundus(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -105,7 +116,7 @@ def gen_fundus(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     rgb *= (1.0 - 0.35 * _ellipse(size, cx - side * 0.08, cy, 0.06, 0.06, 0.8))[..., None]
     vessels = _vessels(size, rng, ox, oy) * disc
     rgb *= (1.0 - 0.45 * vessels)[..., None]
-    return to_uint8(np.clip(rgb, 0.0, 1.0) * 255.0), "retina"
+    return _acquire(np.clip(rgb, 0.0, 1.0), rng), "retina"
 
 
 def _vessels(size: int, rng: np.random.Generator, ox: float, oy: float) -> Field:
@@ -137,7 +148,7 @@ def gen_dermoscopy(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str
     rgb = rgb * (1.0 - lesion[..., None]) + brown * lesion[..., None]
     rgb *= (1.0 - 0.35 * core)[..., None]
     rgb *= (1.0 + 0.06 * _noise_field(size, rng, size / 60) * lesion)[..., None]
-    return to_uint8(np.clip(rgb, 0.0, 1.0) * 255.0), "lesion"
+    return _acquire(np.clip(rgb, 0.0, 1.0), rng), "lesion"
 
 
 def gen_microscopy(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -147,7 +158,7 @@ def gen_microscopy(size: int, rng: np.random.Generator) -> tuple[np.ndarray, str
     rgb *= (1.0 + 0.03 * _noise_field(size, rng, size / 20))[..., None]
     n = int(rng.integers(16, 28) * (size / 128) ** 2)
     draw_cells(rgb, rng, n)
-    return to_uint8(np.clip(rgb, 0.0, 1.0) * 255.0), str(n)
+    return _acquire(np.clip(rgb, 0.0, 1.0), rng), str(n)
 
 
 MEDICAL_GENERATORS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, str]]] = {

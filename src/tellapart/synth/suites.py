@@ -366,7 +366,7 @@ def _medical_spec(rng: np.random.Generator, target: str, common: dict[str, Any])
     tid, kind = _medical_pick(rng)
     d = DiffSpec(
         tid,
-        s=round(float(rng.uniform(0.5, 1.0)), 3),
+        s=_uniform_avoiding(rng, 0.5, 1.0),
         prevalence=round(float(rng.uniform(0.5, 1.0)), 3),
         target=target,
     )
@@ -382,7 +382,7 @@ def _medical_null_spec(
     dists = []
     if rng.random() < 0.5:
         tid, _ = _medical_pick(rng, kind)
-        dists.append(DiffSpec(tid, s=round(float(rng.uniform(0.3, 1.0)), 3),
+        dists.append(DiffSpec(tid, s=_uniform_avoiding(rng, 0.3, 1.0),
                               prevalence=round(float(rng.uniform(0.3, 1.0)), 3), target="A"))
     return TaskSpec(differences=[], distractors=dists, base=kind, split="train", **common)
 
