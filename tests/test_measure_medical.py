@@ -123,6 +123,18 @@ def test_central_structures_grow() -> None:
     assert measure("central_bright_area", heart_large) > measure("central_bright_area", heart_small) + 0.1
 
 
+def test_polarity_ignores_shutters_and_blueness_follows_the_lesion_colour() -> None:
+    base = radiograph()
+    shuttered = base.copy()
+    shuttered[:, :16] = 0.85
+    assert measure("background_polarity", shuttered) < 0
+    skin = np.ones((S, S, 3)) * np.array([0.85, 0.65, 0.55])
+    brown, blue = skin.copy(), skin.copy()
+    brown[disc(0.5, 0.5, 0.2)] = [0.45, 0.27, 0.17]
+    blue[disc(0.5, 0.5, 0.2)] = [0.3, 0.33, 0.45]
+    assert measure("dark_region_blueness", blue) > measure("dark_region_blueness", brown) + 0.2
+
+
 def test_outline_irregularity_rises_for_a_ragged_lesion() -> None:
     yy, xx = np.mgrid[0:S, 0:S] / S
     angle, radius = np.arctan2(yy - 0.5, xx - 0.5), np.hypot(xx - 0.5, yy - 0.5)

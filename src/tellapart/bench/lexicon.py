@@ -578,6 +578,7 @@ MEASUREMENT_TYPES: dict[str, list[tuple[str, int]]] = {
     "background_polarity": [("inverted_grayscale", 1)],
     "central_dark_area": [("enlarged_ventricles", 1), ("larger_lesion", 1)],
     "central_bright_area": [("ap_magnification", 1)],
+    "dark_region_blueness": [("lesion_color", 1)],
     "outline_irregularity": [("irregular_border", 1)],
     "small_dark_spots": [("cell_density", 1)],
 }

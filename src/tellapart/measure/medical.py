@@ -40,15 +40,17 @@ _SPOT_CONTRAST_U8 = 38  # a spot is 0.15 of the luma range darker than the media
 
 
 def looks_medical(data: bytes, path: str) -> bool:
-    """True when a file's bytes (or, for NIfTI, its name) say DICOM or NIfTI.
+    """True when a file's bytes or name say DICOM or NIfTI, as the readers find them.
 
-    DICOM part-10 files carry ``DICM`` after a 128-byte preamble; NIfTI-1/2 headers carry
-    their magic at byte 344 (4 for NIfTI-2), inside gzip for ``.nii.gz``.
+    DICOM part-10 files carry ``DICM`` after a 128-byte preamble (or are named ``.dcm``);
+    NIfTI-1/2 headers carry their magic at byte 344 (4 for NIfTI-2), inside gzip for
+    ``.nii.gz``. A medical file this misses still gets the medical group: the features stage
+    also reads the decoded format (:data:`MEDICAL_FORMATS`).
     """
     if data[128:132] == b"DICM":
         return True
     name = path.lower()
-    if name.endswith((".nii", ".nii.gz")):
+    if name.endswith((".dcm", ".nii", ".nii.gz")):
         return True
     head = data[:560]
     if head[:2] == b"\x1f\x8b":
@@ -299,11 +301,12 @@ class BackgroundPolarity(Measurement):
 
     Radiographs and scans show a dark background (air, outside the body) around lighter
     anatomy, and the corners hold background; an inverted grey scale (MONOCHROME1 shown as
-    stored, or a negative) turns it light.
+    stored, or a negative) turns it light. The corners are taken inside any uniform border
+    bands (as ``shutter_border`` and ``black_padding`` find them), which are not background.
     """
 
     name = "background_polarity"
-    version = 2
+    version = 3
     more = "have a lighter background than their content (an inverted grey scale)"
     less = "have a darker background than their content (a standard grey scale)"
     keywords = ("polarity", "monochrome1", "reversed-polarity", "negative-mode", "inverse")
@@ -312,9 +315,16 @@ class BackgroundPolarity(Measurement):
 
     def compute(self, image: DecodedImage) -> float:
         gray = _small_gray(image)
-        k = max(1, int(0.15 * min(gray.shape)))
-        corners = np.concatenate([gray[:k, :k].ravel(), gray[:k, -k:].ravel(),
-                                  gray[-k:, :k].ravel(), gray[-k:, -k:].ravel()])
+        h, w = gray.shape
+        bands = _border_bands(image)
+        if not bands:
+            return _NAN
+        # Inside the uniform bands: collimation and padding are not background.
+        top, bottom, left, right = (int(d * n) for (d, _), n in zip(bands, (h, h, w, w), strict=True))
+        inner = gray[top : max(top + 1, h - bottom), left : max(left + 1, w - right)]
+        k = max(1, int(0.15 * min(inner.shape)))
+        corners = np.concatenate([inner[:k, :k].ravel(), inner[:k, -k:].ravel(),
+                                  inner[-k:, :k].ravel(), inner[-k:, -k:].ravel()])
         return float(np.median(corners) - np.median(gray))
 
 
@@ -355,6 +365,26 @@ class CentralDarkArea(Measurement):
         if dark is None:
             return 0.0
         return float(_box(dark, 0.25, 0.75, 0.25, 0.75).mean())
+
+
+@register_measurement
+class DarkRegionBlueness(Measurement):
+    """Mean blue minus red of the dark region (the mask of ``central_dark_area``): negative
+    for a brown lesion, rising as it turns blue-grey (a blue-white veil). 0 without one."""
+
+    name = "dark_region_blueness"
+    more = "have bluer dark regions (a blue-grey lesion)"
+    less = "have browner dark regions (a brown lesion)"
+    keywords = ("blue-grey", "blue-gray", "blue-white", "veil", "slate", "steel-blue")
+    family = "color"
+    group = "medical"
+
+    def compute(self, image: DecodedImage) -> float:
+        dark = _dark_mask(image)
+        if dark is None or not dark.any():
+            return 0.0
+        rgb = image.rgb[::2, ::2] if min(image.gray.shape) > 256 else image.rgb
+        return float((rgb[..., 2][dark] - rgb[..., 0][dark]).mean(dtype=np.float64))
 
 
 @register_measurement
