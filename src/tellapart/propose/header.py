@@ -196,11 +196,10 @@ class HeaderProposer(Proposer):
     def _candidate(self, records: list[ImageRecord], is_a: np.ndarray,
                    attribute: str) -> Hypothesis | None:
         """The attribute's strongest claim on these rows, or None when its values do not differ."""
-        values = {r.header_dict[attribute] for r in records if attribute in r.header_dict}
+        present = [r.header_dict[attribute] for r in records if attribute in r.header_dict]
+        values = set(present)
         numbers = number_scores(records, attribute)
-        ordinal = len(values) > MAX_CATEGORIES and bool(np.isfinite(numbers).sum() == len(
-            [r for r in records if attribute in r.header_dict]))
-        if ordinal:
+        if len(values) > MAX_CATEGORIES and int(np.isfinite(numbers).sum()) == len(present):
             z = _mw_z(numbers, is_a)
             if z == 0.0:
                 return None
