@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--base",
         default=None,
         help="base images: a folder of images, or a kind (shapes, textures, smooth, "
-        "deadleaves, mosaic, photos, faces, mixed); default mixed",
+        "deadleaves, mosaic, photos, faces, mixed; medical: chest, brain, fundus, dermoscopy, "
+        "microscopy, medical); default mixed",
     )
     p.add_argument("--s", type=float, default=1.0, help="single task: strength in [0, 1]")
     p.add_argument(
