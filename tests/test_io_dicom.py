@@ -253,3 +253,32 @@ def test_reader_options_are_checked() -> None:
         ReaderOptions(dicom_window="auto")
     assert ReaderOptions().cache_tag() == ""
     assert ReaderOptions(nifti_view="mip").cache_tag() == "nifti_view=mip"
+
+
+def test_cache_keeps_values_read_with_other_reader_options_apart(tmp_path: Path) -> None:
+    from tellapart.io import FeatureStore
+
+    path = str(tmp_path / "c.sqlite")
+    with FeatureStore(path) as default:
+        default.put_values([("h", "brightness_mean", "1/d2", 0.25)])
+        default.put_headers([("h", {"ViewPosition": "AP"})], "h1")
+    with FeatureStore(path, namespace="dicom_window=full") as other:
+        assert other.get_values(["h"], {"brightness_mean": "1/d2"}) == {}
+        assert other.get_headers(["h"], "h1") == {}
+        other.put_values([("h", "brightness_mean", "1/d2", 0.5)])
+        assert other.get_values(["h"], {"brightness_mean": "1/d2"}) == {"h": {"brightness_mean": 0.5}}
+    with FeatureStore(path) as default:
+        assert default.get_headers(["h"], "h1") == {"h": {"ViewPosition": "AP"}}
+
+
+def test_an_unknown_reader_setting_stops_the_run(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from tellapart.cli import main
+
+    config = tmp_path / "c.toml"
+    config.write_text('dicom_window = "auto"\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    code = main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--config", str(config),
+                 "--quiet", "--no-cache"])
+    assert code == 2 and "dicom_window must be one of file, percentile, full" in capsys.readouterr().err
