@@ -51,10 +51,11 @@ from tellapart.context import DataContext
 from tellapart.io import discover, load_image
 from tellapart.measure import compute_features
 from tellapart.pipeline import default_scorers
-from tellapart.synth import suite_specs, write_task
+from tellapart.synth import DiffSpec, make_task, suite_specs, write_task
 from tellapart.synth.bases import BaseSampler
 from tellapart.types import Report
 from tellapart.verify.counterfactual import checkable_type, counterfactual_evidence, decide
+from tellapart.verify.joint import EditedMixtures, decide_mixtures
 from tellapart.verify.overall import collect_features
 from tellapart.verify.verifier import split_folds
 
@@ -267,12 +268,19 @@ def write_trap_pair(folder: Path, trap: Trap, base: str, n: int, seed: int) -> P
 # -- running one pair ----------------------------------------------------------------------------
 
 
-def compare_and_check(folder: Path, cache: str,
-                      dump: bool = False) -> tuple[Report, list[dict[str, Any]], float]:
-    """Compare ``folder/a`` with ``folder/b``, then check every significant trained claim.
+GRID = [(shift, ratio) for shift in (0.3, 0.4, 0.5, 0.6) for ratio in (0.5, 0.65, 0.8)]
+"""Thresholds of the joint steps (:func:`tellapart.verify.joint.decide_mixtures`) recorded
+per claim with ``--grid`` (development draws only)."""
+
+
+def compare_and_check(folder: Path, cache: str, dump: bool = False,
+                      grid: bool = False) -> tuple[Report, list[dict[str, Any]], float]:
+    """Compare ``folder/a`` with ``folder/b``, then check every significant trained claim as
+    compare does (alone, then with the others naming the same set).
 
     Returns the report, one record per checked finding and the compare's wall time. With
-    ``dump``, each check's arrays and the overall features go to ``folder/check-<k>.npz``."""
+    ``dump``, each check's arrays and the overall features go to ``folder/check-<k>.npz``;
+    with ``grid``, each claim's status under every joint threshold pair of :data:`GRID`."""
     comparer = Comparer(cache=cache, jobs=1, progress=False)
     started = time.perf_counter()
     report = comparer.compare(folder / "a", folder / "b")
@@ -282,17 +290,33 @@ def compare_and_check(folder: Path, cache: str,
         return report, [], seconds
     ctx, scorers, folds, features = _context(folder, comparer.settings)
     checked = []
+    groups: dict[str, list[tuple[dict[str, Any], Any]]] = {}
     for k, finding in enumerate(claims):
         evidence = counterfactual_evidence(ctx, scorers, folds, features, finding)
         assert evidence is not None
         if dump:
             np.savez_compressed(folder / f"check-{k}.npz", features=features.values,
                                 is_a=ctx.table.is_a, folds=folds, **evidence.arrays)
-        result = decide(evidence)
-        checked.append({"type_id": evidence.type_id, "more_in": finding.more_in,
-                        "description": finding.description, "auroc": finding.auroc,
-                        "status": result.status, "detail": result.detail,
-                        "dump": f"check-{k}.npz" if dump else None, **evidence.to_dict()})
+        record = {"type_id": evidence.type_id, "more_in": finding.more_in,
+                  "description": finding.description, "auroc": finding.auroc,
+                  "alone": decide(evidence).status,
+                  "dump": f"check-{k}.npz" if dump else None, **evidence.to_dict()}
+        checked.append(record)
+        groups.setdefault(finding.more_in, []).append((record, evidence))
+    for members in groups.values():
+        records, evidences = [m[0] for m in members], [m[1] for m in members]
+        mixtures = (EditedMixtures(ctx, scorers, folds, features, evidences)
+                    if len(evidences) > 1 else None)
+        decided = decide_mixtures(mixtures) if mixtures else [decide(evidences[0])]
+        for record, result in zip(records, decided, strict=True):
+            record["status"], record["detail"] = result.status, result.detail
+        if grid:
+            for shift, ratio in GRID:
+                statuses = ([r.status for r in decide_mixtures(mixtures, min_shift=shift,
+                                                                max_ratio=ratio)]
+                            if mixtures else [records[0]["alone"]])
+                for record, status in zip(records, statuses, strict=True):
+                    record.setdefault("grid", {})[f"{shift}/{ratio}"] = status
     return report, checked, seconds
 
 
@@ -321,7 +345,7 @@ def run_traps(args: argparse.Namespace, out: Path, cache: str) -> list[dict[str,
             for base in args.bases:
                 folder = write_trap_pair(out / "traps" / f"{name}-{base}-{seed}", trap, base,
                                          args.n_per_side, seed=seed * 100 + k)
-                report, checked, seconds = compare_and_check(folder, cache, args.dump)
+                report, checked, seconds = compare_and_check(folder, cache, args.dump, args.grid)
                 for c in checked:
                     c["wrong"] = c["type_id"] not in trap.acceptable
                 row = {"kind": "trap", "trap": name, "base": base, "seed": seed,
@@ -341,7 +365,7 @@ def run_suites(args: argparse.Namespace, out: Path, cache: str) -> list[dict[str
                                     seed_offset=seed):
                 folder = write_task(spec.render(), out / f"{suite}-{seed}" / spec.task_id,
                                     contact_sheet=False)
-                report, checked, seconds = compare_and_check(folder, cache, args.dump)
+                report, checked, seconds = compare_and_check(folder, cache, args.dump, args.grid)
                 truth = {(d.type_id, d.target) for d in spec.differences}
                 for c in checked:
                     c["true"] = (c["type_id"], c["more_in"]) in truth
@@ -351,6 +375,39 @@ def run_suites(args: argparse.Namespace, out: Path, cache: str) -> list[dict[str
                 rows.append(row)
                 _print_row(row)
     return rows
+
+
+def run_two(args: argparse.Namespace, out: Path, cache: str) -> list[dict[str, Any]]:
+    """Two trained differences of different families in set A (:data:`TWO_FAMILIES`,
+    strength 0.8, every image): both claims are true."""
+    rows = []
+    for seed in args.seeds:
+        for i in range(args.two):
+            first, second = TWO_FAMILIES[i % len(TWO_FAMILIES)]
+            task = make_task([DiffSpec(first, s=0.8), DiffSpec(second, s=0.8)],
+                             n_per_side=args.n_per_side, size=SIZE, base="mixed",
+                             seed=seed * 100 + i)
+            folder = write_task(task, out / f"two-{seed}" / f"{i:03d}", contact_sheet=False)
+            report, checked, seconds = compare_and_check(folder, cache, args.dump, args.grid)
+            truth = {(first, "A"), (second, "A")}
+            for c in checked:
+                c["true"] = (c["type_id"], c["more_in"]) in truth
+            row = {"kind": "two", "task": f"{first}+{second}", "seed": seed,
+                   "folder": str(folder), "truth": sorted(truth), "compare_s": seconds,
+                   "n_significant": len(report.significant), "checked": checked}
+            rows.append(row)
+            _print_row(row)
+    return rows
+
+
+TWO_FAMILIES = (
+    ("noise", "vignette"), ("text_watermark", "warmer"), ("blur", "frame"),
+    ("grayscale", "rotated"), ("jpeg", "brighter"), ("stars", "lower_contrast"),
+    ("pixelated", "color_tint"), ("mirrored", "salt_pepper"), ("circles", "faded"),
+    ("sepia", "grid"),
+)
+"""Pairs of trained differences of different families (as ``benchmarks/overall_test.py
+explain`` draws them)."""
 
 
 def _print_row(row: dict[str, Any]) -> None:
@@ -384,6 +441,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     other_claims = [c for r in true_rows for c in r["checked"] if not c["true"]]
     nulls = [r for r in rows if r["kind"] == "null"]
     checks = [c for r in rows for c in r["checked"]]
+    two_rows = [r for r in rows if r["kind"] == "two"]
+    two_claims = [c for r in two_rows for c in r["checked"] if c["true"]]
 
     def share(items: list[dict[str, Any]], status: str) -> float | None:
         return float(np.mean([c["status"] == status for c in items])) if items else None
@@ -401,6 +460,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "true_claims_confirmed": share(true_claims, "confirmed"),
         "other_claims_on_true_tasks": len(other_claims),
         "other_claims_refuted": share(other_claims, "refuted"),
+        "two_difference_tasks": len(two_rows),
+        "two_difference_true_claims": len(two_claims),
+        "two_difference_true_claims_confirmed": share(two_claims, "confirmed"),
+        "two_difference_true_claims_confirmed_alone": (
+            float(np.mean([c["alone"] == "confirmed" for c in two_claims])) if two_claims else None),
         "null_pairs": len(nulls),
         "null_pairs_with_significant_finding": (float(np.mean([r["n_significant"] > 0
                                                                for r in nulls]))
@@ -408,11 +472,26 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "null_claims_checked": sum(len(r["checked"]) for r in nulls),
         "null_claims_confirmed": sum(c["status"] == "confirmed" for r in nulls
                                      for c in r["checked"]),
+        "grid": grid_summary(wrong, true_claims, two_claims),
         "checks": len(checks),
         "seconds_per_check_median": float(np.median([c["seconds"] for c in checks]))
         if checks else None,
         "compare_s_median": float(np.median([r["compare_s"] for r in rows])) if rows else None,
     }
+
+
+def grid_summary(wrong: list[dict[str, Any]], true_claims: list[dict[str, Any]],
+                 two_claims: list[dict[str, Any]]) -> dict[str, list[float | None]]:
+    """Joint thresholds -> [wrong refuted, single true confirmed, two-difference true
+    confirmed] (claims recorded with ``--grid``)."""
+    keys = sorted({k for c in wrong + true_claims + two_claims for k in c.get("grid", {})})
+
+    def rate(items: list[dict[str, Any]], key: str, status: str) -> float | None:
+        return (float(np.mean([c.get("grid", {}).get(key, c["status"]) == status for c in items]))
+                if items else None)
+
+    return {k: [rate(wrong, k, "refuted"), rate(true_claims, k, "confirmed"),
+                rate(two_claims, k, "confirmed")] for k in keys}
 
 
 def markdown(summary: dict[str, Any], rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -421,7 +500,7 @@ def markdown(summary: dict[str, Any], rows: list[dict[str, Any]], args: argparse
 
     lines = [f"Counterfactual checks, seeds {' '.join(map(str, args.seeds))}, "
              f"{args.n_per_side} images per side", "", "| quantity | value |", "|---|---|"]
-    lines += [f"| {k} | {fmt(v)} |" for k, v in summary.items()]
+    lines += [f"| {k} | {fmt(v)} |" for k, v in summary.items() if k != "grid"]
     lines += ["", "| trap | base | seed | claim | wrong | status | shift | distance ratio |",
               "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -443,6 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traps", nargs="*", default=[], help="trap kinds (default: all)")
     parser.add_argument("--suites", nargs="*", default=["easy", "medium", "null"])
     parser.add_argument("--n-tasks", type=int, default=10, help="tasks per suite and seed")
+    parser.add_argument("--two", type=int, default=0,
+                        help="two-difference tasks per seed (both differences in set A)")
+    parser.add_argument("--grid", action="store_true",
+                        help="record each claim's status under the joint thresholds of GRID")
     parser.add_argument("--dump", action="store_true",
                         help="write each check's arrays next to its pair (for choosing rules)")
     args = parser.parse_args(argv)
@@ -454,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows = run_traps(args, out, cache) if args.bases and args.traps != ["none"] else []
     rows += run_suites(args, out, cache)
+    rows += run_two(args, out, cache)
     summary = summarise(rows)
     summary["wall_s"] = time.perf_counter() - started
     (out / "results.json").write_text(json.dumps({"args": vars(args), "summary": summary,

@@ -211,17 +211,31 @@ def named_share(report: Report, truth: dict[str, Any]) -> float | None:
     return explained_share(area, overall.auroc)
 
 
+def checked_claims(report: Report, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each significant finding the judge matches to a planted difference (a true claim) with
+    the status of its counterfactual check."""
+    judge = Judge()
+    truths = [Truth.from_dict(d) for d in truth.get("differences", [])]
+    return [{"description": f.description, "status": f.counterfactual.status,
+             "detail": f.counterfactual.detail}
+            for f in report.significant
+            if any(judge.judge(f.description, f.more_in, t, f.concept).match for t in truths)]
+
+
 def _compare_summary(folder: Path, truth: dict[str, Any] | None = None) -> dict[str, Any]:
     t = time.perf_counter()
     report = compare(folder / "a", folder / "b", cache="", progress=False, jobs=1)
-    overall = report.overall
-    assert overall is not None
+    overall, scores = report.overall, report.image_scores
+    assert overall is not None and scores is not None
     return {
         "named_share": None if truth is None else named_share(report, truth),
+        "true_claims": [] if truth is None else checked_claims(report, truth),
         "overall_auroc": overall.auroc, "overall_p": overall.p_value, "differ": overall.differ,
         "explained_share": overall.explained_share,
         "significant": [(f.description, f.auroc, f.explained_share) for f in report.significant],
         "look_here": overall.look_here, "seconds": time.perf_counter() - t,
+        "unexplained": [float(v) for v in scores.columns["unexplained"]],
+        "paths": scores.paths,
     }
 
 
@@ -238,7 +252,13 @@ def run_explain(args: argparse.Namespace) -> dict[str, Any]:
         print(json.dumps(row), flush=True)
     shares = [r["explained_share"] or 0.0 for r in rows_out]
     named = [r["named_share"] or 0.0 for r in rows_out]
+    claims = [c for r in rows_out for c in r["true_claims"]]
     return {"summary": {"tasks": len(rows_out), "mean_explained_share": float(np.mean(shares)),
+                        "true_claims": len(claims),
+                        "true_claims_refuted": sum(c["status"] == "refuted" for c in claims),
+                        "tasks_with_a_true_claim_refuted": sum(
+                            any(c["status"] == "refuted" for c in r["true_claims"])
+                            for r in rows_out),
                         "mean_named_share": float(np.mean(named)),
                         "differ_rate": float(np.mean([r["differ"] for r in rows_out]))},
             "tasks": rows_out}
@@ -302,7 +322,7 @@ def run_unnamed(args: argparse.Namespace) -> dict[str, Any]:
             folder = out / f"{name.replace(' ', '_')}-{seed}"
             _write_pool(folder / "a", images_a)
             _write_pool(folder / "b", task.images_b)
-            row = {"edit": name, "seed": seed, **_compare_summary(folder)}
+            row = {"edit": name, "seed": seed, "edited": sorted(edited), **_compare_summary(folder)}
             shown = row["look_here"]["A"] + row["look_here"]["B"]
             hits = sum(1 for p in row["look_here"]["A"] if int(Path(p).stem) in edited)
             row["look_here_precision"] = hits / len(shown) if shown else None

@@ -10,7 +10,13 @@ from sklearn.linear_model import Ridge
 
 from tellapart import compare, stats
 from tellapart.synth import DiffSpec, make_task, write_task
-from tellapart.verify.overall import BlockScaling, explained_share, rank_normal, residualise
+from tellapart.verify.overall import (
+    BlockScaling,
+    explained_share,
+    own_set_posterior,
+    rank_normal,
+    residualise,
+)
 
 
 def _folds(n: int) -> np.ndarray:
@@ -139,3 +145,19 @@ def test_overall_can_be_switched_off(tmp_path: Path) -> None:
                      proposers=["measurements"], overall=False)
     assert report.overall is None and report.image_scores is None
     assert report.to_json()["overall"] is None
+
+
+def test_look_here_posterior_prefers_the_images_that_carry_a_partial_difference() -> None:
+    rng = np.random.default_rng(0)
+    n = 100
+    is_a = np.arange(2 * n) < n
+    scores = rng.normal(size=2 * n)
+    edited = np.arange(n // 2)  # half of set A carries the difference
+    scores[edited] += 4.0
+    posterior = own_set_posterior(scores, is_a)
+    top = np.lexsort((-np.abs(scores), -posterior))[:8]
+    assert set(top.tolist()) <= set(edited.tolist())
+    # Set B's lowest scores sit among set A's unedited images: not confidently set B.
+    lowest_b = np.flatnonzero(~is_a)[np.argsort(scores[~is_a])[:5]]
+    assert posterior[lowest_b].max() < 0.9
+    assert np.all((posterior >= 0.0) & (posterior <= 1.0))

@@ -210,7 +210,7 @@ class OverallResult:
     image_scores: ImageScores
 
 
-CounterfactualCheck = Callable[[OverallFeatures, Finding], Counterfactual]
+CounterfactualCheck = Callable[[OverallFeatures, list[Finding]], list[Counterfactual]]
 
 
 def analyse_overall(
@@ -240,7 +240,7 @@ def analyse_overall(
     finding_scores : list of np.ndarray
         (N,) per-image scores of each finding (NaN = missing), aligned with ``findings``.
     check : callable, optional
-        ``check(features, finding) -> Counterfactual`` for each significant finding (sets
+        ``check(features, findings) -> list[Counterfactual]``, one per finding (sets each
         ``finding.counterfactual``); None leaves every finding not checked.
 
     Returns
@@ -255,9 +255,8 @@ def analyse_overall(
         seed=settings.seed, alpha=settings.alpha, with_mmd=WITH_MMD,
     )
     if check is not None:
-        for finding in findings:
-            finding.counterfactual = (check(features, finding) if finding.significant else
-                                      Counterfactual("not_checked", None, "not significant"))
+        for finding, result in zip(findings, check(features, findings), strict=True):
+            finding.counterfactual = result
     significant = [i for i, f in enumerate(findings)
                    if f.significant and f.counterfactual.status != "refuted"]
     explained = rank_normal(np.column_stack([finding_scores[i] for i in significant])
@@ -306,23 +305,46 @@ def _look_here(ctx: DataContext, residual: np.ndarray, n: int) -> dict[str, list
     """Paths of the ``n`` images placed most confidently in their own set by the classifier
     on what the findings do not explain (``residual``: higher = more like set A), by set.
 
-    Confidence is an image's placement against the other set: the share of the other set's
-    images its score lies beyond (DeLong's placement values), ties broken by the score's
-    distance from zero. When only part of set A differs, its edited images lie beyond nearly
-    all of set B while set B's images lie beyond only the unedited part of set A, so the
-    images shown are those that carry the difference, not the other set's typical ones.
+    Confidence is :func:`own_set_posterior`, ties broken by the score's distance from zero;
+    only images more likely in their own set than in the other (posterior above 0.5) are
+    shown.
     """
     is_a = ctx.table.is_a
-    a_scores, b_scores = np.sort(residual[is_a]), np.sort(residual[~is_a])
-    if a_scores.size == 0 or b_scores.size == 0:
+    if not is_a.any() or is_a.all():
         return {"A": [], "B": []}
-    below = np.searchsorted(b_scores, residual, side="left") / b_scores.size  # B images below
-    above = 1.0 - np.searchsorted(a_scores, residual, side="right") / a_scores.size  # A above
-    placement = np.where(is_a, below, above)
-    order = np.lexsort((-np.abs(residual), -placement))[:n]
+    posterior = own_set_posterior(residual, is_a)
+    order = np.lexsort((-np.abs(residual), -posterior))[:n]
     out: dict[str, list[str]] = {"A": [], "B": []}
     for i in order:
-        if placement[i] > 0.5:
+        if posterior[i] > 0.5:
             record = ctx.table.records[i]
             out[record.set_name].append(record.path)
     return out
+
+
+def own_set_posterior(scores: np.ndarray, is_a: np.ndarray, k: int | None = None) -> np.ndarray:
+    """(N,) each image's probability of its own set given its score: among the ``k`` images
+    with the nearest scores (default the square root of N, at least 5), the share from its own
+    set, each set weighted by the inverse of its size (equal priors).
+
+    When only part of set A differs, its edited images sit among set A images only, while set
+    B's most extreme images sit among set B *and* set A's unedited images: the edited images
+    get the higher posterior, so the images shown are those that carry the difference, not the
+    other set's tail. (A placement against the other set's whole distribution gives both
+    close to 1.)
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    n = scores.size
+    k = min(n - 1, k if k is not None else max(5, int(round(np.sqrt(n)))))
+    weight = np.where(is_a, 1.0 / max(int(is_a.sum()), 1), 1.0 / max(int((~is_a).sum()), 1))
+    order = np.argsort(scores, kind="stable")
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    posterior = np.zeros(n)
+    for i in range(n):
+        window = order[max(0, rank[i] - k):rank[i] + k + 1]
+        window = window[window != i]
+        nearest = window[np.argsort(np.abs(scores[window] - scores[i]), kind="stable")[:k]]
+        same = weight[nearest][is_a[nearest] == is_a[i]].sum()
+        posterior[i] = same / weight[nearest].sum()
+    return posterior

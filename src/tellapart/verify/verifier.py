@@ -60,7 +60,7 @@ from ..types import (
     trained_difference_id,
 )
 from .base import Scorer
-from .counterfactual import check_counterfactual
+from .joint import check_claims
 from .overall import OverallFeatures, analyse_overall, rank_normal, residualise
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
@@ -300,10 +300,10 @@ class Verifier:
     ) -> None:
         """Add the overall test, each significant finding's counterfactual check and its
         explained share to ``result`` (:func:`tellapart.verify.overall.analyse_overall`,
-        :func:`tellapart.verify.counterfactual.check_counterfactual`). A subclass may extend it."""
+        :func:`tellapart.verify.joint.check_claims`). A subclass may extend it."""
 
-        def check(features: OverallFeatures, finding: Finding) -> Counterfactual:
-            return check_counterfactual(ctx, scorers, folds, features, finding)
+        def check(features: OverallFeatures, findings: list[Finding]) -> list[Counterfactual]:
+            return check_claims(ctx, scorers, folds, features, findings)
 
         analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores, check)
         for finding, share in zip(result.findings, analysis.shares, strict=True):
