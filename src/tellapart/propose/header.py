@@ -184,21 +184,27 @@ class HeaderProposer(Proposer):
         is_a = ctx.table.is_a[rows]
         if is_a.all() or not is_a.any():
             raise ValueError("proposal rows must contain images of both sets")
-        attributes = sorted({name for r in records for name, _ in r.header})
+        headers = [r.header_dict if r.header else None for r in records]
+        attributes = sorted({name for h in headers if h for name in h})
         candidates: list[tuple[float, str, Hypothesis]] = []
         for attribute in attributes:
-            best = self._candidate(records, is_a, attribute)
+            column = [None if h is None else h.get(attribute, "") for h in headers]
+            best = self._candidate(column, is_a, attribute)
             if best is not None:
                 candidates.append((best.proposal_score, attribute, best))
         candidates.sort(key=lambda c: (-c[0], c[1]))
         return [hyp for _, _, hyp in candidates[:k]]
 
-    def _candidate(self, records: list[ImageRecord], is_a: np.ndarray,
+    def _candidate(self, column: list[str | None], is_a: np.ndarray,
                    attribute: str) -> Hypothesis | None:
-        """The attribute's strongest claim on these rows, or None when its values do not differ."""
-        present = [r.header_dict[attribute] for r in records if attribute in r.header_dict]
+        """The attribute's strongest claim on these rows, or None when its values do not differ.
+
+        ``column``: each row's value of ``attribute``; "" where the row's header lacks it, None
+        where the row has no header at all.
+        """
+        present = [v for v in column if v]
         values = set(present)
-        numbers = number_scores(records, attribute)
+        numbers = np.array([header_number(v or None) for v in column], dtype=float)
         if len(values) > MAX_CATEGORIES and int(np.isfinite(numbers).sum()) == len(present):
             z = _mw_z(numbers, is_a)
             if z == 0.0:
@@ -207,7 +213,8 @@ class HeaderProposer(Proposer):
             return number_hypothesis(attribute, more_in, 1, proposal_score=abs(z))
         best: tuple[float, str] | None = None
         for value in sorted(values):
-            z = _mw_z(category_scores(records, attribute, value), is_a)
+            scores = np.array([np.nan if v is None else float(v == value) for v in column])
+            z = _mw_z(scores, is_a)
             if z != 0.0 and (best is None or abs(z) > abs(best[0])):
                 best = (z, value)
         if best is None:
