@@ -19,7 +19,9 @@ Procedure (:class:`Verifier`)
    hypothesis is ``min(1, 2 min_h p_h)``, itself a valid p-value.
 5. Statistics for display (AUROC, its CI, Cliff's delta, example images) use every
    image on which the hypothesis was held out.
-6. Significant findings are ranked by held-out AUROC, except that a claim naming a
+6. Significant findings are ranked by held-out AUROC, except that significant claims of a
+   scorer that ``leads`` (the file-header scorer: an acquisition attribute such as the view
+   position is the cause its pixel side effects follow) come first, that a claim naming a
    trained difference leads the image statistics it is not significantly weaker than
    (paired DeLong test): the named edit explains its side effects, not the reverse; and
    a claim scored by a floored detector ranks after the other significant findings when
@@ -35,7 +37,8 @@ Procedure (:class:`Verifier`)
    listed under the one it correlates with most (``settings.group_side_effects``).
 8. The overall stage (:meth:`Verifier.explain`): the overall two-sample test, counterfactual
    checks of claims naming a difference tellapart can make, explained shares and the "look
-   here" images (:mod:`tellapart.verify.overall`, :mod:`tellapart.verify.counterfactual`).
+   here" images (:mod:`tellapart.verify.overall`, :mod:`tellapart.verify.counterfactual`,
+   :mod:`tellapart.verify.joint`).
 """
 
 from __future__ import annotations
@@ -626,7 +629,7 @@ class Verifier:
                 not findings[i].significant,
                 off_floor[i],
                 findings[i].contradicted,
-                not (findings[i].significant and getattr(cands[i].scorer, "leads", False)),
+                not (findings[i].significant and cands[i].scorer.leads),
                 -findings[i].auroc if findings[i].significant else findings[i].q_value,
                 findings[i].q_value if findings[i].significant else -findings[i].auroc,
                 -gaps[i],
@@ -735,7 +738,7 @@ class Verifier:
             while target > 0:
                 above = findings[order[target - 1]]
                 if (not above.significant or above.user or _names_a_difference(above)
-                        or getattr(cands[order[target - 1]].scorer, "leads", False)):
+                        or cands[order[target - 1]].scorer.leads):
                     break
                 z = _paired_z(cands[order[target - 1]], above, cands[order[pos]], named, is_a)
                 if not z < NAMED_LEAD_Z:  # NaN (no common held-out images) keeps the order
