@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -120,7 +122,11 @@ def test_registered_proposers_contract(name: str) -> None:
     assert isinstance(proposer, Proposer)
     values, names = _table(7)
     values[:30, 0] -= 2.0
-    ctx = _context(values, names, 30)
+    # Set A differs in a pixel measurement and in a header attribute, so every proposer,
+    # whatever evidence it reads, has a difference to propose.
+    records = [replace(r, format="DICOM", header=(("ViewPosition", "AP" if i < 30 else "PA"),))
+               for i, r in enumerate(fake_records(30, 30))]
+    ctx = synthetic_context(FeatureTable(records, names, values), Settings())
     hyps = proposer.propose(ctx, np.arange(60), 4)
     assert 0 < len(hyps) <= 4
     for hyp in hyps:

@@ -234,7 +234,7 @@ def _finding(concept: str, auroc: float, significant: bool = True, more_in: str 
 def _candidate(concept: str, scores: np.ndarray) -> Candidate:
     hyp = Hypothesis(description=concept, concept=concept, more_in="A", proposer="test")
     test = ClaimTest(hypothesis=hyp, family=(0,), rows=np.arange(scores.size))
-    return Candidate(key=concept, scorer=None, tests=[test], user=False,  # type: ignore[arg-type]
+    return Candidate(key=concept, scorer=MeasurementScorer(), tests=[test], user=False,
                       all_scores=scores)
 
 
