@@ -61,7 +61,7 @@ def timed(a: Path, b: Path, jobs: int, medical: str) -> tuple[float, float]:
     return total, float(report.timing_s["features"])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="images per set")
     parser.add_argument("--size", type=int, default=512)
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--medical-measurements", default="auto", choices=("auto", "on", "off"))
     parser.add_argument("--dir", default=None, help="folder for the images (default: a temporary one)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folders = write_sets(Path(tmp), args.n, args.size)
         best: dict[str, tuple[float, float]] = {}
@@ -84,7 +84,8 @@ def main() -> None:
         print(f"  {fmt:5s} total {best[fmt][0]:.1f} s, features {best[fmt][1]:.1f} s")
     print(f"  DICOM / PNG: total {best['DICOM'][0] / best['PNG'][0]:.2f}x, "
           f"features {best['DICOM'][1] / best['PNG'][1]:.2f}x")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -79,14 +79,14 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--n", type=int, default=20, help="images per set")
     parser.add_argument("--size", type=int, default=32, help="image side in pixels")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     jobs = [(i, args.n, args.size, args.seed) for i in range(args.pairs)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(run_pair, jobs))
@@ -97,7 +97,8 @@ def main() -> None:
     print(f"reported anything: {anything} ({anything / len(results):.1%}, 95% CI "
           f"[{lo:.1%}, {hi:.1%}]); a header finding: {header} ({header / len(results):.1%})")
     print(f"median seconds per compare: {float(np.median([r[2] for r in results])):.2f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
