@@ -10,7 +10,9 @@ from sklearn.linear_model import Ridge
 
 from tellapart import compare, stats
 from tellapart.synth import DiffSpec, make_task, write_task
+from tellapart.verify.counterfactual import HeldOutClassifier
 from tellapart.verify.overall import (
+    RIDGE,
     BlockScaling,
     explained_share,
     own_set_posterior,
@@ -33,6 +35,31 @@ def test_ridge_hat_matches_scikit_learn(n_features: int) -> None:
     alpha = 0.5 * float((centred ** 2).sum()) / 40
     expected = Ridge(alpha=alpha).fit(train, y).predict(test)
     np.testing.assert_allclose(hat @ y, expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("n_features", [5, 80])
+def test_ridge_fit_predicts_as_the_hat_matrix(n_features: int) -> None:
+    rng = np.random.default_rng(2)
+    train, test = rng.normal(size=(40, n_features)), rng.normal(size=(7, n_features))
+    y = np.where(rng.random(40) < 0.5, 1.0, -1.0)
+    mean, coefficients, intercept = stats.ridge_fit(train, y, ridge=1.0)
+    np.testing.assert_allclose((test - mean) @ coefficients + intercept,
+                               stats.ridge_hat(train, test, 1.0) @ y, rtol=1e-8, atol=1e-10)
+
+
+def test_held_out_classifier_scores_rows_as_the_overall_test_does() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(60, 12))
+    is_named = np.arange(60) < 30
+    x[is_named, 0] += 1.0
+    folds = _folds(60)
+    classifier = HeldOutClassifier.fit(x, is_named, folds)
+    expected = stats.cross_fit_classifier_test(x, is_named, folds, ridge=RIDGE,
+                                               n_permutations=0).scores
+    np.testing.assert_allclose(classifier.held, expected, rtol=1e-8, atol=1e-10)
+    # A table row scored as a new row gets its held-out score.
+    np.testing.assert_allclose(classifier.score(x[:5], folds[:5]), expected[:5], rtol=1e-8,
+                               atol=1e-10)
 
 
 def test_overall_test_is_calibrated_under_the_null() -> None:

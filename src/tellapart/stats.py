@@ -635,6 +635,25 @@ def ridge_hat(train: np.ndarray, test: np.ndarray, ridge: float) -> np.ndarray:
     return np.asarray((tc @ xc.T) @ np.linalg.solve(kernel, centring) + 1.0 / n)
 
 
+def ridge_fit(train: np.ndarray, targets: np.ndarray,
+              ridge: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The ridge regression :func:`ridge_hat` describes, fitted once: (mean of the training
+    rows (F,), coefficients (F,), intercept); predictions for ``rows`` are
+    ``(rows - mean) @ coefficients + intercept``, equal to ``ridge_hat(train, rows, ridge) @
+    targets``. Use it when one fit scores many sets of new rows."""
+    n = train.shape[0]
+    mean = train.mean(axis=0)
+    xc = train - mean
+    y = np.asarray(targets, dtype=np.float64)
+    yc = y - y.mean()
+    penalty = ridge * float((xc * xc).sum()) / max(n, 1) + 1e-12
+    if xc.shape[1] < n:  # primal, as ridge_hat
+        coefficients = np.linalg.solve(xc.T @ xc + penalty * np.eye(xc.shape[1]), xc.T @ yc)
+    else:  # dual
+        coefficients = xc.T @ np.linalg.solve(xc @ xc.T + penalty * np.eye(n), yc)
+    return mean, np.asarray(coefficients), float(y.mean())
+
+
 def gaussian_kernel(features: np.ndarray) -> np.ndarray:
     """(N, N) Gaussian kernel of the rows, bandwidth the median squared distance between rows
     (labels are not used)."""

@@ -279,10 +279,12 @@ def counterfactual_evidence(
     *,
     max_images: int = MAX_IMAGES,
     strengths: tuple[float, ...] | None = None,
+    classifier: HeldOutClassifier | None = None,
 ) -> CounterfactualEvidence | None:
     """Apply the finding's difference to the other set's images and measure where they land
     (module docstring, steps 1-6); None when the finding names no difference tellapart can
-    make."""
+    make. ``classifier``: the overall classifier fitted for the finding's named set (fitted
+    here when None)."""
     started = time.perf_counter()
     type_id = checkable_type(finding)
     if type_id is None:
@@ -303,7 +305,10 @@ def counterfactual_evidence(
                                          edit_images(originals, type_id, s, seed))
                   for s in levels]
     edited = [features.transform(raw) for raw in raw_edited]
-    held, edited_scores = classifier_scores(features.values, is_named, folds, picked, edited)
+    if classifier is None:
+        classifier = HeldOutClassifier.fit(features.values, is_named, folds)
+    held = classifier.held
+    edited_scores = np.stack([classifier.score(e, folds[picked]) for e in edited])
 
     claim, edited_claim, matched_on = held, edited_scores, "classifier score"
     for scorer in scorers:
@@ -347,25 +352,49 @@ def counterfactual_evidence(
                                   arrays, originals)
 
 
-def classifier_scores(x: np.ndarray, is_named: np.ndarray, folds: np.ndarray,
-                       picked: np.ndarray, edited: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out overall-classifier scores of every row (N,) and of the edited images
-    (strengths, n): each scored by the ridge classifier (+1 named set, -1 other) fitted on
-    the folds it is not in, standardised on that fold's held-out rows."""
-    targets = np.where(is_named, 1.0, -1.0)
-    held = np.zeros(x.shape[0])
-    edited_scores = np.zeros((len(edited), picked.size))
-    for fold in np.unique(folds):
-        test, train = folds == fold, folds != fold
-        in_fold = folds[picked] == fold
-        rows = np.vstack([x[test]] + [e[in_fold] for e in edited])
-        pred = stats.ridge_hat(x[train], rows, RIDGE) @ targets[train]
-        n_test = int(test.sum())
-        sd = pred[:n_test].std()
-        pred = (pred - pred[:n_test].mean()) / (sd if sd > 0 else 1.0)
-        held[test] = pred[:n_test]
-        edited_scores[:, in_fold] = pred[n_test:].reshape(len(edited), int(in_fold.sum()))
-    return held, edited_scores
+@dataclass
+class HeldOutClassifier:
+    """The overall ridge classifier of one comparison, as the checks score images with it.
+
+    For each fold, a ridge regression (targets +1 for the named set N, -1 for the other,
+    :data:`tellapart.verify.overall.RIDGE`) is fitted on the other folds' rows; a row is
+    scored by the fit of its own fold, standardised by the mean and SD of that fold's table
+    rows. Fitted once per comparison and named set, it scores any number of edited images.
+
+    Attributes
+    ----------
+    held : np.ndarray
+        (N,) held-out standardised score of every table row.
+    fits : dict
+        Fold -> (mean of the training rows, coefficients, intercept, centre, scale).
+    """
+
+    held: np.ndarray
+    fits: dict[int, tuple[np.ndarray, np.ndarray, float, float, float]]
+
+    @classmethod
+    def fit(cls, x: np.ndarray, is_named: np.ndarray, folds: np.ndarray) -> HeldOutClassifier:
+        """Fit on the table's features ``x`` (N, F), the named set's rows and the folds."""
+        targets = np.where(is_named, 1.0, -1.0)
+        held = np.zeros(x.shape[0])
+        fits = {}
+        for fold in np.unique(folds):
+            test, train = folds == fold, folds != fold
+            mean, coefficients, intercept = stats.ridge_fit(x[train], targets[train], RIDGE)
+            pred = (x[test] - mean) @ coefficients + intercept
+            centre, sd = float(pred.mean()), float(pred.std())
+            scale = sd if sd > 0 else 1.0
+            held[test] = (pred - centre) / scale
+            fits[int(fold)] = (mean, coefficients, intercept, centre, scale)
+        return cls(held, fits)
+
+    def score(self, rows: np.ndarray, row_folds: np.ndarray) -> np.ndarray:
+        """(n,) standardised scores of feature rows (n, F), each by the fit of its fold."""
+        out = np.zeros(rows.shape[0])
+        for fold, (mean, coefficients, intercept, centre, scale) in self.fits.items():
+            here = row_folds == fold
+            out[here] = ((rows[here] - mean) @ coefficients + intercept - centre) / scale
+        return out
 
 
 def _block_columns(features: OverallFeatures, block: str) -> np.ndarray:

@@ -44,8 +44,8 @@ from .counterfactual import (
     MAX_DISTANCE_RATIO,
     NOT_NAMED,
     CounterfactualEvidence,
+    HeldOutClassifier,
     checkable_type,
-    classifier_scores,
     counterfactual_evidence,
     decide,
     edit_images,
@@ -114,7 +114,8 @@ class EditedMixtures:
     """
 
     def __init__(self, ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
-                 features: OverallFeatures, evidences: list[CounterfactualEvidence]) -> None:
+                 features: OverallFeatures, evidences: list[CounterfactualEvidence],
+                 classifier: HeldOutClassifier | None = None) -> None:
         first = evidences[0]
         picked = first.arrays["other_rows"]
         for ev in evidences[1:]:
@@ -124,8 +125,10 @@ class EditedMixtures:
         self.evidences = evidences
         self.is_named = ctx.table.is_a if first.named == "A" else ~ctx.table.is_a
         self.folds, self.picked = np.asarray(folds), picked
+        self.classifier = classifier or HeldOutClassifier.fit(features.values, self.is_named,
+                                                              self.folds)
         self.named = features.values[first.arrays["named_rows"]]
-        held = first.arrays["held_scores"]
+        held = self.classifier.held
         self.named_mean = float(held[self.is_named].mean())
         self._cache: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {
             frozenset(): (features.values[picked], held[picked])}
@@ -140,9 +143,7 @@ class EditedMixtures:
                 images = edit_images(images, ev.type_id, ev.best.strength, self.ctx.settings.seed)
             raw = raw_features_of_images(self.ctx, self.scorers, self.features, images)
             values = self.features.transform(raw)
-            _, scores = classifier_scores(self.features.values, self.is_named, self.folds,
-                                          self.picked, [values])
-            self._cache[subset] = (values, scores[0])
+            self._cache[subset] = (values, self.classifier.score(values, self.folds[self.picked]))
         return self._cache[subset]
 
     def mixture(self, claims: list[int]) -> tuple[float, float]:
@@ -172,8 +173,8 @@ class EditedMixtures:
 
 
 def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
-                    features: OverallFeatures,
-                    evidences: list[CounterfactualEvidence]) -> list[Counterfactual]:
+                    features: OverallFeatures, evidences: list[CounterfactualEvidence],
+                    classifier: HeldOutClassifier | None = None) -> list[Counterfactual]:
     """The decision on each of several claims naming the same set (module docstring).
 
     Parameters
@@ -182,6 +183,8 @@ def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
         As for :func:`~tellapart.verify.counterfactual.counterfactual_evidence`.
     evidences : list of CounterfactualEvidence
         Each claim's own check.
+    classifier : HeldOutClassifier, optional
+        The overall classifier fitted for the set the claims name (fitted here when None).
 
     Returns
     -------
@@ -190,7 +193,7 @@ def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     """
     if len(evidences) < 2:
         return [decide(ev) for ev in evidences]
-    return decide_mixtures(EditedMixtures(ctx, scorers, folds, features, evidences))
+    return decide_mixtures(EditedMixtures(ctx, scorers, folds, features, evidences, classifier))
 
 
 def decide_mixtures(mixtures: EditedMixtures, *, min_shift: float = STEP_MIN_SHIFT,
@@ -271,14 +274,21 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
                               "not significant" if not f.significant else NOT_NAMED)
                for f in findings]
     groups: dict[str, list[tuple[int, CounterfactualEvidence]]] = {}
+    classifiers: dict[str, HeldOutClassifier] = {}
     for i, finding in enumerate(findings):
         if not finding.significant or checkable_type(finding) is None:
             continue
-        evidence = counterfactual_evidence(ctx, scorers, folds, features, finding)
+        named = finding.more_in
+        if named not in classifiers:
+            is_named = ctx.table.is_a if named == "A" else ~ctx.table.is_a
+            classifiers[named] = HeldOutClassifier.fit(features.values, is_named, np.asarray(folds))
+        evidence = counterfactual_evidence(ctx, scorers, folds, features, finding,
+                                           classifier=classifiers[named])
         if evidence is not None:
-            groups.setdefault(finding.more_in, []).append((i, evidence))
-    for members in groups.values():
-        decisions = decide_together(ctx, scorers, folds, features, [ev for _, ev in members])
+            groups.setdefault(named, []).append((i, evidence))
+    for named, members in groups.items():
+        decisions = decide_together(ctx, scorers, folds, features, [ev for _, ev in members],
+                                    classifiers[named])
         for (i, _), decision in zip(members, decisions, strict=True):
             results[i] = decision
     return results
