@@ -102,6 +102,16 @@ def _dark_mask(image: DecodedImage) -> np.ndarray | None:
     return _small_gray(image) < 0.5 * (low + high)
 
 
+def _mean_band_depth(image: DecodedImage, black: bool) -> float:
+    """Mean depth over the four sides of the uniform bands whose outermost line is black
+    (``black``: padding) or not (shutters), the others counting zero; NaN for a tiny image."""
+    bands = _border_bands(image)
+    if not bands:
+        return _NAN
+    return float(np.mean([depth if (level <= _BAND_BLACK) == black else 0.0
+                          for depth, level in bands]))
+
+
 def _box(array: np.ndarray, y0: float, y1: float, x0: float, x1: float) -> np.ndarray:
     """The part of ``array`` between fractions ``y0..y1`` of its height and ``x0..x1`` of its width."""
     h, w = array.shape[:2]
@@ -190,10 +200,7 @@ class ShutterBorder(Measurement):
     group = "medical"
 
     def compute(self, image: DecodedImage) -> float:
-        bands = _border_bands(image)
-        if not bands:
-            return _NAN
-        return float(np.mean([depth if level > _BAND_BLACK else 0.0 for depth, level in bands]))
+        return _mean_band_depth(image, black=False)
 
 
 @register_measurement
@@ -208,10 +215,7 @@ class BlackPadding(Measurement):
     group = "medical"
 
     def compute(self, image: DecodedImage) -> float:
-        bands = _border_bands(image)
-        if not bands:
-            return _NAN
-        return float(np.mean([depth if level <= _BAND_BLACK else 0.0 for depth, level in bands]))
+        return _mean_band_depth(image, black=True)
 
 
 @register_measurement
