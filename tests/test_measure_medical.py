@@ -193,3 +193,12 @@ def test_features_measure_the_medical_group_only_when_asked(tmp_path: Path) -> N
     )
     assert set(medical.names) == set(GENERAL) | set(MEDICAL)
     assert np.isfinite(medical.column("background_polarity")).all()
+
+
+def test_the_measurement_list_names_each_measurement_group(capsys: pytest.CaptureFixture[str]) -> None:
+    from tellapart.cli import main
+
+    assert main(["measurements"]) == 0
+    lines = {line.split()[0]: line.split()[2] for line in capsys.readouterr().out.splitlines()}
+    assert lines["corner_annotation"] == "medical"
+    assert lines["vignetting"] == "general"

@@ -234,8 +234,10 @@ def _cmd_bench(rest: list[str]) -> int:
 def _cmd_measurements(args: argparse.Namespace) -> int:
     from .measure import MEASUREMENTS
 
+    # The group says when a measurement runs: "general" always, "medical" on DICOM/NIfTI
+    # images or with --medical-measurements on.
     for name, cls in MEASUREMENTS.items():
-        print(f"{name:28s} {cls.family:12s} more: {cls.more} / less: {cls.less}")
+        print(f"{name:28s} {cls.family:12s} {cls.group:8s} more: {cls.more} / less: {cls.less}")
     return EXIT_OK
 
 
