@@ -9,9 +9,10 @@ Usage::
 
 Three kinds of pairs, each compared by ``tellapart.Comparer`` with its default settings
 (learned + measurement proposers), then every significant finding that names a trained
-difference is checked (:func:`tellapart.verify.counterfactual.counterfactual_evidence` and
-:func:`~tellapart.verify.counterfactual.decide`, exactly what
-:func:`~tellapart.verify.counterfactual.check_counterfactual` does):
+difference is checked alone (:func:`tellapart.verify.counterfactual.counterfactual_evidence`,
+:func:`~tellapart.verify.counterfactual.decide`) and with the others naming the same set
+(:class:`tellapart.verify.joint.EditedMixtures`, :func:`~tellapart.verify.joint.decide_mixtures`),
+exactly what :func:`~tellapart.verify.joint.check_claims` does:
 
 * **traps** (:data:`TRAPS`): set A = base images with a look-alike edit written here with
   numpy, PIL and scipy (not drawn from ``tellapart.synth`` or ``tellapart.edits``), set B =
@@ -22,6 +23,8 @@ difference is checked (:func:`tellapart.verify.counterfactual.counterfactual_evi
 * **true claims**: tasks of the single-difference ``easy`` and ``medium`` suites drawn with
   ``suite_specs(..., seed_offset=seed)`` (the suites' own tasks are offset 0 and are never
   used here); a claim naming the task's difference, in its set, should be confirmed.
+* **two-difference tasks** (``--two N`` per seed): two trained differences of different
+  families (:data:`TWO_FAMILIES`) in set A, strength 0.8, every image; both claims are true.
 * **null pairs**: tasks of the ``null`` suite at the same offsets. The check never adds a
   finding (it only withdraws words), so the share of null pairs with a significant finding
   is the same with or without it; it is reported, with how many null claims were checked.

@@ -15,7 +15,8 @@ from tellapart.measure import compute_features
 from tellapart.pipeline import default_scorers
 from tellapart.synth.bases import BaseSampler
 from tellapart.types import Finding
-from tellapart.verify.counterfactual import NOT_NAMED, check_counterfactual
+from tellapart.verify.counterfactual import NOT_NAMED
+from tellapart.verify.joint import check_claims
 from tellapart.verify.measurement import measure_images
 from tellapart.verify.overall import collect_features
 from tellapart.verify.verifier import split_folds
@@ -84,19 +85,19 @@ def test_in_memory_features_match_the_tables(grayscale_pair: tuple) -> None:  # 
 
 def test_a_planted_difference_is_confirmed(grayscale_pair: tuple) -> None:  # type: ignore[type-arg]
     ctx, scorers, folds, features = grayscale_pair
-    result = check_counterfactual(ctx, scorers, folds, features, _finding("diff:grayscale:A"))
+    result = check_claims(ctx, scorers, folds, features, [_finding("diff:grayscale:A")])[0]
     assert result.status == "confirmed", result.detail
     assert result.shift_toward is not None and result.shift_toward > 0.5
 
 
 def test_a_look_alike_is_refuted(tmp_path: Path) -> None:
     ctx, scorers, folds, features = _pair(tmp_path, _lower_half_brightened)
-    result = check_counterfactual(ctx, scorers, folds, features, _finding("diff:upside_down:A"))
+    result = check_claims(ctx, scorers, folds, features, [_finding("diff:upside_down:A")])[0]
     assert result.status == "refuted", result.detail
     assert "upside_down" in result.detail
 
 
 @pytest.mark.parametrize("concept", ["brightness_mean:higher", "text:a small logo"])
 def test_claims_naming_no_difference_are_not_checked(concept: str) -> None:
-    result = check_counterfactual(None, [], np.zeros(0), None, _finding(concept))  # type: ignore[arg-type]
+    result = check_claims(None, [], np.zeros(0), None, [_finding(concept)])[0]  # type: ignore[arg-type]
     assert (result.status, result.shift_toward, result.detail) == ("not_checked", None, NOT_NAMED)
