@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..types import DecodedImage, ImageRecord
-from .errors import BadImageError
+from .errors import BadImageError, check_image_size
 from .medical import MedicalPixels, current_reader_options, is_dicom, is_nifti
 
 MAX_WORKING_SIDE = 1024
@@ -107,13 +107,7 @@ def decode_image(
     with _pil_pixel_limit(max_pixels):
         img = _open(data, max_pixels, path)
         width, height = img.size
-        if width <= 0 or height <= 0:
-            raise BadImageError(f"corrupt image header: size {width}x{height}")
-        if width * height > max_pixels:
-            raise BadImageError(
-                f"refused as a possible decompression bomb: {width}x{height} = "
-                f"{width * height:,} pixels is more than max_pixels={max_pixels:,}"
-            )
+        check_image_size(width, height, max_pixels)
         file_format = img.format or "unknown"
         file_mode = img.mode
         orientation = _orientation(img)

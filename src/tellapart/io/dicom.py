@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BadImageError
+from .errors import BadImageError, check_image_size
 from .medical import (
     MedicalPixels,
     ReaderOptions,
@@ -120,13 +120,7 @@ def read_dicom(data: bytes, options: ReaderOptions, max_pixels: int) -> MedicalP
         if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
             raise BadImageError("DICOM file without an image (no pixel data)")
         rows, cols = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
-        if rows <= 0 or cols <= 0:
-            raise BadImageError(f"corrupt DICOM file: image size {cols}x{rows}")
-        if rows * cols > max_pixels:
-            raise BadImageError(
-                f"refused as a possible decompression bomb: {cols}x{rows} = {rows * cols:,} "
-                f"pixels is more than max_pixels={max_pixels:,}"
-            )
+        check_image_size(cols, rows, max_pixels, corrupt="corrupt DICOM file: image size")
         n_frames = max(1, int(ds.get("NumberOfFrames") or 1))
         try:
             arr = _frame(ds, n_frames, options.dicom_frame)
