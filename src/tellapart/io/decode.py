@@ -127,19 +127,22 @@ def decode_image(
     if alpha is not None:
         alpha = _orient(alpha, orientation)
     file_w, file_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-    record = ImageRecord(
-        path=path,
-        set_name=set_name,
-        content_hash=content_hash(data),
-        file_size=len(data),
-        width=file_w,
-        height=file_h,
-        format=file_format,
-        mode=file_mode,
-        bit_depth=bit_depth,
-        n_frames=n_frames,
-    )
-    scale = max(rgb.shape[0], rgb.shape[1]) / max(width, height)
+    record = _record(data, path, set_name, (file_w, file_h), file_format, file_mode, bit_depth,
+                     n_frames)
+    return _decoded(record, rgb, alpha)
+
+
+def _record(data: bytes, path: str, set_name: str, size: tuple[int, int], file_format: str,
+            mode: str, bit_depth: int, n_frames: int) -> ImageRecord:
+    """The record of a decoded file; ``size`` is (width, height) as the image is shown."""
+    return ImageRecord(path=path, set_name=set_name, content_hash=content_hash(data),
+                       file_size=len(data), width=size[0], height=size[1], format=file_format,
+                       mode=mode, bit_depth=bit_depth, n_frames=n_frames)
+
+
+def _decoded(record: ImageRecord, rgb: np.ndarray, alpha: np.ndarray | None) -> DecodedImage:
+    """``rgb`` of ``record`` with its scale: working size over file size (longest sides)."""
+    scale = max(rgb.shape[0], rgb.shape[1]) / max(record.width, record.height)
     return DecodedImage(record=record, rgb=rgb, alpha=alpha, scale=float(scale))
 
 
@@ -169,22 +172,10 @@ def _medical_decoded(medical: MedicalPixels, data: bytes, path: str, set_name: s
     height, width = pixels.shape[:2]
     reduced = _box_reduce(pixels, *_reduction(width, height), 1.0)
     rgb = reduced if reduced.shape[2] == 3 else np.repeat(reduced, 3, axis=2)
-    record = ImageRecord(
-        path=path,
-        set_name=set_name,
-        content_hash=content_hash(data),
-        file_size=len(data),
-        width=width,
-        height=height,
-        format=medical.format,
-        mode=medical.mode,
-        bit_depth=medical.bit_depth,
-        n_frames=medical.n_frames,
-    )
-    scale = max(rgb.shape[0], rgb.shape[1]) / max(width, height)
+    record = _record(data, path, set_name, (width, height), medical.format, medical.mode,
+                     medical.bit_depth, medical.n_frames)
     # readers return [0, 1] float32 already: no clipping pass needed
-    return DecodedImage(record=record, rgb=np.ascontiguousarray(rgb, dtype=np.float32), alpha=None,
-                        scale=float(scale))
+    return _decoded(record, np.ascontiguousarray(rgb, dtype=np.float32), None)
 
 
 def load_image(record: ImageRecord, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
