@@ -63,7 +63,6 @@ from tellapart.types import Report
 from tellapart.verify.overall import (
     RIDGE,
     WITH_MMD,
-    BlockScaling,
     explained_share,
     rank_normal,
     raw_blocks,
@@ -93,7 +92,7 @@ def scaled(blocks: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
     """The overall test's features of ``rows``: each block scaled on those rows only."""
     parts = []
     for block in blocks.values():
-        scaling = BlockScaling.fit(block[rows])
+        scaling = stats.BlockScaling.fit(block[rows])
         if scaling.kept.any():
             parts.append(scaling.apply(block[rows]))
     return np.hstack(parts)

@@ -13,7 +13,6 @@ from tellapart.synth import DiffSpec, make_task, write_task
 from tellapart.verify.counterfactual import HeldOutClassifier
 from tellapart.verify.overall import (
     RIDGE,
-    BlockScaling,
     explained_share,
     own_set_posterior,
     rank_normal,
@@ -106,7 +105,7 @@ def test_detectable_auroc_is_detected_about_80_percent_of_the_time() -> None:
 
 def test_block_scaling_is_robust_and_reusable_for_new_images() -> None:
     raw = np.column_stack([[1, 2, 3, 4, 5, 6, 7, 8, 1000, np.nan], np.full(10, 5.0)])
-    scaling = BlockScaling.fit(raw)
+    scaling = stats.BlockScaling.fit(raw)
     assert scaling.kept.tolist() == [True, False]  # a constant column carries nothing
     values = scaling.apply(raw)
     assert values.shape == (10, 1) and np.isfinite(values).all()

@@ -855,3 +855,46 @@ def mmd_permutation_test(
 def normal_quantiles(probabilities: np.ndarray) -> np.ndarray:
     """Standard normal quantiles of ``probabilities`` in (0, 1)."""
     return np.asarray(sps.norm.ppf(np.asarray(probabilities, dtype=np.float64)))
+
+
+CLIP_Z = 6.0
+"""Scaled feature values (:class:`BlockScaling`) are clipped to +-this many robust SDs, so
+one extreme image does not steer a classifier fitted on them."""
+
+
+@dataclass
+class BlockScaling:
+    """How one block of raw per-image values becomes classifier features (fitted on a table's
+    rows; used by the overall test and by learned concepts).
+
+    ``(raw - centre) / spread`` (missing values at 0), clipped to +-:data:`CLIP_Z`, for the
+    ``kept`` columns (those with spread), times ``weight`` (1 / sqrt(number kept)).
+    """
+
+    centre: np.ndarray
+    spread: np.ndarray
+    kept: np.ndarray
+    weight: float
+
+    @classmethod
+    def fit(cls, raw: np.ndarray) -> BlockScaling:
+        """Median and robust SD (IQR / 1.349, else the SD) of each column of (N, d) ``raw``."""
+        x = np.asarray(raw, dtype=np.float64)
+        centre, spread = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        for j in range(x.shape[1]):
+            finite = x[np.isfinite(x[:, j]), j]
+            if finite.size < 2:
+                continue
+            q25, centre[j], q75 = np.percentile(finite, [25, 50, 75])
+            spread[j] = (q75 - q25) / 1.349
+            if not spread[j] > 0:
+                spread[j] = float(finite.std())
+        kept = spread > 0
+        return cls(centre, spread, kept, 1.0 / np.sqrt(max(int(kept.sum()), 1)))
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        """(n, number kept) scaled features of (n, d) raw values of this block."""
+        x = np.asarray(raw, dtype=np.float64)[:, self.kept]
+        z = (x - self.centre[self.kept]) / self.spread[self.kept]
+        z = np.where(np.isfinite(z), z, 0.0)
+        return np.asarray(np.clip(z, -CLIP_Z, CLIP_Z) * self.weight)
