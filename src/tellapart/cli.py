@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .concepts_cli import add_parsers as add_concept_parsers
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,6 +94,10 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-header-evidence", action="store_const", const=False,
                    dest="header_evidence", default=None,
                    help="do not test differences in DICOM/NIfTI technical header attributes")
+    p.add_argument("--library", default=None, metavar="DIR",
+                   help="concept library to prove learned concepts from (default: the user's; "
+                        "see `tellapart concepts list`)")
+    p.add_argument("--no-library", action="store_true", help="leave learned concepts out")
     p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -117,6 +122,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "dicom_frame": args.dicom_frame,
         "nifti_view": args.nifti_view,
         "header_evidence": args.header_evidence,
+        "library": "" if args.no_library else args.library,
         "progress": False if args.quiet else None,
     }
 
@@ -150,11 +156,14 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
         return EXIT_INPUT
     print_table(report, console, top=settings.top)
     json_path, html_path = args.json_path, args.html_path
+    scores_path = None
     if args.out is not None or (json_path is None and html_path is None):
         out = Path(args.out or "tellapart_report")
         out.mkdir(parents=True, exist_ok=True)
         json_path = json_path or str(out / "report.json")
         html_path = html_path or str(out / "report.html")
+        # per-image scores beside the report, so `tellapart learn` can learn from it
+        scores_path = out / "scores.csv" if report.image_scores is not None else None
     written = []
     if json_path:
         written.append(str(write_json(report, json_path)))
@@ -164,6 +173,10 @@ def _run_compare(set_a: str, set_b: str | None, args: argparse.Namespace) -> int
 
         with use_reader_options(reader_options(settings)):  # thumbnails as the images were read
             written.append(str(write_html(report, html_path)))
+    if scores_path is not None:
+        from .report.scores import write_scores
+
+        written.append(str(write_scores(report.image_scores, scores_path)))
     console.print("Wrote " + " and ".join(written))
     return _export_scores(report, args.export_scores, console)
 
@@ -265,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("measurements", help="list the per-image measurements", allow_abbrev=False)
     p.set_defaults(func=_cmd_measurements)
+
+    add_concept_parsers(sub)  # learn, concepts
 
     sub.add_parser("synth", help="write synthetic difference tasks (see `tellapart synth --help`)", add_help=False)
     sub.add_parser("bench", help="benchmark proposers on a synthetic suite (see `tellapart bench --help`)", add_help=False)

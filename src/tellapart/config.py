@@ -32,6 +32,8 @@ class Settings:
     dicom_window: str = "file"  # DICOM grey levels: "file" (its own window), "percentile", "full"
     dicom_frame: str = "first"  # a multi-frame DICOM gives its "first", "middle" or "max" frame
     nifti_view: str = "orthogonal"  # a 3-D NIfTI as "orthogonal" central slices, "axial", "mip"
+    # concept library folder: None = the user's (tellapart.models.concept_library), "" = none
+    library: str | None = None
     header_evidence: bool = True  # test differences in DICOM/NIfTI technical header attributes
     quarter_views: bool = True  # the describer also sees large images as 4 quarters + 4 corners (small marks)
     group_a: str | None = None  # manifest group for set A

@@ -33,7 +33,7 @@ from .io.headers import attach_headers
 from .io.medical import ReaderOptions, use_reader_options
 from .measure import compute_features
 from .models.text import loading_progress
-from .propose import HeaderProposer, Proposer, create_proposer
+from .propose import ConceptProposer, HeaderProposer, Proposer, create_proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
 from .types import FeatureTable, ImageSet, Report, SetSummary, SkippedFile
@@ -168,10 +168,10 @@ class Comparer:
         source_b = str(set_b) if set_b is not None else source_a
         if set_b is None and (settings.group_a is None or settings.group_b is None):
             raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
-        proposers = self._proposers()
+        proposers, concept_warnings = self._with_concept_proposer(self._proposers())
         image_set_a, image_set_b, table, info = self._measure(source_a, source_b, timing)
         proposers = self._with_header_proposer(proposers, table)
-        warnings = [str(w) for w in info.get("warnings", [])]
+        warnings = concept_warnings + [str(w) for w in info.get("warnings", [])]
         warnings += _leakage_warnings(image_set_a, image_set_b)
 
         t = time.perf_counter()
@@ -221,6 +221,18 @@ class Comparer:
             if reason is not None:
                 raise InputError(reason)
         return proposers
+
+    def _with_concept_proposer(self, proposers: list[Proposer]) -> tuple[list[Proposer], list[str]]:
+        """``proposers`` plus the concepts proposer when the concept library (the ``library``
+        setting) holds concepts this describer can score; and why any concept is not used."""
+        from .models.concept_library import usable_concepts
+
+        if self.settings.library == "":
+            return [p for p in proposers if not isinstance(p, ConceptProposer)], []
+        concepts, warnings = usable_concepts(self.settings.library)
+        if concepts and not any(isinstance(p, ConceptProposer) for p in proposers):
+            return [*proposers, ConceptProposer(concepts)], warnings
+        return proposers, warnings
 
     def _with_header_proposer(self, proposers: list[Proposer],
                               table: FeatureTable) -> list[Proposer]:
@@ -291,6 +303,12 @@ class Comparer:
         if proposers is not None:
             settings_out["proposers"] = list(proposers)
         settings_out["n_tested_hypotheses"] = n_tested
+        if proposers is not None and ConceptProposer.name in proposers:
+            from .models.concept_library import library_dir, usable_concepts
+
+            settings_out["concept_library"] = {
+                "folder": str(library_dir(self.settings.library)),
+                "concepts": [c.id for c in usable_concepts(self.settings.library)[0]]}
         if "learned" in self.settings.proposers:
             from .models.shipped import describer_dir
             from .models.weights import read_meta

@@ -12,12 +12,14 @@ from .base import (
     list_proposers,
     register_proposer,
 )
+from .concepts import ConceptProposer
 from .header import HeaderProposer
 from .learned import LearnedProposer
 from .measurement import MeasurementProposer
 
 __all__ = [
     "PROPOSERS",
+    "ConceptProposer",
     "HeaderProposer",
     "LearnedProposer",
     "MeasurementProposer",

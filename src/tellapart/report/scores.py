@@ -181,3 +181,34 @@ def write_scores(image_scores: ImageScores | None, path: str | Path) -> Path:
 def export_scores(report: Report, path: str | Path) -> Path:
     """:func:`write_scores` of ``report.image_scores`` (what ``--export-scores FILE`` does)."""
     return write_scores(report.image_scores, path)
+
+
+def read_scores_csv(path: str | Path) -> ImageScores:
+    """Read per-image scores back from a CSV file :func:`write_scores` wrote (empty cells
+    as NaN); the inverse of :func:`scores_csv_text`.
+
+    Raises
+    ------
+    ValueError
+        The file does not start with the columns ``path``, ``set``, ``fold``, or a row has
+        another number of cells or a value that is not a number; the message names the row.
+    """
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or tuple(rows[0][:3]) != ID_COLUMNS:
+        raise ValueError(f"{path}: not a tellapart scores file (columns must start with "
+                         f"{', '.join(ID_COLUMNS)})")
+    names = rows[0][3:]
+    paths, sets, folds, values = [], [], [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{path}, line {line}: {len(row)} cells for {len(rows[0])} columns")
+        try:
+            folds.append(int(row[2]))
+            values.append([float(cell) if cell else math.nan for cell in row[3:]])
+        except ValueError:
+            raise ValueError(f"{path}, line {line}: a fold or score is not a number") from None
+        paths.append(row[0])
+        sets.append(row[1])
+    table = np.asarray(values, dtype=np.float64).reshape(len(paths), len(names))
+    return ImageScores(paths, sets, folds, {n: table[:, j] for j, n in enumerate(names)})

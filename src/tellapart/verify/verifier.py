@@ -53,6 +53,7 @@ from .. import stats
 from ..config import Settings
 from ..context import DataContext
 from ..propose.base import Proposer
+from ..propose.concepts import CONCEPT_PREFIX
 from ..types import (
     Counterfactual,
     Finding,
@@ -721,7 +722,8 @@ class Verifier:
     ) -> list[int]:
         """Move each significant named-difference claim above the image statistics ranked just
         above it whose held-out AUROC is not significantly larger (paired DeLong z below
-        :data:`NAMED_LEAD_Z`).
+        :data:`NAMED_LEAD_Z`); a learned concept moves the same way above trained-difference
+        claims too (:func:`_specificity`).
 
         A named difference ("set A images are colour-inverted") accounts for the pixel
         statistics it changes ("set A images have dimmer highlights"); a statistic does not
@@ -737,7 +739,8 @@ class Verifier:
             target = pos
             while target > 0:
                 above = findings[order[target - 1]]
-                if (not above.significant or above.user or _names_a_difference(above)
+                if (not above.significant or above.user
+                        or _specificity(above) >= _specificity(named)
                         or cands[order[target - 1]].scorer.leads):
                     break
                 z = _paired_z(cands[order[target - 1]], above, cands[order[pos]], named, is_a)
@@ -808,7 +811,16 @@ def _held_out_gap(finding: Finding) -> float:
 
 
 def _names_a_difference(finding: Finding) -> bool:
-    return trained_difference_id(finding.concept) is not None
+    return _specificity(finding) > 0
+
+
+def _specificity(finding: Finding) -> int:
+    """2: a learned concept (learned from the user's own data and named by them); 1: a
+    difference the describer was trained on; 0: an image statistic. A claim moves above
+    less specific ones it separates the sets about as well as (:meth:`Verifier._named_differences_first`)."""
+    if finding.concept.startswith(CONCEPT_PREFIX):
+        return 2
+    return 1 if trained_difference_id(finding.concept) is not None else 0
 
 
 def _paired_z(

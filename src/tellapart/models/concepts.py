@@ -1,0 +1,332 @@
+"""Learned concepts: detectors fitted on a finished comparison, kept in a library and proved
+again on later comparisons.
+
+A concept is what a significant finding saw, turned into a detector that any later
+comparison can apply: a ridge classifier on the per-image values tellapart computes
+anyway (the measurement table and the describer's embedding and type detectors), fitted on
+the images of one comparison that show the finding against the other set's images
+(:func:`fit_concept`; the ``learn`` command in :mod:`tellapart.learn` picks them). Its name is
+a predicate ("have purple star stickers"), so it reads as a sentence about either set
+(:meth:`Concept.sentence`).
+
+On disk a concept is two files in a library folder: ``<id>.json`` (name, calibration,
+provenance, the layout of its features) and ``<id>.safetensors`` (the scaling and
+coefficients of each feature block, and example thumbnails). Nothing is pickled. Every file
+is validated when it is read (:func:`load_concept`); :func:`load_library` names the files it
+could not use and loads the rest.
+
+Usage::
+
+    library = load_library(default_library_dir())
+    for concept in library.concepts:
+        print(concept.id, concept.name, concept.calibration["held_out_auroc"])
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import stats
+from ..context import DataContext
+
+if TYPE_CHECKING:
+    from .describer import Describer
+
+FORMAT = "tellapart-concept"
+FORMAT_VERSION = 1
+MEASUREMENTS_BLOCK = "measurements"
+EMBEDDING_BLOCK = "describer embedding"
+DETECTORS_BLOCK = "describer detectors"
+BLOCKS = (MEASUREMENTS_BLOCK, EMBEDDING_BLOCK, DETECTORS_BLOCK)
+
+RIDGE = 1.0
+"""Ridge penalty of a concept's detector, relative to the features' mean squared norm
+(:func:`tellapart.stats.ridge_fit`): the overall test's, on the same features."""
+
+N_FOLDS = 5
+"""Cross-validation folds of a concept's calibration (held-out AUROC and floor)."""
+
+FLOOR_QUANTILE = 0.95
+"""A concept's floor is this quantile of the held-out scores of the images without it, so
+about 1 in 20 images without the concept scores above it."""
+
+THUMBNAIL = 64
+"""Side of the example thumbnails kept with a concept, in pixels."""
+
+MIN_IMAGES = 5
+"""Fewest images on each side (showing the finding, and of the other set) to fit a concept."""
+
+
+class ConceptError(ValueError):
+    """A concept cannot be fitted, written or read (the message says which file and why)."""
+
+
+@dataclass
+class ConceptBlock:
+    """One block of a concept's features and its part of the detector.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`BLOCKS`.
+    columns : list of str
+        The measurement names of the measurements block, in order; empty for the describer's
+        blocks (their columns are the describer's, identified by its weights' SHA-256).
+    scaling : tellapart.stats.BlockScaling
+        How the block's raw values are scaled (fitted on the learning comparison's images).
+    coefficients : np.ndarray
+        (number of kept columns,) float64 ridge coefficients on the scaled values.
+    """
+
+    name: str
+    columns: list[str]
+    scaling: stats.BlockScaling
+    coefficients: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.scaling.kept.size)
+
+
+@dataclass
+class Concept:
+    """A learned detector with a name, its calibration and where it came from.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier and file stem: a slug of the name when learned, plus 8 hex digits.
+    name : str
+        A predicate about images ("have purple star stickers"); see :meth:`sentence`.
+    blocks : list of ConceptBlock
+    intercept : float
+        Detector score = sum over blocks of scaled values @ coefficients + intercept.
+    floor : float
+        The score above which an image is taken to show the concept (:data:`FLOOR_QUANTILE`
+        of held-out scores of images without it).
+    describer_sha256 : str
+        SHA-256 of the describer weights whose embeddings the detector reads.
+    calibration : dict
+        Cross-validated on the learning comparison: ``held_out_auroc`` (images showing the
+        finding against the other set's), ``negatives_above_floor`` and
+        ``positives_above_floor`` (shares of held-out scores above ``floor``),
+        ``n_positive``, ``n_negative``, ``folds``.
+    provenance : dict
+        ``tellapart_version``, ``created`` (UTC date), ``finding`` (the sentence it was learned
+        from), ``more_in``, ``report`` (the report folder's name), ``image_hashes``
+        ({"positive": [...], "negative": [...]}: content hashes of the images used).
+    examples : np.ndarray
+        (k, THUMBNAIL, THUMBNAIL, 3) uint8 thumbnails of images that show the concept.
+    """
+
+    id: str
+    name: str
+    blocks: list[ConceptBlock]
+    intercept: float
+    floor: float
+    describer_sha256: str
+    calibration: dict[str, float] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    examples: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, THUMBNAIL, THUMBNAIL, 3), dtype=np.uint8))
+
+    def sentence(self, set_name: str) -> str:
+        """The claim that set ``set_name``'s images show the concept more."""
+        return f"Set {set_name} images {self.name}"
+
+    def scores(self, raw: dict[str, np.ndarray]) -> np.ndarray:
+        """(N,) detector scores of N images from their raw blocks (block name -> (N, width));
+        every block of the concept must be present with its width."""
+        total: np.ndarray | None = None
+        for block in self.blocks:
+            if block.name not in raw:
+                raise ConceptError(f"concept {self.id}: feature block {block.name!r} missing")
+            values = np.asarray(raw[block.name], dtype=np.float64)
+            if values.ndim != 2 or values.shape[1] != block.width:
+                raise ConceptError(f"concept {self.id}: block {block.name!r} has "
+                                   f"{values.shape[-1]} columns, the detector {block.width}")
+            part = block.scaling.apply(values) @ block.coefficients
+            total = part if total is None else total + part
+        if total is None:
+            raise ConceptError(f"concept {self.id} has no feature blocks")
+        return np.asarray(total + self.intercept, dtype=np.float64)
+
+
+def slug(text: str, max_len: int = 40) -> str:
+    """Lower-case words joined by hyphens ("Have purple stickers!" -> "have-purple-stickers")."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:max_len].strip("-") or "concept"
+
+
+_SET_SUBJECT_RE = re.compile(r"^\s*(?:more\s+)?set [ab](?:'s)? images\s+", re.IGNORECASE)
+_SET_OBJECT_RE = re.compile(r"\bset [ab](?:'s)? images\b|\bset [ab]\b", re.IGNORECASE)
+
+
+def predicate(sentence: str) -> str:
+    """The predicate of a finding's sentence, without the sets it names: "Set A images are
+    darker than set B images" -> "are darker than the other set's images"."""
+    text = _SET_SUBJECT_RE.sub("", sentence.strip()).rstrip(" .")
+    text = _SET_OBJECT_RE.sub("the other set's images", text)
+    return text
+
+
+# ---- features -------------------------------------------------------------------------
+
+
+def raw_blocks(ctx: DataContext, rows: np.ndarray, model: Describer,
+               measurement_names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Block name -> (len(rows), d) raw values of ``ctx.table`` rows: the measurements (the
+    columns ``measurement_names``, NaN where the table has no such column; default: every
+    column of the table), the describer's whole-image embeddings and its pooled type
+    detectors (views as ``ctx.settings.quarter_views`` says; the embedding cache is used)."""
+    from .runtime import embed_for_claims
+
+    rows = np.asarray(rows, dtype=int)
+    names = list(ctx.table.names) if measurement_names is None else list(measurement_names)
+    index = {n: j for j, n in enumerate(ctx.table.names)}
+    measurements = np.full((rows.size, len(names)), np.nan)
+    for j, name in enumerate(names):
+        if name in index:
+            measurements[:, j] = ctx.table.values[rows, index[name]]
+    records = [ctx.table.records[i] for i in rows]
+    emb, logits = embed_for_claims(model, ctx, records)
+    blocks = {MEASUREMENTS_BLOCK: measurements, EMBEDDING_BLOCK: np.asarray(emb, dtype=np.float64)}
+    if logits is not None:
+        blocks[DETECTORS_BLOCK] = np.asarray(logits, dtype=np.float64)
+    return blocks
+
+
+def concept_score_columns(concepts: Sequence[Concept], ctx: DataContext, rows: np.ndarray,
+                          model: Describer) -> np.ndarray:
+    """(len(rows), len(concepts)) detector scores on ``ctx.table`` rows; the images are
+    embedded once for all concepts, and each reads its own measurement columns by name."""
+    rows = np.asarray(rows, dtype=int)
+    raw = raw_blocks(ctx, rows, model)
+    index = {n: j for j, n in enumerate(ctx.table.names)}
+    out = np.zeros((rows.size, len(concepts)))
+    for k, concept in enumerate(concepts):
+        measured = next((b.columns for b in concept.blocks if b.name == MEASUREMENTS_BLOCK), [])
+        own = dict(raw)
+        own[MEASUREMENTS_BLOCK] = np.column_stack(
+            [raw[MEASUREMENTS_BLOCK][:, index[n]] if n in index else np.full(rows.size, np.nan)
+             for n in measured]) if measured else np.zeros((rows.size, 0))
+        out[:, k] = concept.scores(own)
+    return out
+
+
+# ---- fitting --------------------------------------------------------------------------
+
+
+@dataclass
+class ConceptData:
+    """What a concept is fitted on: raw blocks of the learning comparison's images, which of
+    them show the finding (positives) and which are the other set's images (negatives).
+
+    Attributes
+    ----------
+    raw : dict
+        Block name -> (N, d) raw values of all N images (the scaling is fitted on all).
+    measurement_names : list of str
+        Column names of the measurements block.
+    positive, negative : np.ndarray
+        Row indices into the blocks.
+    content_hashes : list of str
+        (N,) content hash of each image, for provenance.
+    """
+
+    raw: dict[str, np.ndarray]
+    measurement_names: list[str]
+    positive: np.ndarray
+    negative: np.ndarray
+    content_hashes: list[str]
+
+
+def _features(raw: dict[str, np.ndarray]) -> tuple[dict[str, stats.BlockScaling], np.ndarray]:
+    scalings = {name: stats.BlockScaling.fit(raw[name]) for name in BLOCKS if name in raw}
+    scalings = {name: sc for name, sc in scalings.items() if sc.kept.any()}
+    if not scalings:
+        raise ConceptError("no feature varies between the images: nothing to learn")
+    return scalings, np.hstack([sc.apply(raw[name]) for name, sc in scalings.items()])
+
+
+def _fold_ids(n_pos: int, n_neg: int, seed: int) -> np.ndarray:
+    """Stratified fold of each of the positives then the negatives."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.permutation(np.arange(n_pos) % N_FOLDS),
+                           rng.permutation(np.arange(n_neg) % N_FOLDS)])
+
+
+def _calibrate(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, dict[str, float]]:
+    """Cross-validated floor and calibration of the ridge detector on rows ``x``, labels ``y``."""
+    n_pos = int(y.sum())
+    folds = _fold_ids(n_pos, y.size - n_pos, seed)
+    held_out = np.zeros(y.size)
+    for k in range(N_FOLDS):
+        test = folds == k
+        mean, coefficients, intercept = stats.ridge_fit(x[~test], y[~test], RIDGE)
+        held_out[test] = (x[test] - mean) @ coefficients + intercept
+    pos, neg = held_out[y == 1], held_out[y == 0]
+    floor = float(np.quantile(neg, FLOOR_QUANTILE))
+    return floor, {
+        "held_out_auroc": round(stats.auroc(pos, neg), 4),
+        "negatives_above_floor": round(float(np.mean(neg > floor)), 4),
+        "positives_above_floor": round(float(np.mean(pos > floor)), 4),
+        "n_positive": float(pos.size),
+        "n_negative": float(neg.size),
+        "folds": float(N_FOLDS),
+    }
+
+
+def fit_concept(data: ConceptData, name: str, *, describer_sha256: str,
+                provenance: dict[str, Any], examples: np.ndarray, seed: int = 0) -> Concept:
+    """Fit a concept's detector on ``data`` and calibrate its floor by cross-validation.
+
+    The detector is a ridge classifier (:data:`RIDGE`) on every block scaled robustly
+    (:class:`tellapart.stats.BlockScaling`, fitted on all images), trained on the positives
+    against the negatives. Its floor and calibration come from :data:`N_FOLDS`-fold held-out
+    scores, so they say how the detector does on images it was not fitted on; the detector
+    kept is then fitted on all of them.
+
+    Raises
+    ------
+    ConceptError
+        Fewer than :data:`MIN_IMAGES` positives or negatives, or no feature varies.
+    """
+    pos, neg = np.asarray(data.positive, dtype=int), np.asarray(data.negative, dtype=int)
+    if pos.size < MIN_IMAGES or neg.size < MIN_IMAGES:
+        raise ConceptError(f"too few images to learn from ({pos.size} showing it, {neg.size} "
+                           f"of the other set; at least {MIN_IMAGES} of each needed)")
+    scalings, features = _features(data.raw)
+    rows = np.concatenate([pos, neg])
+    x = features[rows]
+    y = np.concatenate([np.ones(pos.size), np.zeros(neg.size)])
+    floor, calibration = _calibrate(x, y, seed)
+    mean, coefficients, intercept = stats.ridge_fit(x, y, RIDGE)
+    blocks, start = [], 0
+    for block_name, scaling in scalings.items():
+        width = int(scaling.kept.sum())
+        columns = list(data.measurement_names) if block_name == MEASUREMENTS_BLOCK else []
+        blocks.append(ConceptBlock(block_name, columns, scaling, coefficients[start:start + width]))
+        start += width
+    concept_id = f"{slug(name)}-{_digest(coefficients)}"
+    provenance = {**provenance, "image_hashes": {
+        "positive": [data.content_hashes[i] for i in pos],
+        "negative": [data.content_hashes[i] for i in neg]}}
+    return Concept(concept_id, name, blocks, float(intercept - mean @ coefficients), floor,
+                   describer_sha256, calibration, provenance, np.asarray(examples, dtype=np.uint8))
+
+
+def _digest(values: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()[:8]
+
+
+def today() -> str:
+    """Today's UTC date, ISO formatted (a concept's ``created``)."""
+    return _dt.datetime.now(_dt.UTC).date().isoformat()
