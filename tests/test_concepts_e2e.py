@@ -72,8 +72,9 @@ def test_concepts_commands(learned: tuple[Path, str], tmp_path: Path,
     lib = ["--library", str(library)]
     assert main(["concepts", "list", *lib]) == 0
     assert concept_id in capsys.readouterr().out
-    assert main(["concepts", "show", concept_id, *lib]) == 0
+    assert main(["concepts", "show", concept_id, "--examples", str(tmp_path / "ex"), *lib]) == 0
     assert "Set A images have a magenta ring" in capsys.readouterr().out
+    assert len(list((tmp_path / "ex").glob("*.png"))) == 4
     exported = tmp_path / "exported"
     assert main(["concepts", "export", concept_id, "--to", str(exported), *lib]) == 0
     other = ["--library", str(tmp_path / "other")]
@@ -86,6 +87,19 @@ def test_concepts_commands(learned: tuple[Path, str], tmp_path: Path,
     (exported / "junk.json").write_text("{}")
     assert main(["concepts", "import", str(exported / "junk.json"), *other]) == 2
     assert "not a tellapart concept" in capsys.readouterr().err
+
+
+def test_learn_from_the_overall_classifier(learned: tuple[Path, str], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    library, _ = learned
+    report_dir = library.parent / "report"
+    lib = ["--library", str(tmp_path / "lib")]
+    assert main(["learn", str(report_dir), "--overall", *lib]) == 2
+    assert "needs --name" in capsys.readouterr().err
+    assert main(["learn", str(report_dir), "--overall", "--name", "have a ring", *lib]) == 0
+    assert "the overall classifier: learned" in capsys.readouterr().out
+    meta = json.loads(next((tmp_path / "lib").glob("*.json")).read_text())
+    assert meta["provenance"]["finding"] == "Set A images have a ring"
 
 
 def test_learn_refuses_what_it_cannot_learn(learned: tuple[Path, str], tmp_path: Path,

@@ -38,6 +38,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--name", default=None,
                    help="the concept's name, a predicate such as 'have purple star stickers' "
                         "(one finding only; default: the finding's sentence)")
+    p.add_argument("--overall", action="store_true",
+                   help="learn what the overall classifier saw (sets that differ with no finding "
+                        "describing it; needs --name)")
     _add_library_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_learn)
@@ -53,6 +56,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         _add_library_option(a)
         if action in ("show", "rename", "remove"):
             a.add_argument("concept_id", help="the concept's id (see `tellapart concepts list`)")
+        if action == "show":
+            a.add_argument("--examples", default=None, metavar="DIR",
+                           help="also write the concept's example thumbnails here as PNG")
         if action == "rename":
             a.add_argument("name", help="the new name, a predicate ('have purple stickers')")
         if action == "export":
@@ -83,18 +89,23 @@ def _cmd_learn(args: argparse.Namespace) -> int:
 
     try:
         result = learn_from_report(args.report_dir, findings=args.findings, name=args.name,
-                                   library=_library(args), progress=not args.quiet)
+                                   library=_library(args), overall=args.overall,
+                                   progress=not args.quiet)
     except (InputError, ConceptError) as exc:
         return _error(str(exc))
     for warning in result.warnings:
         print(f"tellapart: warning: {warning}", file=sys.stderr)
     for rank, reason in sorted(result.not_learned.items()):
-        print(f"finding {rank}: not learned: {reason}")
+        print(f"{_what(rank)}: not learned: {reason}")
     for learned in result.learned:
         c = learned.concept
-        print(f"finding {learned.finding_rank}: learned {c.id} \"{c.name}\" "
+        print(f"{_what(learned.finding_rank)}: learned {c.id} \"{c.name}\" "
               f"(held-out AUROC {c.calibration['held_out_auroc']:.2f}) -> {learned.path}")
     return EXIT_OK if result.learned else EXIT_INPUT
+
+
+def _what(rank: int) -> str:
+    return "the overall classifier" if rank == 0 else f"finding {rank}"
 
 
 def _summary_line(concept: Concept) -> str:
@@ -132,6 +143,14 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print("features:    " + ", ".join(f"{b.name} ({b.width})" for b in concept.blocks))
     print(f"describer:   {concept.describer_sha256[:16]}")
     print(f"examples:    {len(concept.examples)} thumbnails")
+    if args.examples:
+        from PIL import Image
+
+        folder = Path(args.examples)
+        folder.mkdir(parents=True, exist_ok=True)
+        for k, thumbnail in enumerate(concept.examples):
+            Image.fromarray(thumbnail).save(folder / f"{concept.id}_{k}.png")
+        print(f"wrote {len(concept.examples)} example thumbnails to {folder}")
     return EXIT_OK
 
 

@@ -5,7 +5,8 @@ it keeps what the finding saw as a concept (:mod:`tellapart.models.concepts`): a
 the per-image values tellapart computes (measurements, the describer's embedding and type
 detectors), fitted on the images of that comparison that show the finding against the other
 set's images, cross-validated, stored in the concept library with the finding's sentence (or
-a name given) and thumbnails. Later comparisons load the library, propose each concept where
+a name given) and thumbnails. Sets that differ when no finding describes the difference can
+be learned from the overall classifier instead (``--overall``, with a name). Later comparisons load the library, propose each concept where
 its scores differ and prove it on held-out images like any other claim.
 
 Usage::
@@ -62,7 +63,8 @@ quantile of the other set's scores for it."""
 
 @dataclass
 class LearnedConcept:
-    """A concept learned from one finding, and where it was written."""
+    """A concept learned from one finding (rank 0: the overall classifier), and where it was
+    written."""
 
     finding_rank: int
     concept: Concept
@@ -121,6 +123,7 @@ def learn_from_report(
     findings: Sequence[int] | None = None,
     name: str | None = None,
     library: str | Path | None = None,
+    overall: bool = False,
     progress: bool = False,
 ) -> LearnResult:
     """Learn concepts from significant findings of the comparison in ``report_dir``.
@@ -137,6 +140,11 @@ def learn_from_report(
         Default: the finding's sentence without the sets it names.
     library : str or Path, optional
         Library folder; default :func:`tellapart.models.concept_library.default_library_dir`.
+    overall : bool
+        Learn what the overall classifier saw instead of a finding: set A's images it scored
+        above the median of set B's held-out scores against set B's images, for sets that
+        differ when no finding describes the difference (needs ``name``; reported as
+        finding rank 0).
     progress : bool
         Progress bars while the images are measured and embedded again.
 
@@ -147,24 +155,49 @@ def learn_from_report(
         several findings.
     """
     report, scores = read_report_folder(report_dir)
-    chosen = _chosen_findings(report, scores, findings)
-    if name is not None and len(chosen) != 1:
-        raise InputError(f"--name names one concept, but {len(chosen)} findings were chosen "
+    targets = _overall_target(report, scores, name) if overall else [
+        Target(f.rank, f.description, f.more_in, _column_name(f))
+        for f in _chosen_findings(report, scores, findings)]
+    if name is not None and len(targets) != 1:
+        raise InputError(f"--name names one concept, but {len(targets)} findings were chosen "
                          f"(pick one with --finding N)")
     settings = report_settings(report, progress=progress)
     result = LearnResult()
     ctx, rows = _context(scores, settings, result)
     raw, hashes = _raw_blocks(ctx, rows)
     folder = Path(library) if library is not None else default_library_dir()
-    for finding in chosen:
-        column = scores.columns[_column_name(finding)][rows]
+    for target in targets:
+        column = scores.columns[target.column][rows]
         try:
-            concept = _fit(finding, column, ctx, raw, hashes, name, Path(report_dir).name)
+            concept = _fit(target, column, ctx, raw, hashes, name, Path(report_dir).name)
         except ConceptError as exc:
-            result.not_learned[finding.rank] = str(exc)
+            result.not_learned[target.rank] = str(exc)
             continue
-        result.learned.append(LearnedConcept(finding.rank, concept, save_concept(concept, folder)))
+        result.learned.append(LearnedConcept(target.rank, concept, save_concept(concept, folder)))
     return result
+
+
+@dataclass
+class Target:
+    """What a concept is learned from: a finding (its rank, sentence, set and score column),
+    or the overall classifier (rank 0, column "overall")."""
+
+    rank: int
+    description: str
+    more_in: str
+    column: str
+
+
+def _overall_target(report: Report, scores: ImageScores, name: str | None) -> list[Target]:
+    if name is None:
+        raise InputError("learning what the overall classifier saw needs --name: no sentence "
+                         "describes it yet")
+    if report.overall is None or "overall" not in scores.columns:
+        raise InputError("the report has no overall test (it was run with --no-overall)")
+    if not report.overall.differ:
+        raise InputError(f"the overall test did not find the sets different (p = "
+                         f"{report.overall.p_value:.2g}): there is nothing proved to learn")
+    return [Target(0, f"Set A images {name}", "A", "overall")]
 
 
 def _column_name(finding: Finding) -> str:
@@ -219,14 +252,14 @@ def _raw_blocks(ctx: DataContext, rows: np.ndarray) -> tuple[dict[str, np.ndarra
     return raw, [r.content_hash for r in table.records]
 
 
-def _fit(finding: Finding, column: np.ndarray, ctx: DataContext, raw: dict[str, np.ndarray],
+def _fit(target: Target, column: np.ndarray, ctx: DataContext, raw: dict[str, np.ndarray],
          hashes: list[str], name: str | None, report_name: str) -> Concept:
-    """The concept of one finding: its set's images scoring above :data:`POSITIVE_QUANTILE`
+    """The concept of one target: its set's images scoring above :data:`POSITIVE_QUANTILE`
     of the other set's scores, against all of the other set's images."""
     from .models.shipped import describer_dir
     from .models.weights import read_meta
 
-    has = np.array([r.set_name == finding.more_in for r in ctx.table.records])
+    has = np.array([r.set_name == target.more_in for r in ctx.table.records])
     finite = np.isfinite(column)
     other = column[~has & finite]
     if other.size == 0:
@@ -237,9 +270,9 @@ def _fit(finding: Finding, column: np.ndarray, ctx: DataContext, raw: dict[str, 
     data = ConceptData(raw, list(ctx.table.names), positive, negative, hashes)
     examples = positive[np.argsort(-column[positive], kind="stable")][:N_EXAMPLES]
     provenance = {"tellapart_version": __version__, "created": today(),
-                  "finding": finding.description, "more_in": finding.more_in,
+                  "finding": target.description, "more_in": target.more_in,
                   "report": report_name}
-    return fit_concept(data, (name or predicate(finding.description)).strip(),
+    return fit_concept(data, (name or predicate(target.description)).strip(),
                        describer_sha256=str(read_meta(describer_dir())["weights_sha256"]),
                        provenance=provenance, examples=_thumbnails(ctx, examples))
 

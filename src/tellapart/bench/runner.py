@@ -232,7 +232,8 @@ def run_benchmark(
         and tasks go to a temporary folder.
     compare_options : dict, optional
         Extra keyword arguments of :func:`tellapart.compare` (alpha, seed, shortlist...);
-        they override the bench defaults ``progress=False, cache="", jobs=1``.
+        they override the bench defaults ``progress=False, cache="", jobs=1, library=""``
+        (no concept library unless one is named).
     tasks_dir : str, optional
         Where to write (or find) the task folders, overriding the choice above.
     judge : Judge, optional
@@ -252,7 +253,9 @@ def run_benchmark(
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     proposers = list(proposers) if proposers else _default_proposers()
     _check_proposers(proposers)
-    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1, "proposers": proposers}
+    # library "": a benchmark never depends on the concepts a user happened to learn
+    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1, "proposers": proposers,
+                               "library": ""}
     if SUITES[suite].domain == "medical":  # PNG stand-ins for medical images
         options["medical_measurements"] = "on"
     options.update(compare_options or {})
@@ -416,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=None, help="compare's false discovery rate level")
     p.add_argument("--seed", type=int, default=None, help="compare's split seed")
     p.add_argument("--shortlist", type=int, default=None, help="compare's hypotheses per proposer and fold")
+    p.add_argument("--library", default=None, metavar="DIR",
+                   help="a concept library to load in every comparison (default: none)")
     p.add_argument("--no-embeddings", action="store_true",
                    help="judge with the measurement table and word patterns only (no sentence model)")
     p.add_argument("--quiet", action="store_true", help="no per-task lines on stderr")
@@ -446,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         print("tellapart bench: error: --jobs and --n-tasks must be >= 1", file=sys.stderr)
         return 2
     compare_options = {k: v for k, v in (("alpha", args.alpha), ("seed", args.seed),
-                                         ("shortlist", args.shortlist)) if v is not None}
+                                         ("shortlist", args.shortlist),
+                                         ("library", args.library)) if v is not None}
     command = "tellapart bench " + " ".join(shlex.quote(a) for a in argv)
     root = Path(args.out or DEFAULT_OUT)
     judge = Judge(use_embeddings=not args.no_embeddings)
