@@ -7,7 +7,8 @@ describer's trained differences):
 1. *learn*: 40 + 40 photographs cropped from the bundled training photographs (split
    "train"), the edit applied to every set A image; ``tellapart compare`` writes the report
    folder; ``tellapart learn --finding 1 --name <the edit's name>`` learns the top finding
-   into one library shared by all edits;
+   into one library shared by all edits (``learn --overall`` when no finding is significant
+   but the overall test finds the sets different);
 2. *find again*: 20 + 20 photographs cropped from the held-out photographs (split
    "heldout", another seed), the same edit on every set A image; compared with the library
    (all ten concepts loaded) and without it.
@@ -200,12 +201,18 @@ def learn_edit(work: Path, name: str, edit: Edit, seed: int, library: Path) -> d
                     "--no-library", "--seed", str(seed), "--top", "0"])
     report = json.loads((report_dir / "report.json").read_text())
     top = report["findings"][0] if report["findings"] else None
+    differ = bool(report["overall"] and report["overall"]["differ"])
     row: dict[str, object] = {"learn_top": top and top["description"],
-                              "learn_top_significant": bool(top and top["significant"])}
-    if not row["learn_top_significant"]:
+                              "learn_top_significant": bool(top and top["significant"]),
+                              "learn_overall_differ": differ}
+    if not (row["learn_top_significant"] or differ):
         row["concept"] = None
         return row
-    result = learn_from_report(report_dir, findings=[1], name=name, library=library)
+    # the top finding when one is significant, else what the overall classifier saw
+    result = learn_from_report(report_dir, findings=None if not row["learn_top_significant"] else [1],
+                               name=name, library=library,
+                               overall=not row["learn_top_significant"])
+    row["learned_from"] = "finding 1" if row["learn_top_significant"] else "overall"
     concept = result.learned[0].concept if result.learned else None
     row["concept"] = concept.id if concept else None
     row["concept_held_out_auroc"] = concept.calibration["held_out_auroc"] if concept else None

@@ -16,6 +16,7 @@ from tellapart.models.concept_library import (
     copy_concept,
     load_concept,
     load_library,
+    refit_library,
     remove_concept,
     rename_concept,
     save_concept,
@@ -216,3 +217,37 @@ def test_proposer_and_scorer_follow_the_detector(model: Describer) -> None:
     assert scores[:12].min() > scores[12:].max()
     assert scorer.floor_score(claim) == concept.floor
     assert not ConceptScorer([], model=model).can_score_in(claim, ctx)
+
+
+def _sticker_data(specific: int, seed: int) -> ConceptData:
+    """Positives share a generic mark (column 0) and have their own one (column ``specific``)."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    raw = {MEASUREMENTS_BLOCK: rng.normal(size=(2 * n, 4)),
+           EMBEDDING_BLOCK: rng.normal(size=(2 * n, 6))}
+    raw[EMBEDDING_BLOCK][:n, 0] += 3.0
+    raw[EMBEDDING_BLOCK][:n, specific] += 3.0
+    return ConceptData(raw, ["m0", "m1", "m2", "m3"], np.arange(n), np.arange(n, 2 * n),
+                       [f"{specific}-{i}" for i in range(2 * n)])
+
+
+def test_refit_against_the_library_makes_concepts_specific(tmp_path: Path) -> None:
+    empty = np.zeros((0, 64, 64, 3), np.uint8)
+    first = fit_concept(_sticker_data(1, 0), "have a heart", describer_sha256="d", provenance={},
+                        examples=empty)
+    second = fit_concept(_sticker_data(2, 1), "have a smiley", describer_sha256="d",
+                         provenance={}, examples=empty)
+    probe = _sticker_data(2, 5).raw  # new images with the second sticker
+    before = first.scores(probe)[:30].mean() - first.scores(probe)[30:].mean()
+    save_concept(first, tmp_path)
+    save_concept(second, tmp_path)
+    refitted = {c.id: c for c in refit_library(tmp_path)}
+    after_first = refitted[first.id]
+    after = after_first.scores(probe)[:30].mean() - after_first.scores(probe)[30:].mean()
+    assert after < 0.5 * before  # the heart concept no longer fires on smileys
+    own = _sticker_data(1, 6).raw
+    assert after_first.scores(own)[:30].mean() > after_first.scores(own)[30:].mean()
+    assert after_first.calibration["n_other_concepts_images"] == 30
+    reloaded = load_concept(tmp_path / f"{first.id}.json")
+    assert reloaded.training is not None and reloaded.training.positive.sum() == 30
+    np.testing.assert_allclose(reloaded.scores(probe), after_first.scores(probe))

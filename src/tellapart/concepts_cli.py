@@ -19,6 +19,7 @@ from .models.concept_library import (
     copy_concept,
     default_library_dir,
     load_library,
+    refit_library,
     remove_concept,
     rename_concept,
 )
@@ -168,6 +169,7 @@ def _cmd_remove(args: argparse.Namespace) -> int:
         remove_concept(_library(args), args.concept_id)
     except FileNotFoundError as exc:
         return _error(str(exc))
+    refit_library(_library(args))  # the others no longer need to tell it apart
     print(f"removed {args.concept_id}")
     return EXIT_OK
 
@@ -199,6 +201,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(f"imported {concept.id}: {concept.name}")
+    if len(files) > failed:
+        refit_library(_library(args))  # every concept against the newcomers, and the reverse
     return EXIT_INPUT if failed or not files else EXIT_OK
 
 

@@ -5,7 +5,10 @@ it keeps what the finding saw as a concept (:mod:`tellapart.models.concepts`): a
 the per-image values tellapart computes (measurements, the describer's embedding and type
 detectors), fitted on the images of that comparison that show the finding against the other
 set's images, cross-validated, stored in the concept library with the finding's sentence (or
-a name given) and thumbnails. Sets that differ when no finding describes the difference can
+a name given), thumbnails and its training rows; every concept of the library is then refitted
+with the images showing the others as further negatives, so that each responds to what it
+shows rather than to what all of them share (concepts learned from two different stickers, each
+against plain photographs, both learn "a sticker"). Sets that differ when no finding describes the difference can
 be learned from the overall classifier instead (``--overall``, with a name). Later comparisons load the library, propose each concept where
 its scores differ and prove it on held-out images like any other claim.
 
@@ -36,7 +39,7 @@ from .io import FeatureStore, InputError, load_image
 from .io.medical import use_reader_options
 from .measure import compute_features
 from .measure.features import Source
-from .models.concept_library import default_library_dir, save_concept
+from .models.concept_library import default_library_dir, refit_library, save_concept
 from .models.concepts import (
     THUMBNAIL,
     Concept,
@@ -174,6 +177,10 @@ def learn_from_report(
             result.not_learned[target.rank] = str(exc)
             continue
         result.learned.append(LearnedConcept(target.rank, concept, save_concept(concept, folder)))
+    if result.learned:  # the library's concepts are refitted against one another
+        by_id = {c.id: c for c in refit_library(folder)}
+        for learned in result.learned:
+            learned.concept = by_id.get(learned.concept.id, learned.concept)
     return result
 
 

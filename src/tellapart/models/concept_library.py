@@ -32,6 +32,8 @@ from .concepts import (
     Concept,
     ConceptBlock,
     ConceptError,
+    TrainingRows,
+    refit,
 )
 
 LIBRARY_ENV = "TELLAPART_LIBRARY"
@@ -65,6 +67,10 @@ def _arrays(concept: Concept) -> dict[str, np.ndarray]:
         arrays[f"{block.name}.spread"] = np.ascontiguousarray(block.scaling.spread, dtype=np.float64)
         arrays[f"{block.name}.kept"] = np.ascontiguousarray(block.scaling.kept, dtype=np.uint8)
         arrays[f"{block.name}.coefficients"] = np.ascontiguousarray(block.coefficients, dtype=np.float64)
+    if concept.training is not None:
+        for name, values in concept.training.raw.items():
+            arrays[f"training.{name}"] = np.ascontiguousarray(values, dtype=np.float32)
+        arrays["training.positive"] = np.ascontiguousarray(concept.training.positive, dtype=np.uint8)
     return arrays
 
 
@@ -82,6 +88,10 @@ def _meta(concept: Concept, arrays_sha256: str) -> dict[str, Any]:
                     "weight": b.scaling.weight} for b in concept.blocks],
         "calibration": concept.calibration,
         "provenance": concept.provenance,
+        "training": None if concept.training is None else {
+            "blocks": sorted(concept.training.raw),
+            "measurement_names": concept.training.measurement_names,
+            "rows": int(concept.training.positive.size)},
     }
 
 
@@ -203,7 +213,32 @@ def load_concept(json_path: str | Path) -> Concept:
         raise ConceptError(f"{json_path.name}: intercept and floor must be numbers") from None
     return Concept(str(meta["id"]), str(meta["name"]), blocks, intercept, floor,
                    str(meta["describer_sha256"]), dict(meta.get("calibration", {})),
-                   dict(meta.get("provenance", {})), examples)
+                   dict(meta.get("provenance", {})), examples,
+                   _training(meta.get("training"), arrays, json_path.name))
+
+
+def _training(meta: Any, arrays: dict[str, np.ndarray], where: str) -> TrainingRows | None:
+    """The training rows a concept keeps (None when it keeps none), checked against the JSON."""
+    if meta is None:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("blocks"), list):
+        raise ConceptError(f"{where}: 'training' must name its blocks")
+    rows = meta.get("rows")
+    positive = arrays.get("training.positive")
+    if positive is None or positive.dtype != np.uint8 or positive.shape != (rows,):
+        raise ConceptError(f"{where}: array training.positive missing or not ({rows},) uint8")
+    names = [str(n) for n in meta.get("measurement_names", [])]
+    raw = {}
+    for block in meta["blocks"]:
+        values = arrays.get(f"training.{block}")
+        if block not in BLOCKS or values is None or values.dtype != np.float32 or values.ndim != 2 \
+                or values.shape[0] != rows:
+            raise ConceptError(f"{where}: array training.{block} missing or not ({rows}, d) float32")
+        raw[block] = values.astype(np.float64)
+    if MEASUREMENTS_BLOCK in raw and raw[MEASUREMENTS_BLOCK].shape[1] != len(names):
+        raise ConceptError(f"{where}: training measurements have {raw[MEASUREMENTS_BLOCK].shape[1]} "
+                           f"columns for {len(names)} names")
+    return TrainingRows(raw, names, positive.astype(bool))
 
 
 @dataclass
@@ -331,3 +366,21 @@ def usable_concepts(setting: str | None) -> tuple[list[Concept], list[str]]:
                  f"({c.describer_sha256[:12]}, installed {sha[:12]}): not used"
                  for c in library.concepts if c.describer_sha256 != sha]
     return usable, warnings
+
+
+def refit_library(folder: str | Path) -> list[Concept]:
+    """Refit every concept of ``folder`` against the others (:func:`tellapart.models.concepts.refit`)
+    and write it back; returns the concepts as written. Run whenever concepts join or leave
+    the library, so each one responds to what it shows and not to what the others show."""
+    folder = Path(folder)
+    library = load_library(folder)
+    refitted = []
+    for concept in library.concepts:
+        if concept.training is None:
+            refitted.append(concept)
+            continue
+        others = [c for c in library.concepts if c.id != concept.id]
+        new = refit(concept, others)
+        save_concept(new, folder)
+        refitted.append(new)
+    return refitted

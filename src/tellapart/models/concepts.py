@@ -5,13 +5,16 @@ A concept is what a significant finding saw, turned into a detector that any lat
 comparison can apply: a ridge classifier on the per-image values tellapart computes
 anyway (the measurement table and the describer's embedding and type detectors), fitted on
 the images of one comparison that show the finding against the other set's images
-(:func:`fit_concept`; the ``learn`` command in :mod:`tellapart.learn` picks them). Its name is
-a predicate ("have purple star stickers"), so it reads as a sentence about either set
-(:meth:`Concept.sentence`).
+(:func:`fit_concept`; the ``learn`` command in :mod:`tellapart.learn` picks them). A
+library refits each of its concepts with the images showing the others as further negatives
+(:func:`refit`), so that each responds to what it shows and not to what they share. Its
+name is a predicate ("have purple star stickers"), so it reads as a sentence about either
+set (:meth:`Concept.sentence`).
 
 On disk a concept is two files in a library folder: ``<id>.json`` (name, calibration,
 provenance, the layout of its features) and ``<id>.safetensors`` (the scaling and
-coefficients of each feature block, and example thumbnails). Nothing is pickled. Every file
+coefficients of each feature block, the raw values of the images it was fitted on, and
+example thumbnails). Nothing is pickled. Every file
 is validated when it is read (:func:`load_concept`); :func:`load_library` names the files it
 could not use and loads the rest.
 
@@ -124,6 +127,8 @@ class Concept:
         ({"positive": [...], "negative": [...]}: content hashes of the images used).
     examples : np.ndarray
         (k, THUMBNAIL, THUMBNAIL, 3) uint8 thumbnails of images that show the concept.
+    training : TrainingRows or None
+        The rows it was fitted on (what :func:`refit` needs).
     """
 
     id: str
@@ -136,6 +141,7 @@ class Concept:
     provenance: dict[str, Any] = field(default_factory=dict)
     examples: np.ndarray = field(
         default_factory=lambda: np.zeros((0, THUMBNAIL, THUMBNAIL, 3), dtype=np.uint8))
+    training: TrainingRows | None = None
 
     def sentence(self, set_name: str) -> str:
         """The claim that set ``set_name``'s images show the concept more."""
@@ -248,6 +254,43 @@ class ConceptData:
     content_hashes: list[str]
 
 
+@dataclass
+class TrainingRows:
+    """The images a concept was fitted on, kept with it so the library can refit it.
+
+    Attributes
+    ----------
+    raw : dict
+        Block name -> (n, d) raw values of the images showing the concept and of the other
+        set's images of its learning comparison.
+    measurement_names : list of str
+        Column names of the measurements block.
+    positive : np.ndarray
+        (n,) bool: True for the images showing the concept.
+    """
+
+    raw: dict[str, np.ndarray]
+    measurement_names: list[str]
+    positive: np.ndarray
+
+    def aligned(self, measurement_names: Sequence[str], widths: dict[str, int]) -> dict[str, np.ndarray] | None:
+        """These rows' blocks laid out as another concept's: its measurement columns by name
+        (NaN where missing), its describer blocks as they are; None when a describer block is
+        missing or has another width (another describer)."""
+        index = {n: j for j, n in enumerate(self.measurement_names)}
+        n = self.positive.size
+        out = {MEASUREMENTS_BLOCK: np.column_stack(
+            [self.raw[MEASUREMENTS_BLOCK][:, index[m]] if m in index else np.full(n, np.nan)
+             for m in measurement_names]) if measurement_names else np.zeros((n, 0))}
+        for block, width in widths.items():
+            if block == MEASUREMENTS_BLOCK:
+                continue
+            if block not in self.raw or self.raw[block].shape[1] != width:
+                return None
+            out[block] = self.raw[block]
+        return out
+
+
 def _features(raw: dict[str, np.ndarray]) -> tuple[dict[str, stats.BlockScaling], np.ndarray]:
     scalings = {name: stats.BlockScaling.fit(raw[name]) for name in BLOCKS if name in raw}
     scalings = {name: sc for name, sc in scalings.items() if sc.kept.any()}
@@ -256,43 +299,82 @@ def _features(raw: dict[str, np.ndarray]) -> tuple[dict[str, stats.BlockScaling]
     return scalings, np.hstack([sc.apply(raw[name]) for name, sc in scalings.items()])
 
 
-def _fold_ids(n_pos: int, n_neg: int, seed: int) -> np.ndarray:
-    """Stratified fold of each of the positives then the negatives."""
+def _fold_ids(y: np.ndarray, seed: int) -> np.ndarray:
+    """A stratified fold for each row (positives and negatives spread over the folds)."""
     rng = np.random.default_rng(seed)
-    return np.concatenate([rng.permutation(np.arange(n_pos) % N_FOLDS),
-                           rng.permutation(np.arange(n_neg) % N_FOLDS)])
+    folds = np.zeros(y.size, dtype=int)
+    for label in (0, 1):
+        where = np.flatnonzero(y == label)
+        folds[where] = rng.permutation(np.arange(where.size) % N_FOLDS)
+    return folds
 
 
-def _calibrate(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, dict[str, float]]:
-    """Cross-validated floor and calibration of the ridge detector on rows ``x``, labels ``y``."""
-    n_pos = int(y.sum())
-    folds = _fold_ids(n_pos, y.size - n_pos, seed)
+def _calibrate(x: np.ndarray, y: np.ndarray, own: np.ndarray, seed: int,
+               ridge: float) -> tuple[float, dict[str, float]]:
+    """Cross-validated floor and calibration of the ridge detector on rows ``x``, labels ``y``
+    (``own``: rows of the concept's own learning comparison)."""
+    folds = _fold_ids(y, seed)
     held_out = np.zeros(y.size)
     for k in range(N_FOLDS):
         test = folds == k
-        mean, coefficients, intercept = stats.ridge_fit(x[~test], y[~test], RIDGE)
+        mean, coefficients, intercept = stats.ridge_fit(x[~test], y[~test], ridge)
         held_out[test] = (x[test] - mean) @ coefficients + intercept
     pos, neg = held_out[y == 1], held_out[y == 0]
     floor = float(np.quantile(neg, FLOOR_QUANTILE))
     return floor, {
-        "held_out_auroc": round(stats.auroc(pos, neg), 4),
+        # the images showing it against the other set's images of its own comparison
+        "held_out_auroc": round(stats.auroc(pos, held_out[(y == 0) & own]), 4),
         "negatives_above_floor": round(float(np.mean(neg > floor)), 4),
         "positives_above_floor": round(float(np.mean(pos > floor)), 4),
         "n_positive": float(pos.size),
-        "n_negative": float(neg.size),
+        "n_negative": float(int(((y == 0) & own).sum())),
+        "n_other_concepts_images": float(int((~own).sum())),
         "folds": float(N_FOLDS),
     }
 
 
-def fit_concept(data: ConceptData, name: str, *, describer_sha256: str,
-                provenance: dict[str, Any], examples: np.ndarray, seed: int = 0) -> Concept:
-    """Fit a concept's detector on ``data`` and calibrate its floor by cross-validation.
+@dataclass
+class Detector:
+    """A fitted detector: its blocks, intercept, floor and calibration."""
 
-    The detector is a ridge classifier (:data:`RIDGE`) on every block scaled robustly
-    (:class:`tellapart.stats.BlockScaling`, fitted on all images), trained on the positives
-    against the negatives. Its floor and calibration come from :data:`N_FOLDS`-fold held-out
-    scores, so they say how the detector does on images it was not fitted on; the detector
-    kept is then fitted on all of them.
+    blocks: list[ConceptBlock]
+    intercept: float
+    floor: float
+    calibration: dict[str, float]
+
+
+def fit_detector(own: TrainingRows, others: Sequence[dict[str, np.ndarray]] = (), *,
+                 seed: int = 0, ridge: float = RIDGE) -> Detector:
+    """A ridge classifier (penalty ``ridge``) of ``own``'s positives against its negatives and
+    every row of ``others`` (raw blocks laid out as ``own``'s: other concepts' positives), on
+    every block scaled robustly (:class:`tellapart.stats.BlockScaling`, fitted on these rows).
+
+    Its floor and calibration come from :data:`N_FOLDS`-fold held-out scores, so they say how
+    the detector does on images it was not fitted on; the detector kept is fitted on all rows.
+    """
+    raw = {b: np.vstack([own.raw[b], *(o[b] for o in others)]) for b in own.raw}
+    y = np.concatenate([own.positive.astype(float), np.zeros(sum(len(o[MEASUREMENTS_BLOCK]) for o in others))])
+    is_own = np.arange(y.size) < own.positive.size
+    scalings, x = _features(raw)
+    floor, calibration = _calibrate(x, y, is_own, seed, ridge)
+    mean, coefficients, intercept = stats.ridge_fit(x, y, ridge)
+    blocks, start = [], 0
+    for block_name, scaling in scalings.items():
+        width = int(scaling.kept.sum())
+        columns = list(own.measurement_names) if block_name == MEASUREMENTS_BLOCK else []
+        blocks.append(ConceptBlock(block_name, columns, scaling, coefficients[start:start + width]))
+        start += width
+    return Detector(blocks, float(intercept - mean @ coefficients), floor, calibration)
+
+
+def fit_concept(data: ConceptData, name: str, *, describer_sha256: str,
+                provenance: dict[str, Any], examples: np.ndarray, seed: int = 0,
+                ridge: float = RIDGE) -> Concept:
+    """Fit a concept on ``data`` alone (:func:`fit_detector`); a library then refits it
+    against its other concepts (:func:`refit`).
+
+    Its id is a slug of ``name`` and a digest of the images it was learned from, so learning
+    the same finding again replaces the concept rather than adding a twin.
 
     Raises
     ------
@@ -303,28 +385,41 @@ def fit_concept(data: ConceptData, name: str, *, describer_sha256: str,
     if pos.size < MIN_IMAGES or neg.size < MIN_IMAGES:
         raise ConceptError(f"too few images to learn from ({pos.size} showing it, {neg.size} "
                            f"of the other set; at least {MIN_IMAGES} of each needed)")
-    scalings, features = _features(data.raw)
     rows = np.concatenate([pos, neg])
-    x = features[rows]
-    y = np.concatenate([np.ones(pos.size), np.zeros(neg.size)])
-    floor, calibration = _calibrate(x, y, seed)
-    mean, coefficients, intercept = stats.ridge_fit(x, y, RIDGE)
-    blocks, start = [], 0
-    for block_name, scaling in scalings.items():
-        width = int(scaling.kept.sum())
-        columns = list(data.measurement_names) if block_name == MEASUREMENTS_BLOCK else []
-        blocks.append(ConceptBlock(block_name, columns, scaling, coefficients[start:start + width]))
-        start += width
-    concept_id = f"{slug(name)}-{_digest(coefficients)}"
-    provenance = {**provenance, "image_hashes": {
-        "positive": [data.content_hashes[i] for i in pos],
-        "negative": [data.content_hashes[i] for i in neg]}}
-    return Concept(concept_id, name, blocks, float(intercept - mean @ coefficients), floor,
-                   describer_sha256, calibration, provenance, np.asarray(examples, dtype=np.uint8))
+    own = TrainingRows({b: np.asarray(v, dtype=np.float64)[rows] for b, v in data.raw.items() if b in BLOCKS},
+                       list(data.measurement_names),
+                       np.r_[np.ones(pos.size, bool), np.zeros(neg.size, bool)])
+    detector = fit_detector(own, seed=seed, ridge=ridge)
+    hashes = {"positive": [data.content_hashes[i] for i in pos],
+              "negative": [data.content_hashes[i] for i in neg]}
+    digest = hashlib.sha256("\n".join(hashes["positive"] + ["-"] + hashes["negative"]).encode())
+    return Concept(f"{slug(name)}-{digest.hexdigest()[:8]}", name, detector.blocks,
+                   detector.intercept, detector.floor, describer_sha256, detector.calibration,
+                   {**provenance, "image_hashes": hashes}, np.asarray(examples, dtype=np.uint8),
+                   own)
 
 
-def _digest(values: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()[:8]
+def refit(concept: Concept, others: Sequence[Concept], *, seed: int = 0,
+          ridge: float = RIDGE) -> Concept:
+    """``concept`` fitted again with the images showing each of ``others`` as further
+    negatives, so that it responds to what it shows and not to what they show (two
+    concepts learned from different stickers each against plain photographs both learn
+    "a sticker"). Others read by another describer are left out. Name, id and provenance
+    are kept."""
+    if concept.training is None:
+        raise ConceptError(f"concept {concept.id} keeps no training rows to refit")
+    widths = {b: v.shape[1] for b, v in concept.training.raw.items()}
+    extra = []
+    for other in others:
+        if other.training is None or other.describer_sha256 != concept.describer_sha256:
+            continue
+        laid_out = other.training.aligned(concept.training.measurement_names, widths)
+        if laid_out is not None:
+            extra.append({b: v[other.training.positive] for b, v in laid_out.items()})
+    detector = fit_detector(concept.training, extra, seed=seed, ridge=ridge)
+    return Concept(concept.id, concept.name, detector.blocks, detector.intercept, detector.floor,
+                   concept.describer_sha256, detector.calibration, concept.provenance,
+                   concept.examples, concept.training)
 
 
 def today() -> str:
