@@ -6,6 +6,7 @@ Importing this package registers the built-in scorers.
 from __future__ import annotations
 
 from .base import SCORERS, Scorer, create_scorer, list_scorers, register_scorer
+from .clip import ClipScorer
 from .header import HeaderScorer
 from .learned import LearnedScorer
 from .measurement import MeasurementScorer
@@ -13,6 +14,7 @@ from .verifier import VerificationResult, Verifier, verify
 
 __all__ = [
     "SCORERS",
+    "ClipScorer",
     "HeaderScorer",
     "LearnedScorer",
     "MeasurementScorer",
