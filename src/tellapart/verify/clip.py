@@ -129,9 +129,12 @@ class ClipScorer(Scorer):
 
     def orient(self, hypothesis: Hypothesis, more_in: str) -> Hypothesis:
         phrase = hypothesis.params.get("phrase") or hypothesis.description
+        concept = hypothesis.concept
+        if concept.endswith((":A", ":B")):  # a proposal restated the way the held-out images lean
+            concept = concept[:-2]
         return replace(hypothesis, more_in=more_in,
                        description=f"Set {more_in} images more often show {phrase}",
-                       concept=f"{hypothesis.concept}:{more_in}")
+                       concept=f"{concept}:{more_in}")
 
     def take_notes(self) -> RunNotes:
         """How many images the model encoded since the last call, and how long it took."""
