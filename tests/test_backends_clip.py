@@ -11,9 +11,8 @@ from PIL import Image
 
 pytest.importorskip("transformers", reason="the clip extra (pip install 'tellapart[clip]') is not installed")
 
-from backend_fakes import make_tiny_model  # noqa: E402
-
 import tellapart  # noqa: E402
+from backend_fakes import make_tiny_model  # noqa: E402
 from tellapart.cli import main as cli_main  # noqa: E402
 from tellapart.config import Settings  # noqa: E402
 from tellapart.context import DataContext  # noqa: E402

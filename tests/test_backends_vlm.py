@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from backend_fakes import FakeChatServer, make_tiny_model
 from PIL import Image
 
 import tellapart
+from backend_fakes import FakeChatServer, make_tiny_model
 from tellapart.config import Settings
 from tellapart.models.chat import ChatClient, ChatImage, ChatRequest
 from tellapart.pipeline import Comparer

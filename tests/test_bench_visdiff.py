@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from backend_fakes import FakeChatServer, make_tiny_model
 from PIL import Image
 
+from backend_fakes import FakeChatServer, make_tiny_model
 from tellapart.bench.judge import Judge
 from tellapart.bench.visdiff import (
     PairResult,
@@ -99,10 +99,12 @@ def test_acc_at_k_counts_the_best_rating_among_the_first_k() -> None:
     assert s["acc@5_significant"] == pytest.approx(1 / 3)
 
 
-def test_a_typed_true_difference_is_judged_a_match(bench_jsonl: Path) -> None:
+def test_a_typed_true_difference_is_judged_a_match(bench_jsonl: Path, tmp_path: Path) -> None:
+    pytest.importorskip("transformers", reason="the clip extra is not installed")
+    tiny = make_tiny_model(tmp_path / "tiny", "clip")  # its scorer reads the typed claim
     pair = read_visdiff(bench_jsonl)[0]
-    result = run_pair(pair, {"proposers": ["measurements"], "cache": "", "progress": False,
-                             "min_images": 4,
+    result = run_pair(pair, {"proposers": ["clip"], "clip_model": tiny, "cache": "",
+                             "progress": False, "min_images": 4,
                              "hypotheses": ["Set A images more often show dogs playing"]}, Judge())
     assert result.error is None
     typed = [f for f in result.findings if f["description"].startswith("Set A images more often show dogs")]

@@ -27,13 +27,12 @@ from typing import Any
 
 from . import __version__
 from .config import Settings, resolve_settings
-from .context import DataContext
+from .context import DataContext, RunNotes
 from .io import FeatureStore, InputError, discover, load_image
 from .io.headers import attach_headers
 from .io.medical import ReaderOptions, use_reader_options
 from .measure import compute_features
 from .models.text import loading_progress
-from .context import RunNotes
 from .propose import PROPOSERS, HeaderProposer, Proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning

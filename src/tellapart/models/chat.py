@@ -22,7 +22,6 @@ import base64
 import hashlib
 import json
 import os
-import socket
 import sqlite3
 import sys
 import threading
@@ -219,7 +218,7 @@ class ChatClient:
             if exc.code in RETRY_STATUS:
                 return None, reason
             return self._fail(reason), None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return None, f"no answer within {self.timeout:g} s from {self.url}"
         except (urllib.error.URLError, ConnectionError, OSError) as exc:
             why = getattr(exc, "reason", exc)
