@@ -395,10 +395,16 @@ def rejudge(out_dir: str | Path, judge: Judge | None = None) -> BenchResult:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .visdiff import build_parser as visdiff_parser
+
     p = argparse.ArgumentParser(
         prog="tellapart bench",
-        description="Run `tellapart compare` on every task of synthetic suites and score the findings "
+        description="Run `tellapart compare` on every task of synthetic suites and score the findings\n"
         "against the truth (Acc@1, Acc@5, recall@5, precision, null rate, seconds per task).",
+        # the epilog is a usage synopsis: kept as written so no option is split at a hyphen
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="VisDiffBench pairs instead (docs/backends.md):\n  "
+        + visdiff_parser().format_usage().replace("usage: ", "", 1),
     )
     p.add_argument("--suite", nargs="+", default=None, metavar="NAME",
                    help="suite(s): easy, medium, hard, null, heldout, medical, medical-null "

@@ -264,7 +264,7 @@ def markdown(summary: dict[str, Any], command: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="tellapart bench --visdiff",
+        prog="tellapart bench",
         description="Run `tellapart compare` on VisDiffBench pairs and report Acc@1/Acc@5.")
     p.add_argument("--visdiff", required=True, metavar="FILE",
                    help="VisDiffBench .jsonl, or a VisDiff .csv (group_name,path)")

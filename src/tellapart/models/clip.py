@@ -79,7 +79,8 @@ class ClipBackend:
             chunk = [_as_uint8(im) for im in images[start:start + self.batch_size]]
             pixels = self.processor(images=chunk, return_tensors="pt")
             with torch.inference_mode():
-                feats = _features(self.model.get_image_features(pixel_values=pixels["pixel_values"]))
+                values = pixels["pixel_values"].to(self.model.device)
+                feats = _features(self.model.get_image_features(pixel_values=values))
             out.append(_unit(feats))
         dim = int(self.model.config.projection_dim) if hasattr(self.model.config, "projection_dim") else 0
         return np.concatenate(out) if out else np.zeros((0, dim), dtype=np.float32)
@@ -93,7 +94,8 @@ class ClipBackend:
             chunk = todo[start:start + 256]
             tokens = self.tokenizer(chunk, return_tensors="pt", truncation=True,
                                     **self._padding())
-            inputs = {k: v for k, v in tokens.items() if k in ("input_ids", "attention_mask")}
+            inputs = {k: v.to(self.model.device) for k, v in tokens.items()
+                      if k in ("input_ids", "attention_mask")}
             if self.sigmoid:  # SigLIP pools its last token and was trained without a mask
                 inputs.pop("attention_mask", None)
             with torch.inference_mode():
