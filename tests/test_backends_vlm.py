@@ -183,3 +183,14 @@ def test_vlm_settings_build_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
     assert proposer.client is not None and proposer.client.url == "http://h:1/v1/chat/completions"
     assert proposer.client.api_key == "secret" and proposer.client.max_requests == 7
     assert proposer.client.cache_path is None and proposer.llm_model == "v"
+
+
+def test_an_unusable_answer_cache_is_a_warning(server: FakeChatServer, tmp_path: Path) -> None:
+    not_sqlite = tmp_path / "answers.sqlite"
+    not_sqlite.write_text("this is not a database")
+    client = _client(server, cache_path=str(not_sqlite))
+    proposer = VlmProposer(client, vlm_model="recorded")
+    answer = client.ask_many([ChatRequest("recorded", "Describe.", images=(_jpeg((1, 2, 3)),))])[0]
+    assert answer.text is not None
+    warnings = proposer.take_notes().warnings
+    assert len(warnings) == 1 and "cannot be used" in warnings[0]

@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = read_visdiff(args.visdiff, root=args.root, pairs=args.pairs,
                              difference=args.difference)[:args.n_pairs]
         llm = _llm_client(args)
-    except (VisDiffFormatError, OSError) as exc:
+    except (ValueError, OSError) as exc:  # VisDiffFormatError, or a --pairs line that is not JSON
         print(f"tellapart bench: error: {exc}", file=sys.stderr)
         return 2
     judge = Judge(use_embeddings=not args.no_embeddings)

@@ -139,6 +139,7 @@ class ChatClient:
         self.workers = max(1, workers)
         self.progress = progress
         self.stats = ChatStats()
+        self.notes: list[str] = []  # problems that are not one request's (the cache), for the report
         self._lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------
@@ -237,7 +238,8 @@ class ChatClient:
                          " answer TEXT NOT NULL)")
             return conn
         except sqlite3.Error as exc:
-            self.stats.errors.append(f"the answer cache {self.cache_path} cannot be used ({exc})")
+            self.notes.append(f"the answer cache {self.cache_path} cannot be used ({exc}); "
+                              "answers were not cached")
             self.cache_path = None
             return None
 

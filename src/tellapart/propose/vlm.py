@@ -235,8 +235,11 @@ class VlmProposer(Proposer):
         """The requests' cost, and a warning per kind of failure since the last call."""
         notes = RunNotes(warnings=self._problems.warnings())
         self._problems = _Problems()
-        if self.client is not None and (self.client.stats.sent or self.client.stats.cached):
-            notes.cost["vlm"] = self.client.cost_line()
+        if self.client is not None:
+            notes.warnings += [f"vlm proposer: {note}" for note in dict.fromkeys(self.client.notes)]
+            self.client.notes.clear()
+            if self.client.stats.sent or self.client.stats.cached:
+                notes.cost["vlm"] = self.client.cost_line()
         return notes
 
 
