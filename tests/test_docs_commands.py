@@ -1,6 +1,7 @@
 """Every command the docs quote exists and accepts the options it is quoted with.
 
-The docs (README.md, BENCHMARKS.md, the describer's model card, docs/experiments/*.md) put each
+The docs (README.md, BENCHMARKS.md, the describer's model card, docs/experiments/*.md,
+docs/backends.md) put each
 figure next to the command that regenerates it. This test extracts every quoted command that
 starts with ``tellapart``/``.venv/bin/tellapart`` or ``python benchmarks/...``/``.venv/bin/python
 benchmarks/...`` (inline code spans and fenced code blocks; a leading ``VAR=value`` is ignored)
@@ -27,6 +28,7 @@ DOCS = [
     ROOT / "BENCHMARKS.md",
     ROOT / "src" / "tellapart" / "data" / "describer" / "MODEL_CARD.md",
     *sorted((ROOT / "docs" / "experiments").glob("*.md")),
+    ROOT / "docs" / "backends.md",
 ]
 CLI_PREFIXES = ("tellapart ", ".venv/bin/tellapart ")
 SCRIPT_PREFIXES = ("python benchmarks/", "python3 benchmarks/", ".venv/bin/python benchmarks/",

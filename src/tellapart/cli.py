@@ -98,8 +98,29 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
                    help="concept library to prove learned concepts from (default: the user's; "
                         "see `tellapart concepts list`)")
     p.add_argument("--no-library", action="store_true", help="leave learned concepts out")
+    _add_backend_options(p)
     p.add_argument("--config", default=None, help="TOML settings file (CLI flags override it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    """The optional pretrained backends (docs/backends.md): off unless asked for."""
+    g = p.add_argument_group("optional backends (--proposers ... clip vlm)")
+    g.add_argument("--clip-model", default=None, metavar="PATH_OR_ID",
+                   help="CLIP/SigLIP weights: a save_pretrained folder or a Hugging Face id already "
+                        "in the local cache (never downloaded); also scores typed claims")
+    g.add_argument("--api-base", default=None, metavar="URL",
+                   help="OpenAI-compatible chat-completions endpoint of the vlm proposer, "
+                        "e.g. http://localhost:8000/v1")
+    g.add_argument("--api-key-env", default=None, metavar="NAME",
+                   help="environment variable holding the endpoint's key (default TELLAPART_API_KEY)")
+    g.add_argument("--vlm-model", default=None, metavar="NAME", help="captioning model at --api-base")
+    g.add_argument("--llm-model", default=None, metavar="NAME",
+                   help="model that writes hypotheses from captions (default: --vlm-model)")
+    g.add_argument("--vlm-rounds", type=int, default=None, metavar="N",
+                   help="rounds of 20 captions per set and proposal fold (default 3)")
+    g.add_argument("--max-requests", type=int, default=None, metavar="N",
+                   help="most requests sent to --api-base in one comparison (default 500)")
 
 
 def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -124,6 +145,13 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "header_evidence": args.header_evidence,
         "library": "" if args.no_library else args.library,
         "progress": False if args.quiet else None,
+        "clip_model": args.clip_model,
+        "api_base": args.api_base,
+        "api_key_env": args.api_key_env,
+        "vlm_model": args.vlm_model,
+        "llm_model": args.llm_model,
+        "vlm_rounds": args.vlm_rounds,
+        "max_requests": args.max_requests,
     }
 
 

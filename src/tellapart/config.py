@@ -36,6 +36,17 @@ class Settings:
     library: str | None = None
     header_evidence: bool = True  # test differences in DICOM/NIfTI technical header attributes
     quarter_views: bool = True  # the describer also sees large images as 4 quarters + 4 corners (small marks)
+    # Optional backends, off unless named in `proposers` (clip, vlm) or, for the clip scorer
+    # of typed claims, given a model. See docs/backends.md.
+    clip_model: str | None = None  # CLIP/SigLIP: a save_pretrained folder or a cached Hugging Face id
+    api_base: str | None = None  # OpenAI-compatible chat-completions endpoint of the vlm proposer
+    api_key_env: str = "TELLAPART_API_KEY"  # environment variable holding that endpoint's key
+    vlm_model: str | None = None  # the image-captioning model served at api_base
+    llm_model: str | None = None  # the model that writes hypotheses from captions; None: vlm_model
+    vlm_rounds: int = 3  # rounds per proposal fold, each captioning up to 20 images per set
+    max_requests: int = 500  # most requests sent to api_base in one comparison (cached answers are free)
+    api_timeout: float = 60.0  # seconds one request may take before it is retried
+    api_cache: str | None = None  # SQLite file of answers; None: beside the feature cache, "": none
     group_a: str | None = None  # manifest group for set A
     group_b: str | None = None
     progress: bool = True

@@ -7,7 +7,7 @@ either stage, and :mod:`tellapart.models`, can take one without importing the ot
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Settings
 from .types import DecodedImage, FeatureTable, ImageRecord
@@ -24,3 +24,21 @@ class DataContext:
     table: FeatureTable
     load: Callable[[ImageRecord], DecodedImage]
     settings: Settings
+
+
+@dataclass
+class RunNotes:
+    """What a proposer or scorer tells the report about one comparison.
+
+    Attributes
+    ----------
+    warnings : list of str
+        Problems it worked around (a request that failed, an answer it could not read);
+        the run went on without what they would have given.
+    cost : dict
+        Backend name -> one line of what it cost ("312 requests, 41 s"), written into the
+        report's settings under ``cost``.
+    """
+
+    warnings: list[str] = field(default_factory=list)
+    cost: dict[str, str] = field(default_factory=dict)

@@ -27,17 +27,17 @@ from typing import Any
 
 from . import __version__
 from .config import Settings, resolve_settings
-from .context import DataContext
+from .context import DataContext, RunNotes
 from .io import FeatureStore, InputError, discover, load_image
 from .io.headers import attach_headers
 from .io.medical import ReaderOptions, use_reader_options
 from .measure import compute_features
 from .models.text import loading_progress
-from .propose import ConceptProposer, HeaderProposer, Proposer, create_proposer
+from .propose import PROPOSERS, ConceptProposer, HeaderProposer, Proposer
 from .registry import RegistryError
 from .report.text import not_tested_warning
 from .types import FeatureTable, ImageSet, Report, SetSummary, SkippedFile
-from .verify import Scorer, Verifier, create_scorer, list_scorers
+from .verify import SCORERS, Scorer, Verifier, list_scorers
 from .verify.header import finish_header_findings
 
 
@@ -51,14 +51,18 @@ def reader_options(settings: Settings) -> ReaderOptions:
                          nifti_view=settings.nifti_view)
 
 
-def default_scorers() -> list[Scorer]:
-    """Every registered scorer, the measurement scorer first.
+def default_scorers(settings: Settings | None = None) -> list[Scorer]:
+    """Every registered scorer, built for ``settings``: the measurement scorer first, scorers
+    that read any wording (open vocabulary) last.
 
     The first scorer that can read a typed claim gets it: the measurement scorer is exact
-    about what it measures, so it goes first and broader scorers take the rest.
+    about what it measures, so it goes first, the scorers of a closed set of claims (the
+    file header) next, and broader scorers take the rest.
     """
-    return [create_scorer(name)
-            for name in sorted(list_scorers(), key=lambda n: (n != "measurement", n))]
+    settings = settings if settings is not None else Settings()
+    names = sorted(list_scorers(),
+                   key=lambda n: (n != "measurement", SCORERS.get(n).open_vocabulary, n))
+    return [SCORERS.get(name).from_settings(settings) for name in names]
 
 
 VerifierFactory = Callable[[Settings], Verifier]
@@ -179,9 +183,11 @@ class Comparer:
             # This stage has no bar and can take a minute on large images: say what runs.
             print("Proposing and verifying hypotheses ...", file=sys.stderr, flush=True)
         ctx = DataContext(table=table, load=load_image, settings=settings)
-        scorers = self.scorers if self.scorers is not None else default_scorers()
+        scorers = self.scorers if self.scorers is not None else default_scorers(settings)
         with loading_progress(settings.progress):  # --quiet: no weight-loading bar either
             result = self._verifier().run(ctx, proposers, scorers)
+        notes = _gather_notes([*proposers, *scorers])
+        warnings += notes.warnings
         finish_header_findings(result.findings, table.records, result.image_scores)
         timing["propose_verify"] = time.perf_counter() - t
         if "overall_s" in result.info:  # part of propose_verify, shown on its own
@@ -196,7 +202,7 @@ class Comparer:
             tellapart_version=__version__,
             set_a=_summary(image_set_a),
             set_b=_summary(image_set_b),
-            settings=self._settings_out(result.n_tested, [p.name for p in proposers]),
+            settings=self._settings_out(result.n_tested, [p.name for p in proposers], notes.cost),
             findings=result.findings,
             skipped=image_set_a.skipped + image_set_b.skipped,
             warnings=warnings,
@@ -213,7 +219,8 @@ class Comparer:
             proposers = self.proposers
         else:
             try:
-                proposers = [create_proposer(name) for name in self.settings.proposers]
+                proposers = [PROPOSERS.get(name).from_settings(self.settings)
+                             for name in self.settings.proposers]
             except RegistryError as exc:
                 raise InputError(str(exc)) from None
         for proposer in proposers:
@@ -296,12 +303,16 @@ class Comparer:
             raise UnusableSetError(message, report)
         return set_by_name["A"], set_by_name["B"], table, info
 
-    def _settings_out(self, n_tested: int, proposers: list[str] | None = None) -> dict[str, Any]:
-        """The resolved settings as written into the report, with the describer's identity
-        and the proposers that ran (the header proposer joins when images have headers)."""
+    def _settings_out(self, n_tested: int, proposers: list[str] | None = None,
+                      cost: dict[str, str] | None = None) -> dict[str, Any]:
+        """The resolved settings as written into the report, with the describer's identity,
+        the proposers that ran (the header proposer joins when images have headers) and what
+        the optional backends cost (``cost``: backend -> "312 requests, 41 s")."""
         settings_out = self.settings.to_dict()
         if proposers is not None:
             settings_out["proposers"] = list(proposers)
+        if cost:
+            settings_out["cost"] = dict(cost)
         settings_out["n_tested_hypotheses"] = n_tested
         if proposers is not None and ConceptProposer.name in proposers:
             from .models.concept_library import library_dir, usable_concepts
@@ -335,6 +346,16 @@ def compare(
     cache, progress, ...) those of :class:`Comparer`.
     """
     return Comparer(settings, config=config, **options).compare(set_a, set_b)
+
+
+def _gather_notes(plugins: Sequence[Proposer | Scorer]) -> RunNotes:
+    """Every proposer's and scorer's warnings and cost lines of this run, in plug-in order."""
+    gathered = RunNotes()
+    for plugin in plugins:
+        notes = plugin.take_notes()
+        gathered.warnings += notes.warnings
+        gathered.cost.update(notes.cost)
+    return gathered
 
 
 def _with_headers(

@@ -398,10 +398,16 @@ def rejudge(out_dir: str | Path, judge: Judge | None = None) -> BenchResult:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .visdiff import build_parser as visdiff_parser
+
     p = argparse.ArgumentParser(
         prog="tellapart bench",
-        description="Run `tellapart compare` on every task of synthetic suites and score the findings "
+        description="Run `tellapart compare` on every task of synthetic suites and score the findings\n"
         "against the truth (Acc@1, Acc@5, recall@5, precision, null rate, seconds per task).",
+        # the epilog is a usage synopsis: kept as written so no option is split at a hyphen
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="VisDiffBench pairs instead (docs/backends.md):\n  "
+        + visdiff_parser().format_usage().replace("usage: ", "", 1),
     )
     p.add_argument("--suite", nargs="+", default=None, metavar="NAME",
                    help="suite(s): easy, medium, hard, null, heldout, medical, medical-null "
@@ -424,12 +430,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-embeddings", action="store_true",
                    help="judge with the measurement table and word patterns only (no sentence model)")
     p.add_argument("--quiet", action="store_true", help="no per-task lines on stderr")
+    p.add_argument("--visdiff", default=None, metavar="FILE",
+                   help="run VisDiffBench pairs (.jsonl, or a VisDiff .csv) instead of a synthetic "
+                        "suite; see `tellapart bench --visdiff FILE --help`")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """``tellapart bench``: returns 0 when every task ran, 1 when some failed, 2 on bad usage."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a == "--visdiff" or a.startswith("--visdiff=") for a in argv):
+        from .visdiff import main as visdiff_main  # VisDiff's format has flags of its own
+
+        return visdiff_main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.rejudge:

@@ -7,7 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..context import DataContext
+from ..config import Settings
+from ..context import DataContext, RunNotes
 from ..registry import Registry
 from ..types import Hypothesis
 
@@ -19,6 +20,19 @@ class Proposer(ABC):
     # Proposers that read pixels (through ctx.load) rather than the feature table; their
     # contract tests build real images and a model of their own.
     needs_images: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Proposer:
+        """The proposer a comparison with ``settings`` runs (default: built without arguments).
+
+        Backends that need a model name or an endpoint (``clip``, ``vlm``) read it here, so
+        :meth:`unavailable_reason` can say what is missing before any image is read.
+        """
+        return cls()
+
+    def take_notes(self) -> RunNotes:
+        """Warnings and cost lines gathered since the last call (default: none)."""
+        return RunNotes()
 
     @abstractmethod
     def propose(self, ctx: DataContext, rows: np.ndarray, k: int) -> list[Hypothesis]:

@@ -6,6 +6,7 @@ Importing this package registers the built-in scorers.
 from __future__ import annotations
 
 from .base import SCORERS, Scorer, create_scorer, list_scorers, register_scorer
+from .clip import ClipScorer
 from .concepts import ConceptScorer
 from .header import HeaderScorer
 from .learned import LearnedScorer
@@ -14,6 +15,7 @@ from .verifier import VerificationResult, Verifier, verify
 
 __all__ = [
     "SCORERS",
+    "ClipScorer",
     "ConceptScorer",
     "HeaderScorer",
     "LearnedScorer",

@@ -8,7 +8,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..context import DataContext
+from ..config import Settings
+from ..context import DataContext, RunNotes
 from ..registry import Registry
 from ..types import DecodedImage, Hypothesis
 
@@ -24,6 +25,15 @@ class Scorer(ABC):
     # findings whose scores track them are grouped under them (the header scorer: how the
     # images were acquired explains the pixel statistics it moves, not the reverse).
     leads: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Scorer:
+        """The scorer a comparison with ``settings`` uses (default: built without arguments)."""
+        return cls()
+
+    def take_notes(self) -> RunNotes:
+        """Warnings and cost lines gathered since the last call (default: none)."""
+        return RunNotes()
 
     @abstractmethod
     def can_score(self, hypothesis: Hypothesis) -> bool:
