@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -91,15 +90,6 @@ def run_pair(job: tuple[int, int, int, int]) -> dict[str, Any]:
             "warnings": len(report.warnings)}
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of k successes in n trials."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -110,13 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="also write the summary here (JSON)")
     args = parser.parse_args(argv)
+    from tellapart import stats
+
     jobs = [(i, args.n, args.size, args.seed) for i in range(args.pairs)]
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=_setup_worker) as pool:
         results = list(pool.map(run_pair, jobs))
     anything = sum(r["significant"] > 0 for r in results)
     overall = sum(r["overall_differ"] for r in results)
-    lo, hi = wilson(anything, len(results))
-    olo, ohi = wilson(overall, len(results))
+    lo, hi = stats.wilson_interval(anything, len(results))
+    olo, ohi = stats.wilson_interval(overall, len(results))
     summary = {
         "pairs": len(results), "n_per_set": args.n, "size": args.size, "seed": args.seed,
         "reported_anything": anything, "reported_anything_ci95": [round(lo, 4), round(hi, 4)],

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tellapart import compare
+from tellapart import compare, stats
 from tellapart.synth import DiffSpec, make_task, write_task
 
 # These experiments measure the measurement pipeline of issue "compare" (its bars and the
@@ -131,18 +131,11 @@ def cmd_calibration(args: argparse.Namespace) -> None:
     results = _run_many(args.jobs, _compare_task, arglist)
     any_sig = [any(f["significant"] for f in r["findings"]) for r in results]
     rate = float(np.mean(any_sig))
-    lo, hi = _wilson(sum(any_sig), len(any_sig))
+    lo, hi = stats.wilson_interval(sum(any_sig), len(any_sig))
     print(f"| null pairs ({args.n_per_side}/side, {args.size}px, base {args.base}) | with any significant finding | rate | 95% CI | wall s |")
     print("|---|---|---|---|---|")
     print(f"| {len(results)} | {sum(any_sig)} | {rate:.3f} | [{lo:.3f}, {hi:.3f}] | {time.perf_counter() - t:.0f} |")
 
-
-def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def cmd_power(args: argparse.Namespace) -> None:

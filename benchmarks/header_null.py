@@ -19,7 +19,6 @@ pairs with a significant header finding.
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tellapart import compare
+from tellapart import compare, stats
 from tellapart.io.dicom import write_dicom
 
 MANUFACTURERS = ("Vendor One", "Vendor Two", "Vendor Three")
@@ -69,15 +68,6 @@ def run_pair(job: tuple[int, int, int, int]) -> tuple[int, int, float]:
     return int(bool(significant)), int(any(f.source == "header" for f in significant)), seconds
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of k successes in n trials."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         results = list(pool.map(run_pair, jobs))
     anything = sum(r[0] for r in results)
     header = sum(r[1] for r in results)
-    lo, hi = wilson(anything, len(results))
+    lo, hi = stats.wilson_interval(anything, len(results))
     print(f"{len(results)} null pairs of {args.n} + {args.n} DICOM files ({args.size}x{args.size})")
     print(f"reported anything: {anything} ({anything / len(results):.1%}, 95% CI "
           f"[{lo:.1%}, {hi:.1%}]); a header finding: {header} ({header / len(results):.1%})")

@@ -898,3 +898,14 @@ class BlockScaling:
         z = (x - self.centre[self.kept]) / self.spread[self.kept]
         z = np.where(np.isfinite(z), z, 0.0)
         return np.asarray(np.clip(z, -CLIP_Z, CLIP_Z) * self.weight)
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of ``k`` successes in ``n`` trials (95 % at the default ``z``);
+    (0, 1) when ``n`` is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * float(np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -12,7 +12,6 @@ The default library is ``$TELLAPART_LIBRARY`` when set, else
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,6 +34,7 @@ from .concepts import (
     TrainingRows,
     refit,
 )
+from .weights import file_sha256
 
 LIBRARY_ENV = "TELLAPART_LIBRARY"
 JSON_SUFFIX = ".json"
@@ -110,7 +110,7 @@ def save_concept(concept: Concept, folder: str | Path) -> Path:
     save_file(_arrays(concept), str(tmp), metadata={"format": FORMAT,
                                                     "format_version": str(FORMAT_VERSION)})
     os.replace(tmp, arrays_path)
-    return _write_meta(folder, _meta(concept, _sha256(arrays_path)))
+    return _write_meta(folder, _meta(concept, file_sha256(arrays_path)))
 
 
 def _write_meta(folder: Path, meta: dict[str, Any]) -> Path:
@@ -119,14 +119,6 @@ def _write_meta(folder: Path, meta: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, json_path)
     return json_path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ---- reading --------------------------------------------------------------------------
@@ -155,7 +147,7 @@ def _read_arrays(arrays_path: Path, expected_sha256: str) -> dict[str, np.ndarra
 
     if not arrays_path.is_file():
         raise ConceptError(f"{arrays_path.name}: missing (each concept has a .json and a .safetensors file)")
-    if _sha256(arrays_path) != expected_sha256:
+    if file_sha256(arrays_path) != expected_sha256:
         raise ConceptError(f"{arrays_path.name}: its SHA-256 is not the one its .json records "
                            f"(the file was changed or belongs to another concept)")
     try:

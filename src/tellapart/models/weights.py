@@ -31,7 +31,7 @@ FORMAT_VERSION = "tellapart-describer/1"
 MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
 
 __all__ = ["DEFAULT_DIR", "FORMAT_VERSION", "MAX_WEIGHTS_BYTES", "META_FILE", "WEIGHTS_FILE",
-           "WeightsError", "default_available", "load_default", "load_describer",
+           "WeightsError", "default_available", "file_sha256", "load_default", "load_describer",
            "save_describer"]
 
 
@@ -39,7 +39,8 @@ class WeightsError(RuntimeError):
     """Describer weights are missing, corrupt, or do not match their metadata."""
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -109,7 +110,7 @@ def save_describer(
         "type_sentences": [list(pair) for pair in model.type_sentences],
         "type_floor": model.type_floor,
         "type_words": {tid: words.to_json() for tid, words in model.type_words.items()},
-        "weights_sha256": _sha256(weights_path),
+        "weights_sha256": file_sha256(weights_path),
         "weights_dtype": dtype,
         "n_params": model.n_params(),
         "extra": extra or {},
@@ -138,7 +139,7 @@ def load_describer(folder: str | Path, device: str = "cpu") -> Describer:
     weights_path = folder / WEIGHTS_FILE
     if not weights_path.is_file():
         raise WeightsError(f"no describer weights at {weights_path}")
-    digest = _sha256(weights_path)
+    digest = file_sha256(weights_path)
     if digest != meta.get("weights_sha256"):
         raise WeightsError(
             f"{weights_path} does not match {META_FILE} (sha256 {digest[:12]}..., expected "
