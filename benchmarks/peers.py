@@ -542,11 +542,11 @@ _THROUGHPUT_CHILD = {
 import sys, time, json
 t = time.perf_counter()
 from tellapart import compare
-r = compare(sys.argv[1], sys.argv[2], progress=False, cache="", jobs=1)
+r = compare(sys.argv[1], sys.argv[2], progress=False, cache="", jobs=int(sys.argv[3]))
 s = time.perf_counter() - t
 from tellapart.measure import bank_names
 print(json.dumps({"seconds": s, "properties": len(bank_names("auto", False)),
-                  "features_s": r.timing_s.get("features")}))
+                  "features_s": r.timing_s.get("features"), "jobs": int(sys.argv[3])}))
 """,
     "deepchecks": """
 import sys, time, json, os
@@ -576,16 +576,19 @@ print(json.dumps({"seconds": s, "properties": len(default_image_properties)}))
 
 def cmd_throughput(args: argparse.Namespace) -> int:
     """tellapart and Deepchecks' ImagePropertyDrift, each in a fresh process (imports, model
-    loading, decoding included: cold), on the same 2 x ``--n`` images, one after the other."""
+    loading, decoding included: cold), on the same 2 x ``--n`` images, one after the other.
+    Deepchecks computes its properties in one process; tellapart with ``--tellapart-jobs``."""
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tellapart-peers-tp-") as tmp:
         task = synth_task("null", args.n, 0, "report", Path(tmp))
-        rows = {"n_per_side": args.n, "images": 2 * args.n, "task": task.task_id}
+        rows = {"n_per_side": args.n, "images": 2 * args.n, "task": task.task_id,
+                "load_average_before": os.getloadavg()[0]}
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         for tool in ("tellapart", "deepchecks"):
             proc = subprocess.run(
-                [sys.executable, "-c", _THROUGHPUT_CHILD[tool], str(task.dir_a), str(task.dir_b)],
+                [sys.executable, "-c", _THROUGHPUT_CHILD[tool], str(task.dir_a), str(task.dir_b),
+                 str(args.tellapart_jobs)],
                 capture_output=True, text=True, env=env, check=True)
             got = json.loads(proc.stdout.strip().splitlines()[-1])
             got["images_per_s"] = 2 * args.n / got["seconds"]
@@ -723,6 +726,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", required=True)
     t = sub.add_parser("throughput", help="cold images/s, tellapart vs Deepchecks, 2 x N images")
     t.add_argument("--n", type=int, default=1000)
+    t.add_argument("--tellapart-jobs", type=int, default=1,
+                   help="tellapart's worker processes (1: one process, as Deepchecks; 0: all cores, "
+                        "tellapart's default)")
     t.add_argument("--out", required=True)
     s = sub.add_parser("report", help="table, CSV and figure from OUT/results.jsonl")
     s.add_argument("--out", nargs="+", required=True, help="out dir(s) of the run(s)")
