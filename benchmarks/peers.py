@@ -654,59 +654,81 @@ def markdown(summary: list[dict[str, Any]]) -> str:
                     row.append(f"{c['detected']:.2f} / {c['named']:.2f}")
             done = [c for c in cells if c is not None]
             secs = float(np.nanmedian([c["median_s"] for c in done]))
-            row += [f"{secs:.2f}", f"{2 * n / secs:.0f}"]
+            row += [f"{secs:.1f}", f"{2 * n / secs:.1f}"]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
-def figure(summary: list[dict[str, Any]], path: Path) -> None:
-    """Detection and naming (Acc@1) against images per side, one panel per suite, a line per tool."""
+def pooled(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, float]]:
+    """Per (tool, n): detected and named shares over all non-null tasks, detected share over
+    null tasks (the false-positive rate), and the task counts."""
+    out: dict[tuple[str, int], dict[str, float]] = {}
+    for tool in TOOLS:
+        for n in sorted({int(r["n"]) for r in rows}):
+            mine = [r for r in rows if r["tool"] == tool and int(r["n"]) == n]
+            real = [r for r in mine if r["suite"] != "null"]
+            null = [r for r in mine if r["suite"] == "null"]
+            if not mine:
+                continue
+            out[(tool, n)] = {
+                "detected": float(np.mean([r["detected"] for r in real])) if real else float("nan"),
+                "named": float(np.mean([r["named"] for r in real])) if real else float("nan"),
+                "fpr": float(np.mean([r["detected"] for r in null])) if null else float("nan"),
+                "tasks": float(len(real)), "null_tasks": float(len(null)),
+            }
+    return out
+
+
+_STYLES = {"tellapart": ("-", "o"), "deepchecks": ("--", "s"), "alibi": (":", "^"),
+           "cleanvision": ("-.", "D")}
+
+
+def figure(rows: list[dict[str, Any]], path: Path) -> None:
+    """Detection and naming (Acc@1) over all non-null tasks, and the false-positive rate on
+    null tasks, against images per side: one line per tool, dodged sideways so that tools
+    with equal rates stay visible."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    suites = [s for s in SUITES if s != "null"]
-    fig, axes = plt.subplots(2, len(suites) + 1, figsize=(17, 6.4), sharex=True, sharey=True)
-    by = {(s["tool"], s["suite"], s["n"]): s for s in summary}
-    ns = sorted({s["n"] for s in summary})
+    data = pooled(rows)
+    ns = sorted({n for _, n in data})
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.4), sharey=True)
     cmap = plt.get_cmap("tab10")
+    panels = (("detected", "detected: says the sets differ"), ("named", "named: Acc@1 under the judge"),
+              ("fpr", "null pairs: false-positive rate"))
     for k, tool in enumerate(TOOLS):
-        style = {"color": cmap(k), "lw": 3.0 if tool == "tellapart" else 1.4,
-                 "marker": "o", "ms": 4, "label": tool}
-        for j, suite in enumerate([*suites, "null"]):
-            xs = [n for n in ns if (tool, suite, n) in by]
-            if not xs:
-                continue
-            axes[0, j].plot(xs, [by[(tool, suite, n)]["detected"] for n in xs], **style)
-            if suite != "null":
-                axes[1, j].plot(xs, [by[(tool, suite, n)]["named"] for n in xs], **style)
-    for j, suite in enumerate([*suites, "null"]):
-        axes[0, j].set_title(suite if suite != "null" else "null (false positives)")
-        axes[1, j].set_xlabel("images per side")
-    axes[1, -1].axis("off")
-    axes[0, -1].axhline(ALPHA, color="grey", ls=":", lw=1)
-    axes[0, 0].set_ylabel("detected (share of tasks)")
-    axes[1, 0].set_ylabel("named (Acc@1)")
-    for ax in axes.ravel():
-        ax.set_xscale("log")
-        ax.set_xticks(ns, [str(n) for n in ns])
-        ax.set_ylim(-0.03, 1.03)
+        line, marker = _STYLES[tool.split("-")[0]]
+        dx = (k - (len(TOOLS) - 1) / 2) * 0.035
+        xs = [i + dx for i, n in enumerate(ns) if (tool, n) in data]
+        for ax, (key, _) in zip(axes, panels, strict=True):
+            ys = [data[(tool, n)][key] for n in ns if (tool, n) in data]
+            ax.plot(xs, ys, ls=line, marker=marker, color=cmap(k), ms=5,
+                    lw=3.0 if tool == "tellapart" else 1.3, label=tool)
+    for ax, (_, title) in zip(axes, panels, strict=True):
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(range(len(ns)), [str(n) for n in ns])
+        ax.set_xlabel("images per side")
+        ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    axes[1, -1].legend(handles, labels, loc="center", fontsize=8, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    axes[2].axhline(ALPHA, color="grey", lw=1)
+    axes[0].set_ylabel("share of tasks")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The table (markdown + CSV) and the figure from results.jsonl (and throughput.json)."""
     docs = Path(args.docs)
-    summary = summarise(load_rows([Path(d) for d in args.out], args.seeds))
+    rows = load_rows([Path(d) for d in args.out], args.seeds)
+    summary = summarise(rows)
     table = markdown(summary)
     docs.mkdir(parents=True, exist_ok=True)
-    figure(summary, docs / "peers_detection_naming.png")
+    figure(rows, docs / "peers_detection_naming.png")
     keys = list(summary[0])
     csv = [",".join(keys)] + [",".join(str(s[k]) for k in keys) for s in summary]
     (docs / "peers_summary.csv").write_text("\n".join(csv) + "\n", encoding="utf-8")
