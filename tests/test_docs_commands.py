@@ -4,7 +4,7 @@ The docs (README.md, BENCHMARKS.md, the describer's model card, docs/experiments
 docs/backends.md) put each
 figure next to the command that regenerates it. This test extracts every quoted command that
 starts with ``tellapart``/``.venv/bin/tellapart`` or ``python benchmarks/...``/``.venv/bin/python
-benchmarks/...`` (inline code spans and fenced code blocks; a leading ``VAR=value`` is ignored)
+benchmarks/...`` (docs/*.md too; inline code spans and fenced code blocks; a leading ``VAR=value`` is ignored)
 and checks that the benchmark script exists, that its sub-command exists, and that every
 ``--flag`` appears in the ``--help`` of the CLI or script (for a sub-command, ``SCRIPT SUB
 --help``). Help texts are cached per (program, sub-command).
@@ -28,7 +28,7 @@ DOCS = [
     ROOT / "BENCHMARKS.md",
     ROOT / "src" / "tellapart" / "data" / "describer" / "MODEL_CARD.md",
     *sorted((ROOT / "docs" / "experiments").glob("*.md")),
-    ROOT / "docs" / "backends.md",
+    *sorted((ROOT / "docs").glob("*.md")),  # backends, peers, ray
 ]
 CLI_PREFIXES = ("tellapart ", ".venv/bin/tellapart ")
 SCRIPT_PREFIXES = ("python benchmarks/", "python3 benchmarks/", ".venv/bin/python benchmarks/",
