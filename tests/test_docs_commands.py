@@ -7,7 +7,7 @@ starts with ``tellapart``/``.venv/bin/tellapart`` or ``python benchmarks/...``/`
 benchmarks/...`` (docs/*.md too; inline code spans and fenced code blocks; a leading ``VAR=value`` is ignored)
 and checks that the benchmark script exists, that its sub-command exists, and that every
 ``--flag`` appears in the ``--help`` of the CLI or script (for a sub-command, ``SCRIPT SUB
---help``). Help texts are cached per (program, sub-command).
+--help``, nested sub-commands followed). Help texts are cached per (program, sub-command).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ _LEAD = re.compile(r"^(?:\$\s+|do\s+|then\s+|else\s+)")
 _ENV = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)+")
 _COMMENT = re.compile(r"\s+#.*$")
 _FLAG = re.compile(r"--[A-Za-z0-9][A-Za-z0-9_-]*")
-_CHOICES = re.compile(r"\{([A-Za-z0-9_,-]+)\}")
+# a sub-command group in a usage line: "{compare,demo,...} ..." (an option's choices have no "...")
+_CHOICES = re.compile(r"\{([A-Za-z0-9_,-]+)\}\s+\.\.\.")
 
 
 def quoted_texts(markdown: str) -> list[str]:
@@ -99,16 +100,19 @@ def _tokens(command: str) -> list[str]:
 
 
 @functools.cache
-def help_text(program: tuple[str, ...], sub: str | None) -> tuple[int, str]:
-    """(exit code, stdout + stderr) of ``PROGRAM [SUB] --help``, run from the repository root."""
-    argv = [sys.executable, *program, *([sub] if sub else []), "--help"]
+def help_text(program: tuple[str, ...], subs: tuple[str, ...] = ()) -> tuple[int, str]:
+    """(exit code, stdout + stderr) of ``PROGRAM [SUB ...] --help``, run from the repository root."""
+    argv = [sys.executable, *program, *subs, "--help"]
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=HELP_TIMEOUT_S,
                           env={**os.environ, "COLUMNS": "200"})
     return proc.returncode, proc.stdout + proc.stderr
 
 
 def check_command(command: str) -> list[str]:
-    """Problems with one quoted command: a missing script, an unknown sub-command or flag."""
+    """Problems with one quoted command: a missing script, an unknown sub-command or flag.
+
+    Sub-commands nest (``tellapart concepts export``): each word the usage line offers as a
+    sub-command is followed into its own ``--help``."""
     tokens = _tokens(command)
     if command.startswith(CLI_PREFIXES):
         program: tuple[str, ...] = ("-m", "tellapart")
@@ -119,26 +123,24 @@ def check_command(command: str) -> list[str]:
             return [f"{script} does not exist"]
         program = (script,)
         args = tokens[2:]
-    code, top = help_text(program, None)
-    if code != 0:
-        return [f"`{' '.join(program)} --help` failed ({code}): {top[-500:]}"]
-    sub = None
-    choices = _CHOICES.search(top.split("\n\n")[0])  # the usage line's sub-command group
-    if choices and args and not args[0].startswith("-"):
-        sub = args[0]
-        if sub not in choices.group(1).split(","):
-            return [f"unknown sub-command {sub!r} (has: {choices.group(1)})"]
-    if sub:
-        code, text = help_text(program, sub)
+    subs: tuple[str, ...] = ()
+    while True:
+        code, text = help_text(program, subs)
         if code != 0:
-            return [f"`{' '.join(program)} {sub} --help` failed ({code}): {text[-500:]}"]
-    else:
-        text = top
+            return [f"`{' '.join((*program, *subs))} --help` failed ({code}): {text[-500:]}"]
+        choices = _CHOICES.search(text.split("\n\n")[0])  # the usage line's sub-command group
+        rest = args[len(subs):]
+        if not (choices and rest and not rest[0].startswith("-")):
+            break
+        if rest[0] not in choices.group(1).split(","):
+            return [f"unknown sub-command {rest[0]!r} (has: {choices.group(1)})"]
+        subs = (*subs, rest[0])
+    where = f" of {' '.join(subs)}" if subs else ""
     problems = []
     for token in args:
         flag = _FLAG.match(token.lstrip("["))
         if flag and not re.search(rf"(?<![\w-]){re.escape(flag.group(0))}(?![\w-])", text):
-            problems.append(f"unknown option {flag.group(0)}" + (f" of {sub}" if sub else ""))
+            problems.append(f"unknown option {flag.group(0)}{where}")
     return problems
 
 
