@@ -30,7 +30,7 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -118,7 +118,7 @@ def connected(address: str | None) -> Iterator[Any]:
             ray.shutdown()
 
 
-def _blocks(ray: Any, columns: dict[str, list[Any]], rows_per_block: int) -> Any:
+def _blocks(ray: Any, columns: Mapping[str, Sequence[Any] | np.ndarray], rows_per_block: int) -> Any:
     """A Ray dataset of ``columns`` in Arrow blocks of ``rows_per_block`` rows (a block is the
     unit a worker gets; no per-row Python objects are made beside the lists given)."""
     import pyarrow as pa
@@ -244,7 +244,7 @@ class RayFileWork(FileWork):
         out: list[HashedFile] = [(None, "could not be read", False)] * len(paths)
         if not paths:
             return out
-        ds = _blocks(self.ray, {"i": list(range(len(paths))), "path": paths}, _HASH_BLOCK)
+        ds = _blocks(self.ray, {"i": np.arange(len(paths)), "path": paths}, _HASH_BLOCK)
         for batch in ds.map_batches(hash_block, batch_format="numpy").iter_batches(
                 batch_size=None, batch_format="numpy"):
             # placed by input index: the order blocks finish in does not matter
