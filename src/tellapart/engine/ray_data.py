@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -134,9 +135,10 @@ def _blocks(ray: Any, columns: Mapping[str, Sequence[Any] | np.ndarray], rows_pe
 # -- worker side: top-level functions, imported by name on each worker ---------------------------
 
 
-def hash_block(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Read and hash the files of one block (:func:`tellapart.measure.read_and_hash`)."""
-    hashed = [read_and_hash(str(path)) for path in batch["path"]]
+def hash_block(batch: dict[str, np.ndarray], cwd: str) -> dict[str, np.ndarray]:
+    """Read and hash the files of one block (:func:`tellapart.measure.read_and_hash`); a
+    relative path is taken from the driver's working folder ``cwd``."""
+    hashed = [read_and_hash(os.path.join(cwd, str(path))) for path in batch["path"]]
     return {
         "i": batch["i"],
         "hash": np.array([h or "" for h, _, _ in hashed], dtype=object),
@@ -145,12 +147,12 @@ def hash_block(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def measure_block(batch: dict[str, np.ndarray], max_pixels: int,
-                  options: ReaderOptions) -> dict[str, np.ndarray]:
-    """Decode and measure the files of one block under the driver's reader options; each
-    result as one JSON text (values keep NaN; floats round-trip exactly)."""
+def measure_block(batch: dict[str, np.ndarray], max_pixels: int, options: ReaderOptions,
+                  cwd: str) -> dict[str, np.ndarray]:
+    """Decode and measure the files of one block under the driver's reader options (relative
+    paths from ``cwd``); each result as one JSON text (NaN kept; floats round-trip exactly)."""
     tasks: list[MeasureTask] = [
-        (str(path), str(digest), tuple(n for n in str(names).split(",") if n))
+        (os.path.join(cwd, str(path)), str(digest), tuple(n for n in str(names).split(",") if n))
         for path, digest, names in zip(batch["path"], batch["hash"], batch["names"], strict=True)
     ]
     with use_reader_options(options):
@@ -183,9 +185,12 @@ class Embedder:
         Quarter and corner views too (the ``quarter_views`` setting).
     options : ReaderOptions
         The driver's DICOM/NIfTI reader options.
+    cwd : str
+        The driver's working folder, which relative paths start from.
     """
 
-    def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions) -> None:
+    def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
+                 cwd: str) -> None:
         from ..models.shipped import describer_dir
         from ..models.weights import load_default, read_meta
 
@@ -198,13 +203,14 @@ class Embedder:
         self.model = load_default()
         self.quarters = quarters
         self.options = options
+        self.cwd = cwd
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from ..models.runtime import embed_images
 
         with use_reader_options(self.options):
-            pixels = (_pixels(str(p), str(h)) for p, h in zip(batch["path"], batch["hash"],
-                                                               strict=True))
+            pixels = (_pixels(os.path.join(self.cwd, str(p)), str(h))
+                      for p, h in zip(batch["path"], batch["hash"], strict=True))
             views = embed_images(self.model, pixels, self.quarters, _EMBED_BLOCK)
         return {
             "hash": batch["hash"],
@@ -245,7 +251,8 @@ class RayFileWork(FileWork):
         if not paths:
             return out
         ds = _blocks(self.ray, {"i": np.arange(len(paths)), "path": paths}, _HASH_BLOCK)
-        for batch in ds.map_batches(hash_block, batch_format="numpy").iter_batches(
+        ds = ds.map_batches(hash_block, batch_format="numpy", fn_kwargs={"cwd": os.getcwd()})
+        for batch in ds.iter_batches(
                 batch_size=None, batch_format="numpy"):
             # placed by input index: the order blocks finish in does not matter
             for i, digest, reason, medical in zip(batch["i"], batch["hash"], batch["reason"],
@@ -259,7 +266,7 @@ class RayFileWork(FileWork):
                    "names": [",".join(t[2]) for t in tasks]}
         ds = _blocks(self.ray, columns, _MEASURE_BLOCK).map_batches(
             measure_block, batch_format="numpy",
-            fn_kwargs={"max_pixels": max_pixels, "options": self.options})
+            fn_kwargs={"max_pixels": max_pixels, "options": self.options, "cwd": os.getcwd()})
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             yield [_result_from_json(str(text)) for text in batch["result"]]
 
@@ -282,7 +289,8 @@ def embed_all(ray: Any, records: list[ImageRecord], quarters: bool,
         Embedder, batch_format="numpy", batch_size=None,
         compute=ray.data.ActorPoolStrategy(size=actors),
         fn_constructor_kwargs={"weights_sha256": read_meta(describer_dir())["weights_sha256"],
-                               "quarters": quarters, "options": options})
+                               "quarters": quarters, "options": options,
+                               "cwd": os.getcwd()})
     out: dict[str, np.ndarray] = {}
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
         for digest, n_views, blob in zip(batch["hash"], batch["n_views"], batch["views"],
