@@ -239,8 +239,10 @@ def main(argv: list[str] | None = None) -> int:
             result["ray_init_s"] = ray_init_s
     finally:
         ray.shutdown()
+    # the machine may be shared: its load when the check ended says how much
     result.update({"commit": _commit(), "date": time.strftime("%Y-%m-%d"),
-                   "cpus": os.cpu_count(), "ray_version": ray.__version__})
+                   "cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg(),
+                   "ray_version": ray.__version__})
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
     data[args.check if args.check == "identity" else f"throughput_{args.n}"] = result

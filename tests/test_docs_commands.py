@@ -26,6 +26,7 @@ DOCS = [
     ROOT / "README.md",
     ROOT / "BENCHMARKS.md",
     ROOT / "src" / "tellapart" / "data" / "describer" / "MODEL_CARD.md",
+    ROOT / "docs" / "ray.md",
     *sorted((ROOT / "docs" / "experiments").glob("*.md")),
 ]
 CLI_PREFIXES = ("tellapart ", ".venv/bin/tellapart ")
