@@ -4,6 +4,7 @@ Usage::
 
     nice -n 10 .venv/bin/python benchmarks/ray_engine.py identity [--root DIR]
     nice -n 10 .venv/bin/python benchmarks/ray_engine.py throughput [--n 2000] [--root DIR]
+    nice -n 10 .venv/bin/python benchmarks/ray_engine.py scale [--sizes 1000 10000 100000]
 
 Both write their section of ``--out`` (default ``benchmarks/ray_engine.json``, other sections
 kept). Images are written under ``--root`` (default ``~/.cache/tellapart-ray-bench``), outside
@@ -25,6 +26,11 @@ process, same ``nice``). Reported per engine (fastest run): the per-image stage 
 decoding, measuring and the describer's embeddings of every image: what the engine does) and
 the whole comparison. The ray runs use a Ray instance started before the timer, as on a
 running cluster; the time to start one (``ray.init``) is reported beside them.
+
+``scale``: the per-image stage of each engine on ``--sizes`` x 2 128-px JPEGs (smooth random
+images, set A brighter; listed in text files), each run in a fresh process whose peak resident
+memory (the driver's) is recorded; writes the time per image against the number of images to
+``benchmarks/ray_engine_scale.png``.
 """
 
 from __future__ import annotations
@@ -208,6 +214,80 @@ def throughput(root: Path, n: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def jpeg_lists(root: Path, n: int) -> tuple[Path, Path]:
+    """Text files listing ``n`` + ``n`` 128-px JPEGs (set A 10% brighter); the images are
+    written once for the largest ``n`` asked and the smaller sets are their first files."""
+    import numpy as np
+    from PIL import Image
+
+    out = root / "jpeg"
+    lists = []
+    for side, gain in (("a", 1.1), ("b", 1.0)):
+        folder = out / side
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0 if side == "a" else 1)
+        paths = [folder / f"{i:06d}.jpg" for i in range(n)]
+        for path in paths:
+            if path.is_file():
+                continue
+            small = rng.uniform(0.1, 0.8, (8, 8, 3)) * gain
+            image = Image.fromarray((np.clip(small, 0, 1) * 255).astype(np.uint8))
+            image.resize((128, 128), Image.Resampling.BICUBIC).save(path, quality=90)
+        listing = out / f"{side}_{n}.txt"
+        listing.write_text("".join(f"{p}\n" for p in paths))
+        lists.append(listing)
+    return lists[0], lists[1]
+
+
+def scale_one(root: Path, engine: str, n: int) -> dict[str, Any]:
+    """Seconds and peak memory of this (driver) process for the per-image stage of ``n`` +
+    ``n`` JPEGs on ``engine``; run in a process of its own, so the peak is this run's."""
+    import resource
+
+    a, b = jpeg_lists(root, n)
+    seconds = per_image_stage(a, b, engine)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"engine": engine, "images": 2 * n, "seconds": seconds,
+            "ms_per_image": 1000 * seconds / (2 * n), "peak_driver_gib": peak_kib / 2**20}
+
+
+def scale(root: Path, sizes: list[int], cpus: int) -> dict[str, Any]:
+    """:func:`scale_one` for every size and engine (each in a fresh process), and a plot."""
+    jpeg_lists(root, max(sizes))
+    runs = []
+    for n in sizes:
+        for engine in ("local", "ray"):
+            done = subprocess.run(
+                [sys.executable, __file__, "scale-one", "--engine", engine, "--n", str(n),
+                 "--root", str(root), "--cpus", str(cpus)],
+                text=True, capture_output=True, check=True)
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(json.dumps(runs[-1]), flush=True)
+    _plot(runs, HERE / "ray_engine_scale.png")
+    return {"runs": runs, "plot": "benchmarks/ray_engine_scale.png"}
+
+
+def _plot(runs: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+    for engine in ("local", "ray"):
+        points = sorted((r["images"], r["ms_per_image"]) for r in runs if r["engine"] == engine)
+        ax.plot(*zip(*points, strict=True), marker="o", label=f"--engine {engine}")
+    ax.set_xscale("log")
+    ax.set_xlabel("images (both sets)")
+    ax.set_ylabel("ms per image (per-image stage)")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def _commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
@@ -218,34 +298,45 @@ def _commit() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("check", choices=("identity", "throughput"))
+    parser.add_argument("check", choices=("identity", "throughput", "scale", "scale-one"))
     parser.add_argument("--root", default=str(Path.home() / ".cache" / "tellapart-ray-bench"))
     parser.add_argument("--n", type=int, default=2000, help="throughput: images per set")
     parser.add_argument("--repeats", type=int, default=1, help="throughput: runs per engine")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000],
+                        help="scale: images per set of each point")
+    parser.add_argument("--engine", choices=("local", "ray"), default="ray",
+                        help="scale-one: the engine")
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
                         help="CPUs of the local Ray instance (default: all)")
     parser.add_argument("--out", default=str(HERE / "ray_engine.json"))
     args = parser.parse_args(argv)
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
-    ray_init_s = time.perf_counter() - started
-    try:
-        if args.check == "identity":
-            result = identity(root)
-        else:
-            result = throughput(root, args.n, args.repeats)
-            result["ray_init_s"] = ray_init_s
-    finally:
-        ray.shutdown()
+    if args.check == "scale":
+        result = scale(root, args.sizes, args.cpus)
+    else:
+        started = time.perf_counter()
+        ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+        ray_init_s = time.perf_counter() - started
+        try:
+            if args.check == "scale-one":
+                print(json.dumps(scale_one(root, args.engine, args.n)))
+                return 0
+            if args.check == "identity":
+                result = identity(root)
+            else:
+                result = throughput(root, args.n, args.repeats)
+                result["ray_init_s"] = ray_init_s
+        finally:
+            ray.shutdown()
     # the machine may be shared: its load when the check ended says how much
     result.update({"commit": _commit(), "date": time.strftime("%Y-%m-%d"),
                    "cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg(),
                    "ray_version": ray.__version__})
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
-    data[args.check if args.check == "identity" else f"throughput_{args.n}"] = result
+    key = {"identity": "identity", "scale": "scale"}.get(args.check, f"throughput_{args.n}")
+    data[key] = result
     out.write_text(json.dumps(data, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k not in ("cases", "runs")}, indent=1))
     return 0
