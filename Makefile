@@ -11,9 +11,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# CPU torch first (from this machine's disk): later requirements then pull no CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	# The clip extra adds no download (transformers already comes with sentence-transformers);
-	# it is named so that the tiny-model tests of the clip backend always run.
-	$(PY) -m pip install -q -e '.[dev,clip]'
+	# Extras: clip adds no download (transformers already comes with sentence-transformers) and
+	# makes the clip backend's tiny-model tests run; ray makes `make test` run the Ray engine's
+	# tests on a local Ray instance.
+	$(PY) -m pip install -q -e '.[dev,clip,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)

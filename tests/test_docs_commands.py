@@ -27,6 +27,7 @@ DOCS = [
     ROOT / "README.md",
     ROOT / "BENCHMARKS.md",
     ROOT / "src" / "tellapart" / "data" / "describer" / "MODEL_CARD.md",
+    ROOT / "docs" / "ray.md",
     *sorted((ROOT / "docs" / "experiments").glob("*.md")),
     *sorted((ROOT / "docs").glob("*.md")),  # backends, peers, ray
 ]

@@ -73,6 +73,14 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shortlist", type=int, default=None, help="hypotheses per proposer and fold to test")
     p.add_argument("--proposers", nargs="+", default=None, help="proposers to run (default: learned measurements)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--engine", choices=("local", "ray"), default=None,
+                   help="where decoding, measuring and the describer's embeddings run: this "
+                        "machine (default) or Ray Data (pip install 'tellapart[ray]'); the "
+                        "findings are the same")
+    p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                   help="with --engine ray: the cluster to use ('auto' for the one this node "
+                        "belongs to, ray://HOST:10001 for a remote head); default: a new "
+                        "local Ray instance")
     p.add_argument("--cache", default=None, help="feature cache file (SQLite); '' disables caching")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     p.add_argument(
@@ -137,6 +145,8 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "shortlist": args.shortlist,
         "proposers": args.proposers,
         "jobs": args.jobs,
+        "engine": args.engine,
+        "ray_address": args.ray_address,
         "cache": "" if args.no_cache else args.cache,
         "quarter_views": args.quarter_views,
         "dicom_window": args.dicom_window,

@@ -27,6 +27,8 @@ class Settings:
     min_effect: float | None = None  # significant findings with held-out AUROC below it are negligible
     overall: bool = True  # the global two-sample test, explained shares and counterfactual checks
     jobs: int = 0  # worker processes for decoding/measuring; 0 = all cores
+    engine: str = "local"  # where the per-image stage runs: "local" or "ray" (the tellapart[ray] extra)
+    ray_address: str | None = None  # --engine ray: None = a new local Ray instance; "auto", "ray://host:10001"
     cache: str | None = None  # SQLite cache file; None = default location, "" = no cache
     max_pixels: int = 100_000_000  # larger images are refused as decompression bombs
     dicom_window: str = "file"  # DICOM grey levels: "file" (its own window), "percentile", "full"

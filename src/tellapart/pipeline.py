@@ -28,10 +28,10 @@ from typing import Any
 from . import __version__
 from .config import Settings, resolve_settings
 from .context import DataContext, RunNotes
+from .engine import Engine, PerImage, create_engine
 from .io import FeatureStore, InputError, discover, load_image
 from .io.headers import attach_headers
 from .io.medical import ReaderOptions, use_reader_options
-from .measure import compute_features
 from .models.text import loading_progress
 from .propose import PROPOSERS, ConceptProposer, HeaderProposer, Proposer
 from .registry import RegistryError
@@ -173,7 +173,8 @@ class Comparer:
         if set_b is None and (settings.group_a is None or settings.group_b is None):
             raise InputError("give two sets, or one CSV manifest with --group-a and --group-b")
         proposers, concept_warnings = self._with_concept_proposer(self._proposers())
-        image_set_a, image_set_b, table, info = self._measure(source_a, source_b, timing)
+        engine = self._engine()
+        image_set_a, image_set_b, table, info = self._measure(source_a, source_b, engine, timing)
         proposers = self._with_header_proposer(proposers, table)
         warnings = concept_warnings + [str(w) for w in info.get("warnings", [])]
         warnings += _leakage_warnings(image_set_a, image_set_b)
@@ -241,6 +242,18 @@ class Comparer:
             return [*proposers, ConceptProposer(concepts)], warnings
         return proposers, warnings
 
+    def _engine(self) -> Engine:
+        """The engine of ``settings.engine``, checked before any image is read (an unknown
+        name, or Ray not installed, stops the run at once with one line)."""
+        try:
+            engine = create_engine(self.settings.engine)
+        except RegistryError as exc:
+            raise InputError(str(exc)) from None
+        reason = engine.unavailable_reason()
+        if reason is not None:
+            raise InputError(reason)
+        return engine
+
     def _with_header_proposer(self, proposers: list[Proposer],
                               table: FeatureTable) -> list[Proposer]:
         """``proposers`` plus the header proposer when the images carry header attributes
@@ -260,7 +273,7 @@ class Comparer:
         return self.verifier(self.settings)
 
     def _measure(
-        self, source_a: str, source_b: str, timing: dict[str, float]
+        self, source_a: str, source_b: str, engine: Engine, timing: dict[str, float]
     ) -> tuple[ImageSet, ImageSet, FeatureTable, dict[str, Any]]:
         """Discover and measure both sets; stop when a set has too few usable images."""
         settings = self.settings
@@ -276,13 +289,15 @@ class Comparer:
                 raise InputError(f"set {name} ({label}) is empty: no files found")
         t = time.perf_counter()
         with FeatureStore(settings.cache, namespace=reader_options(settings).cache_tag()) as store:
-            sets, table, info = compute_features(
+            per_image = engine.run(
                 [("A", label_a, paths_a, skipped_a), ("B", label_b, paths_b, skipped_b)],
                 settings=settings,
-                progress=settings.progress,
                 store=store,
+                describer=_uses_describer(settings),
             )
-            sets, table = _with_headers(sets, table, store, info)
+            info = per_image.info
+            sets, table = _with_headers(per_image.sets, per_image.table, store, info)
+        _hand_over_embeddings(per_image)
         timing["features"] = time.perf_counter() - t
         set_by_name = {s.name: s for s in sets}
         too_few = [s for s in sets if len(s) < settings.min_images]
@@ -356,6 +371,24 @@ def _gather_notes(plugins: Sequence[Proposer | Scorer]) -> RunNotes:
         gathered.warnings += notes.warnings
         gathered.cost.update(notes.cost)
     return gathered
+
+def _uses_describer(settings: Settings) -> bool:
+    """True when the default describer will embed every usable image (the learned proposer
+    runs and the shipped weights are there)."""
+    from .models.shipped import default_available
+
+    return "learned" in settings.proposers and default_available()
+
+
+def _hand_over_embeddings(per_image: PerImage) -> None:
+    """Give the view embeddings an engine computed beside the features to the default
+    describer's cache, so the proposers and scorers encode none of these images again."""
+    if not per_image.view_embeddings:
+        return
+    from .models.runtime import add_view_embeddings
+    from .models.weights import load_default
+
+    add_view_embeddings(load_default(), per_image.view_embeddings, per_image.quarters)
 
 
 def _with_headers(

@@ -12,17 +12,36 @@ from .base import (
     list_measurements,
     register_measurement,
 )
-from .features import MeasurementFailure, bank_names, compute_features, measure_file
+from .features import (
+    FileWork,
+    HashedFile,
+    LocalFileWork,
+    MeasuredFile,
+    MeasurementFailure,
+    MeasureTask,
+    bank_names,
+    compute_features,
+    measure_chunk,
+    measure_file,
+    read_and_hash,
+)
 
 __all__ = [
     "MEASUREMENTS",
     "MEASUREMENT_GROUPS",
+    "FileWork",
+    "HashedFile",
+    "LocalFileWork",
+    "MeasureTask",
+    "MeasuredFile",
     "Measurement",
     "MeasurementFailure",
     "bank_names",
     "compute_features",
     "create_measurement",
     "list_measurements",
+    "measure_chunk",
     "measure_file",
+    "read_and_hash",
     "register_measurement",
 ]

@@ -13,7 +13,8 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
@@ -32,6 +33,12 @@ from .medical import MEDICAL_FORMATS, looks_medical
 
 Source = tuple[str, str, list[str], list[SkippedFile]]
 """(set name, source as the user gave it, candidate paths, entries already skipped)."""
+
+MeasureTask = tuple[str, str, tuple[str, ...]]
+"""(path, content hash, names of the measurements to compute) of one file to decode."""
+
+HashedFile = tuple[str | None, str | None, bool]
+"""(content hash, None, medical) of a readable file, or (None, skip reason, False)."""
 
 # Below this many images to decode, starting worker processes costs more than it saves.
 _MIN_TASKS_FOR_POOL = 16
@@ -65,8 +72,8 @@ def bad_context(max_pixels: int) -> str:
     return f"d{DECODER_VERSION}/px{max_pixels}/r{_REASONS_VERSION}"
 
 
-class _Result(NamedTuple):
-    """What a worker sends back for one file: small, picklable, no pixels."""
+class MeasuredFile(NamedTuple):
+    """What a worker sends back for one file (:func:`measure_file`): small, picklable, no pixels."""
 
     content_hash: str
     status: str  # "ok", "bad" (cacheable verdict), "skip" (not cacheable), "error"
@@ -110,7 +117,7 @@ def _describe(exc: BaseException) -> str:
 
 def measure_file(
     path: str, expected_hash: str, names: Sequence[str], max_pixels: int
-) -> _Result:
+) -> MeasuredFile:
     """Read, decode and measure one file (runs in a worker process).
 
     A measurement that raises gives NaN and is reported in ``failures``; the decoded
@@ -119,15 +126,15 @@ def measure_file(
     try:
         data = read_file(path)
     except BadImageError as exc:
-        return _Result(expected_hash, "skip", exc.reason, None, {}, {})
+        return MeasuredFile(expected_hash, "skip", exc.reason, None, {}, {})
     if content_hash(data) != expected_hash:
-        return _Result(expected_hash, "skip", "file changed while being read", None, {}, {})
+        return MeasuredFile(expected_hash, "skip", "file changed while being read", None, {}, {})
     try:
         image = decode_image(data, path, "", max_pixels=max_pixels)
     except BadImageError as exc:
-        return _Result(expected_hash, "bad", exc.reason, None, {}, {})
+        return MeasuredFile(expected_hash, "bad", exc.reason, None, {}, {})
     except Exception as exc:  # a decoder bug must cost one file, not the whole run
-        return _Result(expected_hash, "error", f"could not decode: {_describe(exc)}", None, {}, {})
+        return MeasuredFile(expected_hash, "error", f"could not decode: {_describe(exc)}", None, {}, {})
     del data
     values: dict[str, float] = {}
     failures: dict[str, str] = {}
@@ -139,17 +146,17 @@ def measure_file(
             failures[name] = _describe(exc)
     r = image.record
     record = CachedRecord(r.file_size, r.width, r.height, r.format, r.mode, r.bit_depth, r.n_frames)
-    return _Result(expected_hash, "ok", "", record, values, failures)
+    return MeasuredFile(expected_hash, "ok", "", record, values, failures)
 
 
-def _measure_chunk(
-    tasks: list[tuple[str, str, tuple[str, ...]]], max_pixels: int
-) -> list[_Result]:
+def measure_chunk(tasks: Sequence[MeasureTask], max_pixels: int) -> list[MeasuredFile]:
+    """:func:`measure_file` on each task, in order."""
     return [measure_file(path, h, names, max_pixels) for path, h, names in tasks]
 
 
-def _read_and_hash(path: str) -> tuple[str | None, str | None, bool]:
-    """(content hash, None, medical) or (None, skip reason, False) for one path."""
+def read_and_hash(path: str) -> HashedFile:
+    """(content hash, None, medical) or (None, skip reason, False) for one path: the first
+    per-file step of :func:`compute_features`, before any cache lookup or decode."""
     try:
         data = read_file(path)
     except BadImageError as exc:
@@ -233,6 +240,7 @@ def compute_features(
     settings: Settings,
     progress: bool = True,
     store: FeatureStore | None = None,
+    work: FileWork | None = None,
 ) -> tuple[list[ImageSet], FeatureTable, dict[str, Any]]:
     """Measure every usable image of every set with the measurement bank.
 
@@ -252,6 +260,9 @@ def compute_features(
         Show a progress bar on stderr.
     store : FeatureStore, optional
         An open cache to use instead of opening ``settings.cache`` (left open).
+    work : FileWork, optional
+        Where files are read, hashed, decoded and measured; default
+        :class:`LocalFileWork` with ``settings.jobs`` processes. The features do not depend on it.
 
     Returns
     -------
@@ -276,7 +287,8 @@ def compute_features(
     """
     started = time.perf_counter()
     bank_names(settings.medical_measurements, False)  # a bad setting fails before any work
-    jobs = settings.jobs if settings.jobs > 0 else (os.cpu_count() or 1)
+    if work is None:
+        work = LocalFileWork(settings.jobs if settings.jobs > 0 else (os.cpu_count() or 1))
     own_store = store is None
     cache = FeatureStore(settings.cache) if store is None else store
     info: dict[str, Any] = {}
@@ -288,17 +300,17 @@ def compute_features(
         )
     try:
         with _Progress(progress) as bar:
-            entries = _hash_all(sources, jobs, bar, info)
+            entries = _hash_all(sources, work, bar, info)
             sniffed = any(e.medical for per_set in entries for e in per_set)
             names = bank_names(settings.medical_measurements, sniffed)
             rows, records, bad, failures = _measure(
-                entries, names, cache, settings.max_pixels, jobs, bar, warnings, info
+                entries, names, cache, settings.max_pixels, work, bar, warnings, info
             )
             full = bank_names(settings.medical_measurements, _any_medical_record(entries, records))
             if full != names:  # a medical file the byte check missed: measure the rest too
                 names = full
                 rows, records, bad, failures = _measure(
-                    entries, names, cache, settings.max_pixels, jobs, bar, warnings, info
+                    entries, names, cache, settings.max_pixels, work, bar, warnings, info
                 )
         _check_failures(failures, warnings)
     finally:
@@ -315,7 +327,7 @@ def _measure(
     names: list[str],
     cache: FeatureStore,
     max_pixels: int,
-    jobs: int,
+    work: FileWork,
     bar: _Progress,
     warnings: list[str],
     info: dict[str, Any],
@@ -324,7 +336,7 @@ def _measure(
     versions = {name: value_version(create_measurement(name)) for name in names}
     rows, have, records, bad = _lookup(entries, cache, names, versions, max_pixels, info)
     tasks = _tasks(entries, have, records, bad, names, info)
-    results = _run_tasks(tasks, jobs, max_pixels, bar, info)
+    results = _run_tasks(tasks, work, max_pixels, bar, info)
     failures = _absorb(
         results, cache, rows, records, bad, names, versions, max_pixels, warnings, info
     )
@@ -341,19 +353,16 @@ def _any_medical_record(entries: list[list[_Entry]], records: dict[str, CachedRe
 
 
 def _hash_all(
-    sources: list[Source], jobs: int, bar: _Progress, info: dict[str, Any]
+    sources: list[Source], work: FileWork, bar: _Progress, info: dict[str, Any]
 ) -> list[list[_Entry]]:
-    """Content hash of every candidate (threads: hashing and reading release the GIL)."""
+    """Content hash of every candidate, in input order, by ``work``."""
     t0 = time.perf_counter()
     entries = [[_Entry(path) for path in paths] for _, _, paths, _ in sources]
     flat = [entry for per_set in entries for entry in per_set]
     task = bar.task("Reading files", len(flat))
-    with ThreadPoolExecutor(max_workers=max(1, min(8, jobs * 2))) as pool:
-        for entry, (digest, reason, medical) in zip(
-            flat, pool.map(_read_and_hash, [e.path for e in flat]), strict=True
-        ):
-            entry.content_hash, entry.skip_reason, entry.medical = digest, reason, medical
-            bar.advance(task)
+    hashed = work.read_and_hash([e.path for e in flat], lambda n: bar.advance(task, n))
+    for entry, (digest, reason, medical) in zip(flat, hashed, strict=True):
+        entry.content_hash, entry.skip_reason, entry.medical = digest, reason, medical
     info["read_hash_s"] = time.perf_counter() - t0
     return entries
 
@@ -398,9 +407,9 @@ def _tasks(
     bad: dict[str, str],
     names: list[str],
     info: dict[str, Any],
-) -> list[tuple[str, str, tuple[str, ...]]]:
+) -> list[MeasureTask]:
     """(path, hash, measurements to compute) for each distinct hash that is not fully cached."""
-    tasks: list[tuple[str, str, tuple[str, ...]]] = []
+    tasks: list[MeasureTask] = []
     seen: set[str] = set()
     for per_set in entries:
         for entry in per_set:
@@ -421,12 +430,12 @@ def _tasks(
 
 
 def _run_tasks(
-    tasks: list[tuple[str, str, tuple[str, ...]]],
-    jobs: int,
+    tasks: list[MeasureTask],
+    work: FileWork,
     max_pixels: int,
     bar: _Progress,
     info: dict[str, Any],
-) -> Iterable[list[_Result]]:
+) -> Iterable[list[MeasuredFile]]:
     """Measured chunks, as they complete (a generator: the parent stores them as they come)."""
     t0 = time.perf_counter()
     info["decoded"] = float(len(tasks))
@@ -435,47 +444,91 @@ def _run_tasks(
         return []
     task = bar.task("Measuring images", len(tasks))
 
-    def generate() -> Iterator[list[_Result]]:
+    def generate() -> Iterator[list[MeasuredFile]]:
         try:
-            if jobs == 1 or len(tasks) < _MIN_TASKS_FOR_POOL:
-                for chunk in _chunks(tasks, _MAX_CHUNK):
-                    done = _measure_chunk(chunk, max_pixels)
-                    bar.advance(task, len(chunk))
-                    yield done
-                return
-            size = max(1, min(_MAX_CHUNK, math.ceil(len(tasks) / (jobs * 8))))
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            workers = min(jobs, math.ceil(len(tasks) / size))
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                # Finished futures are dropped as they are consumed, so results of a
-                # long run do not pile up in the parent.
-                pending: set[Future[list[_Result]]] = {
-                    pool.submit(_measure_chunk, chunk, max_pixels)
-                    for chunk in _chunks(tasks, size)
-                }
-                try:
-                    for future in as_completed(pending):
-                        pending.discard(future)
-                        done = future.result()
-                        bar.advance(task, len(done))
-                        yield done
-                except BrokenProcessPool as exc:
-                    raise RuntimeError(
-                        "a worker process died while decoding images (a crash or running out "
-                        "of memory in an image library); run with jobs=1 to find the file"
-                    ) from exc
-                finally:
-                    for future in pending:
-                        future.cancel()
+            for done in work.measure(tasks, max_pixels):
+                bar.advance(task, len(done))
+                yield done
         finally:
             info["decode_measure_s"] = time.perf_counter() - t0
 
     return generate()
 
 
+class FileWork(ABC):
+    """Where the per-file work of :func:`compute_features` runs: reading and hashing every
+    file, then decoding and measuring the cache misses. The parent keeps the rest (cache
+    lookups and writes, the tables), so every implementation gives the same features.
+
+    :class:`LocalFileWork` uses threads and processes of this machine; the Ray engine
+    (:mod:`tellapart.engine`) hands both steps to a Ray cluster.
+    """
+
+    @abstractmethod
+    def read_and_hash(self, paths: list[str], advance: Callable[[int], None]) -> list[HashedFile]:
+        """:func:`read_and_hash` of every path, in the order of ``paths``; ``advance(n)``
+        after each ``n`` files done."""
+
+    @abstractmethod
+    def measure(self, tasks: list[MeasureTask], max_pixels: int) -> Iterator[list[MeasuredFile]]:
+        """:func:`measure_file` of every task, in chunks, in any order (results carry their
+        content hash)."""
+
+
+class LocalFileWork(FileWork):
+    """This machine: threads read and hash, ``jobs`` worker processes decode and measure.
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes (and twice as many reading threads, at most 8); at least 1.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+
+    def read_and_hash(self, paths: list[str], advance: Callable[[int], None]) -> list[HashedFile]:
+        # threads: hashing and reading release the GIL
+        out: list[HashedFile] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(8, self.jobs * 2))) as pool:
+            for hashed in pool.map(read_and_hash, paths):
+                out.append(hashed)
+                advance(1)
+        return out
+
+    def measure(self, tasks: list[MeasureTask], max_pixels: int) -> Iterator[list[MeasuredFile]]:
+        jobs = self.jobs
+        if jobs == 1 or len(tasks) < _MIN_TASKS_FOR_POOL:
+            for chunk in _chunks(tasks, _MAX_CHUNK):
+                yield measure_chunk(chunk, max_pixels)
+            return
+        size = max(1, min(_MAX_CHUNK, math.ceil(len(tasks) / (jobs * 8))))
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        workers = min(jobs, math.ceil(len(tasks) / size))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # Finished futures are dropped as they are consumed, so results of a
+            # long run do not pile up in the parent.
+            pending: set[Future[list[MeasuredFile]]] = {
+                pool.submit(measure_chunk, chunk, max_pixels)
+                for chunk in _chunks(tasks, size)
+            }
+            try:
+                for future in as_completed(pending):
+                    pending.discard(future)
+                    yield future.result()
+            except BrokenProcessPool as exc:
+                raise RuntimeError(
+                    "a worker process died while decoding images (a crash or running out "
+                    "of memory in an image library); run with jobs=1 to find the file"
+                ) from exc
+            finally:
+                for future in pending:
+                    future.cancel()
+
+
 def _absorb(
-    chunks: Iterable[list[_Result]],
+    chunks: Iterable[list[MeasuredFile]],
     cache: FeatureStore,
     rows: dict[str, np.ndarray],
     records: dict[str, CachedRecord],
@@ -530,7 +583,7 @@ def _absorb(
 
 
 def _fold(
-    chunk: list[_Result],
+    chunk: list[MeasuredFile],
     bad: dict[str, str],
     pending_bad: list[tuple[str, str]],
     records: dict[str, CachedRecord],

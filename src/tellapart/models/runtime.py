@@ -19,7 +19,7 @@ sit anywhere (:data:`ANYWHERE_TYPES`), which take the strongest response of any 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from PIL import Image
@@ -84,6 +84,49 @@ def image_views(rgb: np.ndarray, size: int, quarters: bool = True) -> np.ndarray
     return np.stack(views)
 
 
+def view_key(content_hash: str, quarters: bool) -> str:
+    """The cache key of an image's view embeddings: its content hash, plus "|whole" when
+    the views are the whole image only (they depend on the ``quarter_views`` setting)."""
+    return content_hash if quarters else f"{content_hash}|whole"
+
+
+def embed_images(
+    model: Describer, images: Iterable[np.ndarray], quarters: bool, batch_size: int = 64
+) -> list[np.ndarray]:
+    """One (V, D) float32 array of view embeddings (:func:`image_views`) per decoded
+    (H, W, 3) image, the whole image's first: what :func:`embed_views_records` caches for
+    each group of up to ``batch_size`` images. ``images`` may be a generator: only the
+    views of each image are kept, not its pixels."""
+    size = model.config.image_size
+    views = [image_views(rgb, size, quarters) for rgb in images]
+    if not views:
+        return []
+    emb = model.embed(np.concatenate(views), batch_size=batch_size)  # (sum V, D)
+    ends = np.cumsum([len(v) for v in views])
+    return list(np.split(emb, ends[:-1]))
+
+
+def add_view_embeddings(
+    model: Describer, embeddings: Mapping[str, np.ndarray], quarters: bool
+) -> None:
+    """Hand over view embeddings computed elsewhere (e.g. on the workers of a Ray cluster,
+    :mod:`tellapart.engine`), so proposers and scorers using ``model`` encode none of these
+    images again.
+
+    Parameters
+    ----------
+    model : Describer
+        The describer that made them (the same weights; the cache is per model object).
+    embeddings : mapping of str to np.ndarray
+        {content hash: (V, D) float32 view embeddings from :func:`embed_images`}.
+    quarters : bool
+        Whether they include the quarter and corner views (the ``quarter_views`` setting).
+    """
+    cache = _caches.setdefault(model, {})
+    for digest, views in embeddings.items():
+        cache[view_key(digest, quarters)] = np.asarray(views, dtype=np.float32)
+
+
 def embed_views_records(
     model: Describer, ctx: DataContext, records: Sequence[ImageRecord], batch_size: int = 64
 ) -> list[np.ndarray]:
@@ -92,21 +135,18 @@ def embed_views_records(
     and encoding only uncached images."""
     quarters = bool(ctx.settings.quarter_views)
     cache = _caches.setdefault(model, {})
-    # the views depend on the setting: "<content hash>|whole" keys images seen whole only
-    keys = [r.content_hash if quarters else f"{r.content_hash}|whole" for r in records]
+    keys = [view_key(r.content_hash, quarters) for r in records]
     todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
         by_key = dict(zip(keys, records, strict=True))
         # a large image keeps nine views: bound the rows, not the images (9 per image at most)
         if sum(len(v) for v in cache.values()) + 9 * len(todo) > _MAX_PER_MODEL:
             cache.clear()
-        size = model.config.image_size
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            views = [image_views(ctx.load(by_key[k]).rgb, size, quarters) for k in chunk]
-            emb = model.embed(np.concatenate(views), batch_size=batch_size)  # (sum V, D)
-            ends = np.cumsum([len(v) for v in views])
-            for k, part in zip(chunk, np.split(emb, ends[:-1]), strict=True):
+            views = embed_images(model, (ctx.load(by_key[k]).rgb for k in chunk), quarters,
+                                 batch_size)
+            for k, part in zip(chunk, views, strict=True):
                 cache[k] = part
     return [cache[k] for k in keys]
 

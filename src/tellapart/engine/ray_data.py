@@ -1,0 +1,337 @@
+"""The ``ray`` engine: the per-image stage as Ray Data ``map_batches`` over the file list.
+
+Usage::
+
+    tellapart compare A/ B/ --engine ray                       # a local Ray instance
+    tellapart compare A/ B/ --engine ray --ray-address auto    # the cluster this node is in
+    tellapart.compare("A/", "B/", engine="ray", ray_address="ray://head:10001")
+
+Three Ray Data passes, each over a table of small columns (paths, hashes), none of which
+sends pixels back:
+
+1. every file is read and hashed on a worker; the driver looks the hashes up in the
+   feature cache (:class:`~tellapart.io.FeatureStore`) before anything is decoded;
+2. the cache misses are decoded and measured on workers (:func:`tellapart.measure.measure_file`);
+   the driver writes the results to the cache (it is the only writer);
+3. when the learned proposer runs, every usable image is embedded by the describer in an
+   actor pool: each actor loads the weights shipped in the package once.
+
+The driver gathers one row of numbers per image (and the describer's view embeddings) and
+assembles them in input order, whatever order the workers finish in; bad files are skipped,
+counted and named exactly as by the local engine, because the same functions judge them.
+Ray is imported only here and only when this engine runs (the ``tellapart[ray]`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from ..config import Settings
+from ..io import BadImageError, FeatureStore, InputError, content_hash, decode_image, read_file
+from ..io.medical import ReaderOptions, current_reader_options, use_reader_options
+from ..io.store import CachedRecord
+from ..measure import (
+    FileWork,
+    HashedFile,
+    MeasuredFile,
+    MeasureTask,
+    compute_features,
+    measure_chunk,
+    read_and_hash,
+)
+from ..measure.features import Source
+from ..types import ImageRecord
+from .base import Engine, PerImage, register_engine
+
+RAY_INSTALL = "pip install 'tellapart[ray]'"
+"""The command that installs what this engine needs (Ray Data and its Arrow tables)."""
+
+# Files per block of the read-and-hash pass, tasks per block of the measuring pass (the
+# local engine's chunk), images per block of the describer pass (the local batch).
+_HASH_BLOCK = 256
+_MEASURE_BLOCK = 32
+_EMBED_BLOCK = 64
+
+
+class RayUnavailableError(InputError):
+    """Ray Data is not installed: the one-line message names the pip command."""
+
+
+def ray_missing_reason() -> str | None:
+    """Why the ray engine cannot run here (Ray Data or Arrow not installed), or None."""
+    missing = [m for m in ("ray", "pyarrow") if importlib.util.find_spec(m) is None]
+    if missing:
+        return (f"--engine ray needs Ray Data ({', '.join(missing)} not installed); install it "
+                f"with: {RAY_INSTALL}")
+    return None
+
+
+def import_ray() -> Any:
+    """The ``ray`` module with Ray Data loaded.
+
+    Raises
+    ------
+    RayUnavailableError
+        Ray Data is not installed (the message names the pip command).
+    """
+    reason = ray_missing_reason()
+    if reason is not None:
+        raise RayUnavailableError(reason)
+    import ray
+    import ray.data  # noqa: F401  (Ray Data is a subpackage that ``import ray`` leaves out)
+
+    return ray
+
+
+@contextmanager
+def connected(address: str | None) -> Iterator[Any]:
+    """Ray, initialised: the running instance if this process has one, else a connection to
+    ``address`` ("auto", "ray://host:10001", a head node's "host:6379"), else a new local
+    instance using every core. A connection made here is closed on leaving."""
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING,
+                                   "log_to_driver": False}
+        if address is None:
+            options["include_dashboard"] = False  # a dashboard only for a cluster that has one
+        ray.init(**options)
+    # tellapart draws its own bar; Ray Data's per-operator bars and banners would interleave
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    data_context = ray.data.DataContext.get_current()
+    data_context.enable_progress_bars = False
+    data_context.print_on_execution_start = False
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _blocks(ray: Any, columns: Mapping[str, Sequence[Any] | np.ndarray], rows_per_block: int) -> Any:
+    """A Ray dataset of ``columns`` in Arrow blocks of ``rows_per_block`` rows (a block is the
+    unit a worker gets; no per-row Python objects are made beside the lists given)."""
+    import pyarrow as pa
+
+    n = len(next(iter(columns.values())))
+    tables = [
+        pa.table({name: values[start:start + rows_per_block] for name, values in columns.items()})
+        for start in range(0, n, rows_per_block)
+    ]
+    return ray.data.from_arrow(tables)
+
+
+# -- worker side: top-level functions, imported by name on each worker ---------------------------
+
+
+def hash_block(batch: dict[str, np.ndarray], cwd: str) -> dict[str, np.ndarray]:
+    """Read and hash the files of one block (:func:`tellapart.measure.read_and_hash`); a
+    relative path is taken from the driver's working folder ``cwd``."""
+    hashed = [read_and_hash(os.path.join(cwd, str(path))) for path in batch["path"]]
+    return {
+        "i": batch["i"],
+        "hash": np.array([h or "" for h, _, _ in hashed], dtype=object),
+        "reason": np.array([r or "" for _, r, _ in hashed], dtype=object),
+        "medical": np.array([m for _, _, m in hashed], dtype=bool),
+    }
+
+
+def measure_block(batch: dict[str, np.ndarray], max_pixels: int, options: ReaderOptions,
+                  cwd: str) -> dict[str, np.ndarray]:
+    """Decode and measure the files of one block under the driver's reader options (relative
+    paths from ``cwd``); each result as one JSON text (NaN kept; floats round-trip exactly)."""
+    tasks: list[MeasureTask] = [
+        (os.path.join(cwd, str(path)), str(digest), tuple(n for n in str(names).split(",") if n))
+        for path, digest, names in zip(batch["path"], batch["hash"], batch["names"], strict=True)
+    ]
+    with use_reader_options(options):
+        results = measure_chunk(tasks, max_pixels)
+    return {"result": np.array([_result_json(r) for r in results], dtype=object)}
+
+
+def _result_json(result: MeasuredFile) -> str:
+    record = None if result.record is None else list(vars(result.record).values())
+    return json.dumps([result.content_hash, result.status, result.reason, record,
+                       result.values, result.failures])
+
+
+def _result_from_json(text: str) -> MeasuredFile:
+    digest, status, reason, record, values, failures = json.loads(text)
+    return MeasuredFile(digest, status, reason,
+                        None if record is None else CachedRecord(*record),
+                        {str(k): float(v) for k, v in values.items()},
+                        {str(k): str(v) for k, v in failures.items()})
+
+
+class Embedder:
+    """A Ray Data actor: the default describer, loaded once, embeds blocks of images.
+
+    Parameters
+    ----------
+    weights_sha256 : str
+        The driver's describer weights; a worker with other weights refuses to start.
+    quarters : bool
+        Quarter and corner views too (the ``quarter_views`` setting).
+    options : ReaderOptions
+        The driver's DICOM/NIfTI reader options.
+    cwd : str
+        The driver's working folder, which relative paths start from.
+    """
+
+    def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
+                 cwd: str) -> None:
+        from ..models.shipped import describer_dir
+        from ..models.weights import load_default, read_meta
+
+        found = read_meta(describer_dir())["weights_sha256"]
+        if found != weights_sha256:
+            raise RuntimeError(
+                f"this Ray worker's describer weights (sha256 {found[:12]}...) differ from the "
+                f"driver's ({weights_sha256[:12]}...): install the same tellapart on every node"
+            )
+        self.model = load_default()
+        self.quarters = quarters
+        self.options = options
+        self.cwd = cwd
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from ..models.runtime import embed_images
+
+        with use_reader_options(self.options):
+            pixels = (_pixels(os.path.join(self.cwd, str(p)), str(h))
+                      for p, h in zip(batch["path"], batch["hash"], strict=True))
+            views = embed_images(self.model, pixels, self.quarters, _EMBED_BLOCK)
+        return {
+            "hash": batch["hash"],
+            "n_views": np.array([len(v) for v in views], dtype=np.int64),
+            "views": np.array([np.ascontiguousarray(v, dtype=np.float32).tobytes()
+                               for v in views], dtype=object),
+        }
+
+
+def _pixels(path: str, digest: str) -> np.ndarray:
+    """The decoded RGB of one measured file, as :func:`tellapart.io.load_image` gives it."""
+    data = read_file(path)
+    if content_hash(data) != digest:
+        raise BadImageError("file changed on disk since it was measured")
+    return decode_image(data, path, "").rgb
+
+
+# -- driver side ----------------------------------------------------------------------------------
+
+
+class RayFileWork(FileWork):
+    """The per-file steps of :func:`tellapart.measure.compute_features` on a Ray cluster.
+
+    Parameters
+    ----------
+    ray : module
+        The initialised ``ray`` module (:func:`connected`).
+    options : ReaderOptions
+        The reader options the workers decode with (the driver's).
+    """
+
+    def __init__(self, ray: Any, options: ReaderOptions) -> None:
+        self.ray = ray
+        self.options = options
+
+    def read_and_hash(self, paths: list[str], advance: Callable[[int], None]) -> list[HashedFile]:
+        out: list[HashedFile] = [(None, "could not be read", False)] * len(paths)
+        if not paths:
+            return out
+        ds = _blocks(self.ray, {"i": np.arange(len(paths)), "path": paths}, _HASH_BLOCK)
+        ds = ds.map_batches(hash_block, batch_format="numpy", fn_kwargs={"cwd": os.getcwd()})
+        for batch in ds.iter_batches(
+                batch_size=None, batch_format="numpy"):
+            # placed by input index: the order blocks finish in does not matter
+            for i, digest, reason, medical in zip(batch["i"], batch["hash"], batch["reason"],
+                                                  batch["medical"], strict=True):
+                out[int(i)] = (str(digest) or None, str(reason) or None, bool(medical))
+            advance(len(batch["i"]))
+        return out
+
+    def measure(self, tasks: list[MeasureTask], max_pixels: int) -> Iterator[list[MeasuredFile]]:
+        columns = {"path": [t[0] for t in tasks], "hash": [t[1] for t in tasks],
+                   "names": [",".join(t[2]) for t in tasks]}
+        ds = _blocks(self.ray, columns, _MEASURE_BLOCK).map_batches(
+            measure_block, batch_format="numpy",
+            fn_kwargs={"max_pixels": max_pixels, "options": self.options, "cwd": os.getcwd()})
+        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            yield [_result_from_json(str(text)) for text in batch["result"]]
+
+
+def embed_all(ray: Any, records: list[ImageRecord], quarters: bool,
+              options: ReaderOptions) -> dict[str, np.ndarray]:
+    """{content hash: (V, D) view embeddings} of every distinct image in ``records``, by the
+    default describer in a pool of one actor per CPU of the cluster."""
+    from ..models.shipped import describer_dir
+    from ..models.weights import read_meta
+
+    by_hash = {r.content_hash: r.path for r in records}
+    if not by_hash:
+        return {}
+    embed_dim = int(read_meta(describer_dir())["config"]["embed_dim"])
+    actors = max(1, min(int(ray.cluster_resources().get("CPU", 1)),
+                        math.ceil(len(by_hash) / _EMBED_BLOCK)))
+    ds = _blocks(ray, {"path": list(by_hash.values()), "hash": list(by_hash)}, _EMBED_BLOCK)
+    ds = ds.map_batches(
+        Embedder, batch_format="numpy", batch_size=None,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        fn_constructor_kwargs={"weights_sha256": read_meta(describer_dir())["weights_sha256"],
+                               "quarters": quarters, "options": options,
+                               "cwd": os.getcwd()})
+    out: dict[str, np.ndarray] = {}
+    for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+        for digest, n_views, blob in zip(batch["hash"], batch["n_views"], batch["views"],
+                                         strict=True):
+            out[str(digest)] = np.frombuffer(blob, dtype=np.float32).reshape(
+                int(n_views), embed_dim).copy()
+    return out
+
+
+@register_engine
+class RayEngine(Engine):
+    """Ray Data on a local instance or an existing cluster (``settings.ray_address``)."""
+
+    name = "ray"
+
+    def unavailable_reason(self) -> str | None:
+        return ray_missing_reason()
+
+    def run(
+        self,
+        sources: list[Source],
+        *,
+        settings: Settings,
+        store: FeatureStore,
+        describer: bool,
+    ) -> PerImage:
+        quarters = bool(settings.quarter_views)
+        options = current_reader_options()
+        t0 = time.perf_counter()
+        with connected(settings.ray_address) as ray:
+            connect_s = time.perf_counter() - t0
+            sets, table, info = compute_features(
+                sources, settings=settings, progress=settings.progress, store=store,
+                work=RayFileWork(ray, options))
+            info["ray_connect_s"] = connect_s
+            embeddings: dict[str, np.ndarray] = {}
+            if describer and table.records:
+                if settings.progress:
+                    print("Embedding images with the describer on Ray ...", file=sys.stderr,
+                          flush=True)
+                t1 = time.perf_counter()
+                embeddings = embed_all(ray, table.records, quarters, options)
+                info["embed_s"] = time.perf_counter() - t1
+        return PerImage(sets, table, info, embeddings, quarters)
