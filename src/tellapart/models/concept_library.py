@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import stats
+from ..io.decode import file_sha256
 from .concepts import (
     BLOCKS,
     FORMAT,
@@ -34,7 +35,6 @@ from .concepts import (
     TrainingRows,
     refit,
 )
-from .weights import file_sha256
 
 LIBRARY_ENV = "TELLAPART_LIBRARY"
 JSON_SUFFIX = ".json"

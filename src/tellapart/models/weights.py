@@ -15,13 +15,13 @@ weights file, which is checked on load so a truncated or swapped file fails loud
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..io.decode import file_sha256
 from .describer import Describer, DescriberConfig
 from .shipped import DEFAULT_DIR, ENV_VAR, META_FILE, WEIGHTS_FILE, default_available, describer_dir
 from .tokenizer import WordTokenizer
@@ -31,21 +31,12 @@ FORMAT_VERSION = "tellapart-describer/1"
 MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
 
 __all__ = ["DEFAULT_DIR", "FORMAT_VERSION", "MAX_WEIGHTS_BYTES", "META_FILE", "WEIGHTS_FILE",
-           "WeightsError", "default_available", "file_sha256", "load_default", "load_describer",
+           "WeightsError", "default_available", "load_default", "load_describer",
            "save_describer"]
 
 
 class WeightsError(RuntimeError):
     """Describer weights are missing, corrupt, or do not match their metadata."""
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _safetensors() -> Any:
