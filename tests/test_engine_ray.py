@@ -27,7 +27,8 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip ins
 @pytest.fixture(scope="module", autouse=True)
 def local_ray() -> Iterator[None]:
     """One small local Ray instance for every test of this module (starting one takes seconds)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # "local": a new instance even while another test process runs a cluster on this machine
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 

@@ -102,8 +102,10 @@ def connected(address: str | None) -> Iterator[Any]:
     ray = import_ray()
     started = not ray.is_initialized()
     if started:
-        options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING,
-                                   "log_to_driver": False}
+        # address None: a new local instance ("local"), never a cluster that another process
+        # happens to run on this machine (that one is --ray-address auto)
+        options: dict[str, Any] = {"address": address if address is not None else "local",
+                                   "logging_level": logging.WARNING, "log_to_driver": False}
         if address is None:
             options["include_dashboard"] = False  # a dashboard only for a cluster that has one
         ray.init(**options)
