@@ -55,20 +55,12 @@ from tellapart.io import FeatureStore, discover, load_image
 from tellapart.medical_demo import write_medical_demo
 from tellapart.models.runtime import clear_cache, embed_for_claims
 from tellapart.models.weights import load_default
-from tellapart.report.json_io import report_json
+from tellapart.report.json_io import engine_independent_json
 from tellapart.synth import DiffSpec, make_task, write_task
 from tellapart.types import Report
 
 HERE = Path(__file__).resolve().parent
 
-
-def comparable(report: Report) -> dict[str, Any]:
-    """The report's JSON without timings and without the engine's own settings."""
-    data = report_json(report)
-    data.pop("timing_s")
-    for key in ("engine", "ray_address"):
-        data["settings"].pop(key)
-    return data
 
 
 def run(a: Path, b: Path, engine: str) -> Report:
@@ -154,7 +146,7 @@ def identity(root: Path) -> dict[str, Any]:
     pairs.append(("bad files", *bad_files_pair(root)))
     cases = []
     for name, a, b in pairs:
-        local, on_ray = comparable(run(a, b, "local")), comparable(run(a, b, "ray"))
+        local, on_ray = engine_independent_json(run(a, b, "local")), engine_independent_json(run(a, b, "ray"))
         case = {"pair": name, "equal": local == on_ray, "findings": len(local["findings"]),
                 "significant": sum(f["significant"] for f in local["findings"]),
                 "skipped": len(local["skipped"])}

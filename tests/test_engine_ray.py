@@ -17,7 +17,7 @@ from tellapart.config import Settings
 from tellapart.engine import create_engine, list_engines
 from tellapart.io import FeatureStore
 from tellapart.models.runtime import clear_cache
-from tellapart.report.json_io import report_json
+from tellapart.report.json_io import engine_independent_json
 from tellapart.synth import DiffSpec, make_task, write_task
 from tellapart.types import Report
 
@@ -48,14 +48,6 @@ def task_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def comparable(report: Report) -> dict[str, Any]:
-    """The report's JSON without timings and without the engine's own settings."""
-    data = report_json(report)
-    data.pop("timing_s")
-    for key in ("engine", "ray_address"):
-        data["settings"].pop(key)
-    return data
-
 
 def _compare(task_dir: Path, engine: str, **options: Any) -> Report:
     clear_cache()  # each engine computes the describer's embeddings itself
@@ -65,7 +57,7 @@ def _compare(task_dir: Path, engine: str, **options: Any) -> Report:
 def test_ray_report_equals_the_local_report(task_dir: Path) -> None:
     local = _compare(task_dir, "local", cache="", jobs=1)
     on_ray = _compare(task_dir, "ray", cache="", jobs=1)
-    assert comparable(on_ray) == comparable(local)
+    assert engine_independent_json(on_ray) == engine_independent_json(local)
     assert on_ray.settings["engine"] == "ray"
     assert on_ray.timing_s["features.embed"] > 0  # the describer ran on Ray workers
     reasons = {Path(s.path).name: s.reason for s in on_ray.skipped}

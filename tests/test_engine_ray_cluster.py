@@ -11,9 +11,8 @@ import pytest
 
 from tellapart import compare
 from tellapart.models.runtime import clear_cache
-from tellapart.report.json_io import report_json
+from tellapart.report.json_io import engine_independent_json
 from tellapart.synth import DiffSpec, make_task, write_task
-from tellapart.types import Report
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
 
@@ -32,14 +31,6 @@ def two_nodes() -> Iterator[Any]:
     cluster.shutdown()
 
 
-def comparable(report: Report) -> dict[str, Any]:
-    """The report's JSON without timings and without the engine's own settings."""
-    data = report_json(report)
-    data.pop("timing_s")
-    for key in ("engine", "ray_address"):
-        data["settings"].pop(key)
-    return data
-
 
 def test_a_comparison_across_two_nodes_equals_the_local_one(two_nodes: Any,
                                                             tmp_path: Path) -> None:
@@ -52,5 +43,5 @@ def test_a_comparison_across_two_nodes_equals_the_local_one(two_nodes: Any,
         clear_cache()
         reports[engine] = compare(out / "a", out / "b", progress=False, cache="", jobs=1,
                                   engine=engine)
-    assert comparable(reports["ray"]) == comparable(reports["local"])
+    assert engine_independent_json(reports["ray"]) == engine_independent_json(reports["local"])
     assert reports["ray"].timing_s["features.embed"] > 0

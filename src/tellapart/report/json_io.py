@@ -128,6 +128,19 @@ def report_json(report: Report) -> dict[str, Any]:
     return data
 
 
+ENGINE_SETTINGS = ("engine", "ray_address")
+
+
+def engine_independent_json(report: Report) -> dict[str, Any]:
+    """The report's JSON (:func:`report_json`) without its timings and the engine's own settings
+    (:data:`ENGINE_SETTINGS`): what every engine of the per-image stage must produce alike."""
+    data = report_json(report)
+    data.pop("timing_s")
+    for key in ENGINE_SETTINGS:
+        data["settings"].pop(key, None)
+    return data
+
+
 def report_json_text(report: Report) -> str:
     """The report as strict JSON text (UTF-8 safe, indent=2, contract key order, final newline)."""
     data = report_json(report)
