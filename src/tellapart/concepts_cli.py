@@ -1,9 +1,11 @@
 """Command line of the concept library: ``tellapart learn`` and ``tellapart concepts ...``.
 
-``tellapart learn REPORT_DIR [--finding N ...] [--name TEXT] [--library DIR]`` turns
-significant findings of a finished comparison into concepts (:mod:`tellapart.learn`);
-``tellapart concepts list | show ID | rename ID NAME | remove ID | export ID... --to DIR |
-import PATH...`` manages the library. Exit codes as :mod:`tellapart.cli`: 0 done, 2 bad
+``tellapart learn REPORT_DIR [--finding N ...] [--name TEXT] [--overall] [--library DIR]``
+turns significant findings of a finished comparison (or, with ``--overall``, what its overall
+classifier saw) into concepts (:mod:`tellapart.learn`);
+``tellapart concepts list | show ID [--examples DIR] | rename ID NAME | remove ID | export
+ID... --to DIR | import PATH...`` manages the library; adding or removing concepts refits the
+others against them. Exit codes as :mod:`tellapart.cli`: 0 done, 2 bad
 input.
 """
 
