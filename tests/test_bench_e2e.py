@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tellapart.bench import Judge, TaskResult, compute_metrics, main, rejudge, run_benchmark
+from tellapart.bench import (
+    BenchResult,
+    Judge,
+    TaskResult,
+    compute_metrics,
+    main,
+    rejudge,
+    run_benchmark,
+)
 from tellapart.cli import main as cli_main
 
 
@@ -76,3 +84,22 @@ def test_wired_into_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
         cli_main(["bench", "--help"])
     assert exc.value.code == 0
     assert "--suite" in capsys.readouterr().out
+
+
+def _one_tiny_easy_task(tasks_dir: Path, seed_offset: int) -> BenchResult:
+    return run_benchmark("easy", proposers=["measurements"], n_tasks=1, n_per_side=8, size=32, jobs=1,
+                         seed_offset=seed_offset, tasks_dir=str(tasks_dir),
+                         judge=Judge(use_embeddings=False))
+
+
+def test_seed_offset_draws_other_tasks_and_never_reuses_a_folder_of_another(tmp_path: Path) -> None:
+    reported = _one_tiny_easy_task(tmp_path / "tasks", 0)
+    assert reported.metrics.n_errors == 0 and reported.settings["seed_offset"] == 0
+    # the same task id at another seed offset is another task: its folder is not reused
+    clash = _one_tiny_easy_task(tmp_path / "tasks", 1000)
+    assert clash.metrics.n_errors == 1
+    assert "holds another task" in (clash.tasks[0].error or "")
+    development = _one_tiny_easy_task(tmp_path / "dev", 1000)
+    assert development.metrics.n_errors == 0 and development.settings["seed_offset"] == 1000
+    truth = [json.loads((tmp_path / d / "easy-0000" / "truth.json").read_text()) for d in ("tasks", "dev")]
+    assert truth[0]["seed"] != truth[1]["seed"]

@@ -106,8 +106,9 @@ def run_task(
     try:
         t = time.perf_counter()
         truth_path = task_dir / "truth.json"
-        if truth_path.is_file():  # written by an earlier run with the same spec: reuse it
+        if truth_path.is_file():  # written by an earlier run: reuse it if the spec is the same
             truth = json.loads(truth_path.read_text(encoding="utf-8"))
+            _check_same_task(truth, spec, task_dir)
         else:
             task = spec.render()
             write_task(task, task_dir, contact_sheet=False)
@@ -203,6 +204,7 @@ def run_benchmark(
     n_per_side: int = 50,
     size: int = 128,
     jobs: int = 2,
+    seed_offset: int = 0,
     out_dir: str | None = None,
     compare_options: dict[str, Any] | None = None,
     tasks_dir: str | None = None,
@@ -226,6 +228,9 @@ def run_benchmark(
     jobs : int
         Worker processes, each running one task at a time with ``compare(..., jobs=1)``.
         1 runs everything in this process.
+    seed_offset : int
+        0 (default): the suite's own tasks, the ones reported. Another value draws development
+        tasks from the same recipes at other seeds, on which rules and thresholds are chosen.
     out_dir : str, optional
         Write results.jsonl, summary.md and summary.json here; tasks go to
         ``out_dir/tasks`` (and are reused by later runs). None: nothing is written
@@ -259,7 +264,8 @@ def run_benchmark(
     if SUITES[suite].domain == "medical":  # PNG stand-ins for medical images
         options["medical_measurements"] = "on"
     options.update(compare_options or {})
-    specs = list(suite_specs(suite, n_tasks=n_tasks, n_per_side=n_per_side, size=size))
+    specs = list(suite_specs(suite, n_tasks=n_tasks, n_per_side=n_per_side, size=size,
+                             seed_offset=seed_offset))
     if not specs:
         raise ValueError(f"suite {suite!r} with n_tasks={n_tasks} has no tasks")
     judge = judge or Judge()
@@ -271,6 +277,7 @@ def run_benchmark(
     metrics = compute_metrics(tasks)
     settings = {
         "n_tasks": len(specs), "n_per_side": n_per_side, "size": size, "jobs": jobs,
+        "seed_offset": seed_offset,
         "compare_options": {k: v for k, v in options.items() if k != "proposers"},
     }
     result = BenchResult(suite, proposers, tasks, metrics, settings, out_path)
@@ -308,6 +315,18 @@ def _judge_all(
         for task in tasks:
             progress(_task_line(task))
     return tasks
+
+
+def _check_same_task(truth: dict[str, Any], spec: Any, task_dir: Path) -> None:
+    """Raise ValueError when the task folder ``task_dir`` holds another task than ``spec`` (a
+    :class:`~tellapart.synth.TaskSpec`) drew: another seed offset, size, images per set or suite
+    version. Its images would otherwise be compared under this task's truth."""
+    wanted = {"seed": spec.seed, "size": spec.size, "n_per_side": spec.n_per_side,
+              "suite_version": spec.suite_version}
+    stored = {key: truth.get(key) for key in wanted}
+    if stored != wanted:
+        raise ValueError(f"{task_dir} holds another task ({stored}, this one is {wanted}); "
+                         "give another --out or remove that folder")
 
 
 def _run_all(
@@ -419,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-tasks", type=int, default=None, help="first N tasks of each suite (default: all)")
     p.add_argument("--n-per-side", type=int, default=50, help="images per set (default 50)")
     p.add_argument("--size", type=int, default=128, help="image side in pixels (default 128)")
+    p.add_argument("--seed-offset", type=int, default=0,
+                   help="draw development tasks from the suites' recipes at these seeds plus OFFSET "
+                   "(default 0: the suites' own, reported tasks)")
     p.add_argument("--out", default=None,
                    help=f"output folder: results and the task folders (default: results in {DEFAULT_OUT}/, "
                    "tasks in a temporary folder)")
@@ -481,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = run_benchmark(
                 suite, proposers=args.proposers, n_tasks=args.n_tasks, n_per_side=args.n_per_side,
-                size=args.size, jobs=args.jobs, out_dir=None, compare_options=compare_options,
+                size=args.size, jobs=args.jobs, seed_offset=args.seed_offset, out_dir=None,
+                compare_options=compare_options,
                 tasks_dir=tasks_dir if tasks_dir is not None else str(out_dir / "tasks"),
                 judge=judge, progress=log,
             )
