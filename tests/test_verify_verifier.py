@@ -263,6 +263,32 @@ def test_a_named_difference_leads_statistics_it_is_not_significantly_weaker_than
     assert Verifier._named_differences_first([0, 1, 2], findings, cands, is_a) == [0, 1, 2]
 
 
+def test_a_trained_difference_leads_a_concept_that_leads_a_statistic() -> None:
+    # Three claims about one edit, ordered by AUROC alone as a statistic, a learned concept and
+    # a trained difference, none significantly stronger than the next: the trained difference
+    # leads, then the concept, then the statistic (the concept's detector, fitted on one
+    # comparison, also responds to differences it never saw).
+    from tellapart import stats
+
+    rng = np.random.default_rng(11)
+    is_a = np.r_[np.ones(50, bool), np.zeros(50, bool)]
+    edit = np.where(is_a, rng.normal(1.3, 1, 100), rng.normal(0, 1, 100))
+    concept = edit + rng.normal(0, 0.2, 100) + 0.15 * is_a
+    statistic = concept + rng.normal(0, 0.2, 100) + 0.15 * is_a
+    scores = {"brightness:lower": statistic, "concept:have-white-dots-0f2fe95d:A": concept,
+              "diff:inverted:A": edit}
+    keys = list(scores)
+    findings = [_finding(k, stats.auroc(v[is_a], v[~is_a])) for k, v in scores.items()]
+    cands = [_candidate(k, v) for k, v in scores.items()]
+    assert findings[0].auroc > findings[1].auroc > findings[2].auroc
+    for i, j in ((0, 1), (1, 2), (0, 2)):
+        x, y = scores[keys[i]], scores[keys[j]]
+        assert stats.paired_auroc_z(x[is_a], x[~is_a], y[is_a], y[~is_a]) < 1.645
+    order = Verifier._named_differences_first([0, 1, 2], findings, cands, is_a)
+    assert [keys[i] for i in order] == ["diff:inverted:A", "concept:have-white-dots-0f2fe95d:A",
+                                        "brightness:lower"]
+
+
 def test_perfect_separations_are_ranked_by_how_far_apart_the_held_out_sets_are() -> None:
     # Both claims separate the held-out sets perfectly (AUROC 1, same q-value): the one whose
     # sets lie further apart (Cohen's d) leads and the other is grouped under it, whatever

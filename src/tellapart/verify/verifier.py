@@ -722,8 +722,8 @@ class Verifier:
     ) -> list[int]:
         """Move each significant named-difference claim above the image statistics ranked just
         above it whose held-out AUROC is not significantly larger (paired DeLong z below
-        :data:`NAMED_LEAD_Z`); a learned concept moves the same way above trained-difference
-        claims too (:func:`_specificity`).
+        :data:`NAMED_LEAD_Z`); a trained-difference claim moves the same way above learned
+        concepts (:func:`_specificity`).
 
         A named difference ("set A images are colour-inverted") accounts for the pixel
         statistics it changes ("set A images have dimmer highlights"); a statistic does not
@@ -815,12 +815,19 @@ def _names_a_difference(finding: Finding) -> bool:
 
 
 def _specificity(finding: Finding) -> int:
-    """2: a learned concept (learned from the user's own data and named by them); 1: a
-    difference the describer was trained on; 0: an image statistic. A claim moves above
-    less specific ones it separates the sets about as well as (:meth:`Verifier._named_differences_first`)."""
-    if finding.concept.startswith(CONCEPT_PREFIX):
+    """2: a difference the describer was trained on; 1: a learned concept; 0: an image statistic.
+    A claim moves above less specific ones it separates the sets about as well as
+    (:meth:`Verifier._named_differences_first`).
+
+    The describer's detector of a trained difference learned it against every other trained
+    difference, on many images; a concept's detector was fitted on one comparison's images,
+    against plain images and the library's other concepts, so it also responds to differences it
+    never saw (a "barcode label" concept to any large patch). When both separate the sets about
+    as well, the trained difference is the likelier explanation; a concept leads when its
+    held-out AUROC is significantly larger."""
+    if trained_difference_id(finding.concept) is not None:
         return 2
-    return 1 if trained_difference_id(finding.concept) is not None else 0
+    return 1 if finding.concept.startswith(CONCEPT_PREFIX) else 0
 
 
 def _paired_z(
