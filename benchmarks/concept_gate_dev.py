@@ -178,7 +178,7 @@ def rules() -> dict[str, Rule]:
     for k in (0.3, 0.4, 0.5, 0.6, 0.7):
         out[f"presence < {k} of the effect: after"] = (
             lambda rows, k=k: _demote(rows, _presence_share_below(k)))  # type: ignore[misc]
-    for delta in (0.02, 0.05):
+    for delta in (0.0, 0.01, 0.02, 0.05):
         out[f"trained difference first (delta {delta})"] = (
             lambda rows, d=delta: _trained_first(_significant(rows), d))  # type: ignore[misc]
         for k in (0.4, 0.5, 0.6):
