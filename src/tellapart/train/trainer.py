@@ -54,6 +54,7 @@ from .curriculum import LEVELS, Curriculum
 from .data import Level, TaskSampler, pool_rng, type_words
 from .floors import calibrate_type_floor
 from .loader import ParallelSteps, StepData, StepSpec, prepare_step
+from . import rloo
 
 
 @dataclass
@@ -549,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-dtype", default="float32", choices=["float32", "float16"],
                    help="storage type of the exported weights (float16 halves the file)")
     p.add_argument("--no-progress", action="store_true", help="no progress display")
+    rloo.add_arguments(p)
     return p
 
 
@@ -617,6 +619,10 @@ def main(argv: list[str] | None = None) -> int:
             setattr(cfg, name, value)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+    if args.rloo:
+        if args.export_from or args.init_from or args.tune_text or args.tune_types:
+            raise SystemExit("tellapart train: --rloo takes exported weights (and --resume OUT/rloo_ckpt.pt)")
+        return rloo.run_rloo(args)
     if args.tune_text:
         if args.resume or args.export_from or args.init_from or args.tune_types:
             raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
