@@ -54,8 +54,8 @@ from ..models.text import parse_claim
 from ..models.tokenizer import normalize_sentence
 from ..stats import auroc
 from ..types import Hypothesis
-from .data import TaskSampler
 from .curriculum import LEVELS, Level
+from .data import TaskSampler
 
 CACHE_FORMAT = "tellapart-rloo-tasks/1"
 NULL_LEVEL = Level("null", n_diffs=(0, 0), strength=(0.15, 1.0), prevalence=(0.25, 1.0),
@@ -282,6 +282,8 @@ class SentenceOutcome:
 
 def _claim(model: Describer, sentence: str) -> Hypothesis | None:
     """The sentence as the ``learned`` proposer would hand it to the verifier, or None."""
+    if not sentence.strip():
+        return None  # <eos> first: nothing said
     claim = parse_claim(sentence)
     if claim.subject is None or names_one_set_twice(sentence):
         return None
@@ -488,30 +490,34 @@ class RlooTrainer:
 
     def _write_log(self, record: dict[str, float]) -> None:
         with self.log_path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({**record, "step": int(record["step"])}) + "\n")
+            clean = {k: (v if np.isfinite(v) else None) for k, v in record.items()}  # strict JSON
+            fh.write(json.dumps({**clean, "step": int(record["step"])}) + "\n")
 
 
 def _step_stats(outcomes: list[list[SentenceOutcome]], null: list[bool], rewards: np.ndarray,
                 kl: np.ndarray, loss: float) -> dict[str, float]:
-    """Mean reward and its parts over one step's samples."""
+    """Mean reward and its parts over one step's samples (NaN where a part has no sample)."""
     real = [o for task, is_null in zip(outcomes, null, strict=True) if not is_null for o in task]
     fake = [o for task, is_null in zip(outcomes, null, strict=True) if is_null for o in task]
     flat = [o for task in outcomes for o in task]
     return {
         "reward": float(rewards.mean()),
-        "separation": float(np.mean([o.separation for o in real if o.valid])) if real else float("nan"),
-        "true_rate": float(np.mean([o.true and not o.duplicate for o in real])) if real else float("nan"),
-        "null_separation": float(np.mean([max(0.0, o.separation) for o in fake])) if fake else float("nan"),
-        "dup_rate": float(np.mean([o.duplicate for o in flat])),
-        "invalid_rate": float(np.mean([not o.valid for o in flat])),
+        "separation": _mean([o.separation for o in real if o.valid]),
+        "true_rate": _mean([o.true and not o.duplicate for o in real]),
+        "null_separation": _mean([max(0.0, o.separation) for o in fake]),
+        "dup_rate": _mean([o.duplicate for o in flat]),
+        "invalid_rate": _mean([not o.valid for o in flat]),
         "kl": float(kl.mean()),
         "loss": loss,
     }
 
 
+def _mean(values: Sequence[float | bool]) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def _mean_stats(window: list[dict[str, float]]) -> dict[str, float]:
-    return {k: float(np.nanmean([w[k] for w in window])) if any(np.isfinite(w[k]) for w in window)
-            else float("nan") for k in window[0]}
+    return {k: _mean([w[k] for w in window if np.isfinite(w[k])]) for k in window[0]}
 
 
 # -- the command -----------------------------------------------------------------------------------
@@ -560,6 +566,9 @@ def run_rloo(args: argparse.Namespace) -> int:
 
     if args.steps is None:
         raise SystemExit("tellapart train --rloo: give the number of steps (--steps N)")
+    if args.export_from or args.init_from or args.tune_text or args.tune_types:
+        raise SystemExit("tellapart train: --rloo takes exported weights and no other stage "
+                         "(--resume OUT/rloo_ckpt.pt continues a run)")
     torch.set_num_threads(max(1, args.threads or 1))
     torch.manual_seed(args.seed)
     cfg = rloo_config_from(args)

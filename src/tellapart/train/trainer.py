@@ -50,11 +50,11 @@ from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
 from ..stats import auroc
 from ..types import swap_sets
+from . import rloo
 from .curriculum import LEVELS, Curriculum
 from .data import Level, TaskSampler, pool_rng, type_words
 from .floors import calibrate_type_floor
 from .loader import ParallelSteps, StepData, StepSpec, prepare_step
-from . import rloo
 
 
 @dataclass
@@ -603,6 +603,17 @@ def _tune_types(args: argparse.Namespace) -> int:
                       lambda model, log: fit_type_classifier(model, cfg, log=log))
 
 
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    """The run's settings: the defaults, then every option given on the command line."""
+    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
+    for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
+                 "pool_size", "pool_every", "ckpt_every", "log_every"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(cfg, name, value)
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -611,18 +622,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.text_cache:
         n_texts = text_side.use_text_cache(args.text_cache)
         print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
-    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
-    for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
-                 "pool_size", "pool_every", "ckpt_every", "log_every"):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(cfg, name, value)
+    if args.rloo:  # a stage of its own: exported weights in, OUT/final out
+        return rloo.run_rloo(args)
+    cfg = _train_config(args)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
-    if args.rloo:
-        if args.export_from or args.init_from or args.tune_text or args.tune_types:
-            raise SystemExit("tellapart train: --rloo takes exported weights (and --resume OUT/rloo_ckpt.pt)")
-        return rloo.run_rloo(args)
     if args.tune_text:
         if args.resume or args.export_from or args.init_from or args.tune_types:
             raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
