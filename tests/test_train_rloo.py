@@ -141,3 +141,26 @@ def test_task_cache_round_trip_and_key(tmp_path: Path) -> None:
 def test_rloo_needs_two_samples(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="k >= 2"):
         RlooTrainer(_model(), _cache(), _cfg(k=1), tmp_path)
+
+
+def test_train_rloo_command_caches_tasks_and_exports_a_describer(tmp_path: Path) -> None:
+    from tellapart.models.weights import load_describer, read_meta, save_describer
+    from tellapart.train.trainer import main
+
+    source = save_describer(_model(), tmp_path / "source")
+    cfg = tmp_path / "rloo.json"
+    cfg.write_text(json.dumps({"n_tasks": 3, "n_per_side": 4, "pool_size": 8, "k": 2,
+                               "batch_tasks": 2, "log_every": 1}))
+    argv = ["--rloo", str(source), "--rloo-config", str(cfg), "--rloo-cache", str(tmp_path / "cache"),
+            "--out", str(tmp_path / "run"), "--steps", "2", "--no-progress"]
+    assert main(argv) == 0
+    cached = sorted(p.suffix for p in (tmp_path / "cache").iterdir())
+    assert cached == [".json", ".safetensors"]  # embeddings and truths; nothing pickled
+    tuned = load_describer(tmp_path / "run" / "final")
+    meta = read_meta(tmp_path / "run" / "final")
+    assert meta["extra"]["rloo"]["steps"] == 2 and meta["extra"]["rloo"]["config"]["k"] == 2
+    before = load_describer(source)
+    torch.testing.assert_close(tuned.encoder.head[0].weight, before.encoder.head[0].weight)
+    assert len((tmp_path / "run" / "rloo_log.jsonl").read_text().splitlines()) == 2
+    with pytest.raises(SystemExit, match="--steps"):
+        main(["--rloo", str(source), "--out", str(tmp_path / "run2")])

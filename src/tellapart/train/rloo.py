@@ -490,8 +490,7 @@ class RlooTrainer:
 
     def _write_log(self, record: dict[str, float]) -> None:
         with self.log_path.open("a", encoding="utf-8") as fh:
-            clean = {k: (v if np.isfinite(v) else None) for k, v in record.items()}  # strict JSON
-            fh.write(json.dumps({**clean, "step": int(record["step"])}) + "\n")
+            fh.write(json.dumps({**_strict(record), "step": int(record["step"])}) + "\n")
 
 
 def _step_stats(outcomes: list[list[SentenceOutcome]], null: list[bool], rewards: np.ndarray,
@@ -510,6 +509,11 @@ def _step_stats(outcomes: list[list[SentenceOutcome]], null: list[bool], rewards
         "kl": float(kl.mean()),
         "loss": loss,
     }
+
+
+def _strict(record: dict[str, float]) -> dict[str, float | None]:
+    """``record`` with NaN as None: strict JSON."""
+    return {k: (v if np.isfinite(v) else None) for k, v in record.items()}
 
 
 def _mean(values: Sequence[float | bool]) -> float:
@@ -582,7 +586,7 @@ def run_rloo(args: argparse.Namespace) -> int:
     last = trainer.run(args.steps, log)
     extra = dict(meta.get("extra", {}))
     extra["rloo"] = {"config": cfg.to_json(), "steps": trainer.step, "source": args.rloo,
-                     "source_weights_sha256": sha, "last": last}
+                     "source_weights_sha256": sha, "last": _strict(last)}
     final = save_describer(model, Path(args.out) / "final", extra=extra, dtype=args.export_dtype)
-    print(json.dumps({"final": str(final), "step": trainer.step, "last": last}), flush=True)
+    print(json.dumps({"final": str(final), "step": trainer.step, "last": _strict(last)}), flush=True)
     return 0
