@@ -50,6 +50,7 @@ from ..models.tokenizer import WordTokenizer, normalize_sentence
 from ..models.weights import save_describer
 from ..stats import auroc
 from ..types import swap_sets
+from . import rloo
 from .curriculum import LEVELS, Curriculum
 from .data import Level, TaskSampler, pool_rng, type_words
 from .floors import calibrate_type_floor
@@ -549,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-dtype", default="float32", choices=["float32", "float16"],
                    help="storage type of the exported weights (float16 halves the file)")
     p.add_argument("--no-progress", action="store_true", help="no progress display")
+    rloo.add_arguments(p)
     return p
 
 
@@ -601,6 +603,17 @@ def _tune_types(args: argparse.Namespace) -> int:
                       lambda model, log: fit_type_classifier(model, cfg, log=log))
 
 
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    """The run's settings: the defaults, then every option given on the command line."""
+    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
+    for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
+                 "pool_size", "pool_every", "ckpt_every", "log_every"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(cfg, name, value)
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -609,12 +622,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.text_cache:
         n_texts = text_side.use_text_cache(args.text_cache)
         print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
-    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
-    for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
-                 "pool_size", "pool_every", "ckpt_every", "log_every"):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(cfg, name, value)
+    if args.rloo:  # a stage of its own: exported weights in, OUT/final out
+        return rloo.run_rloo(args)
+    cfg = _train_config(args)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
     if args.tune_text:
