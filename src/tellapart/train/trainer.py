@@ -519,6 +519,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit only a type classifier on the frozen embeddings of the exported "
                         "weights in DIR and recalibrate the type floors "
                         "(tellapart.train.type_stage); write OUT/final")
+    p.add_argument("--from-concepts", action="store_true",
+                   help="fine-tune the comparator and sentence decoder of exported weights "
+                        "(--describer) on the concept library (--library) mixed with synthetic "
+                        "replay, so the decoder writes the concepts (tellapart.train.concept_stage; "
+                        "--steps, --lr, --seed, --resume OUT/ckpt.pt); write OUT/final")
+    p.add_argument("--library", metavar="DIR",
+                   help="with --from-concepts: the concept library (default: the user library)")
+    p.add_argument("--describer", metavar="DIR",
+                   help="with --from-concepts: the weights to start from (default: "
+                        "$TELLAPART_DESCRIBER or the shipped weights)")
     p.add_argument("--init-from", metavar="CKPT",
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
@@ -617,6 +627,10 @@ def main(argv: list[str] | None = None) -> int:
             setattr(cfg, name, value)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+    if args.from_concepts:
+        from .concept_stage import main_from_args
+
+        return main_from_args(args)
     if args.tune_text:
         if args.resume or args.export_from or args.init_from or args.tune_types:
             raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
