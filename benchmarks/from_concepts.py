@@ -56,7 +56,7 @@ N_SENTENCES = 8
 
 def build_library(seed: int, library: Path) -> dict[str, object]:
     """Learn the ten edits into ``library`` as :mod:`concept_reuse` does (its learning step)."""
-    rows = {}
+    rows: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="tellapart-fc-") as tmp:
         for k, (name, edit) in enumerate(NOVEL_EDITS.items()):
             rows[name] = learn_edit(Path(tmp) / f"edit{k}", name, edit, seed + 10 * k, library)

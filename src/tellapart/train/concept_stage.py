@@ -70,12 +70,12 @@ class ConceptStageConfig:
     """Knobs of ``train --from-concepts`` (saved in the checkpoint and the exported weights)."""
 
     seed: int = 0
-    steps: int = 600
-    lr: float = 3e-4
+    steps: int = 1200
+    lr: float = 1e-3
     weight_decay: float = 0.01
     warmup_steps: int = 50
     train_comparator: bool = True  # False: the decoder alone learns the concepts
-    concept_pairs: int = 8  # concept set pairs per step
+    concept_pairs: int = 16  # concept set pairs per step
     min_per_side: int = 5
     max_per_side: int = 20
     p_cross: float = 0.25  # chance the other side shows another concept

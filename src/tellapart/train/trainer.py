@@ -8,6 +8,7 @@ Usage::
         --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
     python -m tellapart.train --out out/t --config tiny --steps 20        # smoke run
     tellapart train --tune-types runs/d1/final --out runs/k1 --seed 1     # then the type stage
+    tellapart train --from-concepts --library LIB --out runs/c1          # write learned concepts
 
 Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the
 curriculum's level and trains everything at once from one encoder pass per image:
@@ -611,6 +612,28 @@ def _tune_types(args: argparse.Namespace) -> int:
                       lambda model, log: fit_type_classifier(model, cfg, log=log))
 
 
+def _weights_stage(args: argparse.Namespace) -> int | None:
+    """Run the stage asked for that starts from exported weights (``--from-concepts``,
+    ``--tune-text``, ``--tune-types``) and return its exit code; None when none is asked for."""
+    if args.from_concepts:
+        if args.export_from or args.init_from or args.tune_text or args.tune_types:
+            raise SystemExit("tellapart train: --from-concepts takes exported weights (--describer) "
+                             "and resumes only its own checkpoint")
+        from .concept_stage import main_from_args
+
+        return main_from_args(args)
+    if args.tune_text:
+        if args.resume or args.export_from or args.init_from or args.tune_types:
+            raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
+                             "(and runs apart from --tune-types)")
+        return _tune_text(args)
+    if args.tune_types:
+        if args.resume or args.export_from or args.init_from:
+            raise SystemExit("tellapart train: --tune-types takes exported weights and no checkpoint")
+        return _tune_types(args)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -627,19 +650,9 @@ def main(argv: list[str] | None = None) -> int:
             setattr(cfg, name, value)
     if args.resume and args.export_from:
         raise SystemExit("tellapart train: --resume and --export-from exclude each other")
-    if args.from_concepts:
-        from .concept_stage import main_from_args
-
-        return main_from_args(args)
-    if args.tune_text:
-        if args.resume or args.export_from or args.init_from or args.tune_types:
-            raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
-                             "(and runs apart from --tune-types)")
-        return _tune_text(args)
-    if args.tune_types:
-        if args.resume or args.export_from or args.init_from:
-            raise SystemExit("tellapart train: --tune-types takes exported weights and no checkpoint")
-        return _tune_types(args)
+    done = _weights_stage(args)
+    if done is not None:
+        return done
     if args.resume or args.export_from:
         saved = torch.load(args.resume or args.export_from, map_location="cpu",
                            weights_only=False)["train_config"]
