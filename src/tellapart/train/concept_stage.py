@@ -79,6 +79,7 @@ class ConceptStageConfig:
     min_per_side: int = 5
     max_per_side: int = 20
     p_cross: float = 0.25  # chance the other side shows another concept
+    p_mix: float = 0.0  # chance a pair's rows showing a concept borrow other photographs' content
     replay_tasks: int = 8  # synthetic tasks per step
     replay_cache: int = 384  # synthetic tasks embedded once
     replay_per_side: int = 8
@@ -237,11 +238,20 @@ def _draw_side(rows: np.ndarray, rng: np.random.Generator, cfg: ConceptStageConf
     return rows[rng.choice(len(rows), size=min(n, len(rows)), replace=False)]
 
 
+def _mixed(rows: ConceptRows, shown: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``shown`` rows plus how other images of the concept's other set depart from their mean:
+    the concept's shift on other content, so a few dozen images stand for more."""
+    other = rows.negative[rng.choice(len(rows.negative), size=len(shown))]
+    return shown + (other - rows.negative.mean(axis=0))
+
+
 def concept_pair(concepts: Sequence[ConceptRows], rng: np.random.Generator,
                  cfg: ConceptStageConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """One set pair (set A rows, set B rows) and its target sentences."""
     k = int(rng.integers(len(concepts)))
     shown = _draw_side(concepts[k].positive, rng, cfg)
+    if cfg.p_mix > 0 and rng.random() < cfg.p_mix:
+        shown = _mixed(concepts[k], shown, rng)
     if len(concepts) > 1 and rng.random() < cfg.p_cross:
         j = int(rng.choice([i for i in range(len(concepts)) if i != k]))
         other = _draw_side(concepts[j].positive, rng, cfg)
