@@ -264,7 +264,7 @@ def _fit(target: Target, column: np.ndarray, ctx: DataContext, raw: dict[str, np
     """The concept of one target: its set's images scoring above :data:`POSITIVE_QUANTILE`
     of the other set's scores, against all of the other set's images."""
     from .models.shipped import describer_dir
-    from .models.weights import read_meta
+    from .models.weights import embedding_sha256, read_meta
 
     has = np.array([r.set_name == target.more_in for r in ctx.table.records])
     finite = np.isfinite(column)
@@ -280,7 +280,7 @@ def _fit(target: Target, column: np.ndarray, ctx: DataContext, raw: dict[str, np
                   "finding": target.description, "more_in": target.more_in,
                   "report": report_name}
     return fit_concept(data, (name or predicate(target.description)).strip(),
-                       describer_sha256=str(read_meta(describer_dir())["weights_sha256"]),
+                       describer_sha256=embedding_sha256(read_meta(describer_dir())),
                        provenance=provenance, examples=_thumbnails(ctx, examples))
 
 

@@ -343,7 +343,7 @@ def usable_concepts(setting: str | None) -> tuple[list[Concept], list[str]]:
     """The concepts of the library a ``library`` setting names that this installation's
     describer can score, and one warning per concept or file it cannot use (the reason)."""
     from .shipped import default_available, describer_dir
-    from .weights import read_meta
+    from .weights import embedding_sha256, read_meta
 
     library = load_library(library_dir(setting))
     warnings = list(library.errors)
@@ -352,7 +352,7 @@ def usable_concepts(setting: str | None) -> tuple[list[Concept], list[str]]:
     if not default_available():
         return [], warnings + [f"concept library {library.folder}: the describer weights are "
                                f"not installed, so its {len(library.concepts)} concept(s) were not used"]
-    sha = str(read_meta(describer_dir())["weights_sha256"])
+    sha = embedding_sha256(read_meta(describer_dir()))
     usable = [c for c in library.concepts if c.describer_sha256 == sha]
     warnings += [f"concept {c.id} was learned with other describer weights "
                  f"({c.describer_sha256[:12]}, installed {sha[:12]}): not used"

@@ -115,7 +115,9 @@ class Concept:
         The score above which an image is taken to show the concept (:data:`FLOOR_QUANTILE`
         of held-out scores of images without it).
     describer_sha256 : str
-        SHA-256 of the describer weights whose embeddings the detector reads.
+        SHA-256 of the describer weights whose embeddings the detector reads (their
+        :func:`tellapart.models.weights.embedding_sha256`, shared by weights fine-tuned
+        without changing the image side).
     calibration : dict
         Cross-validated on the learning comparison: ``held_out_auroc`` (images showing the
         finding against the other set's), ``negatives_above_floor`` and

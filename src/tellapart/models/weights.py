@@ -31,8 +31,8 @@ FORMAT_VERSION = "tellapart-describer/1"
 MAX_WEIGHTS_BYTES = 30 * 1024 * 1024
 
 __all__ = ["DEFAULT_DIR", "FORMAT_VERSION", "MAX_WEIGHTS_BYTES", "META_FILE", "WEIGHTS_FILE",
-           "WeightsError", "default_available", "load_default", "load_describer",
-           "save_describer"]
+           "WeightsError", "default_available", "embedding_sha256", "load_default",
+           "load_describer", "save_describer"]
 
 
 class WeightsError(RuntimeError):
@@ -121,6 +121,18 @@ def read_meta(folder: str | Path) -> dict[str, Any]:
             f"{path} has format {meta.get('format')!r}; this tellapart reads {FORMAT_VERSION!r}"
         )
     return meta
+
+
+def embedding_sha256(meta: dict[str, Any]) -> str:
+    """The identity of the per-image embeddings and detectors of the describer with metadata
+    ``meta``: the SHA-256 of the weights that first computed them.
+
+    A describer fine-tuned without touching its image encoder and per-image heads (``tellapart
+    train --from-concepts``) records its starting weights' identity as ``extra["embeds_as"]``;
+    concepts (:mod:`tellapart.models.concepts`) are tied to this identity, so one learned with
+    either describer is read by both.
+    """
+    return str(meta.get("extra", {}).get("embeds_as") or meta["weights_sha256"])
 
 
 def load_describer(folder: str | Path, device: str = "cpu") -> Describer:

@@ -8,6 +8,7 @@ Usage::
         --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
     python -m tellapart.train --out out/t --config tiny --steps 20        # smoke run
     tellapart train --tune-types runs/d1/final --out runs/k1 --seed 1     # then the type stage
+    tellapart train --from-concepts --library LIB --out runs/c1          # write learned concepts
 
 Each step draws ``n_tasks`` synthetic set pairs (``n_per_side`` images per set) at the
 curriculum's level and trains everything at once from one encoder pass per image:
@@ -520,6 +521,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit only a type classifier on the frozen embeddings of the exported "
                         "weights in DIR and recalibrate the type floors "
                         "(tellapart.train.type_stage); write OUT/final")
+    p.add_argument("--from-concepts", action="store_true",
+                   help="fine-tune the comparator and sentence decoder of exported weights "
+                        "(--describer) on the concept library (--library) mixed with synthetic "
+                        "replay, so the decoder writes the concepts (tellapart.train.concept_stage; "
+                        "--steps, --lr, --seed, --resume OUT/ckpt.pt); write OUT/final")
+    p.add_argument("--library", metavar="DIR",
+                   help="with --from-concepts: the concept library (default: the user library)")
+    p.add_argument("--describer", metavar="DIR",
+                   help="with --from-concepts: the weights to start from (default: "
+                        "$TELLAPART_DESCRIBER or the shipped weights)")
     p.add_argument("--init-from", metavar="CKPT",
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
@@ -614,19 +625,16 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     return cfg
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``tellapart train``; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    if args.steps is None and args.minutes is None and args.wall_minutes is None:
-        args.minutes = 170.0
-    if args.text_cache:
-        n_texts = text_side.use_text_cache(args.text_cache)
-        print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
-    if args.rloo:  # a stage of its own: exported weights in, OUT/final out
-        return rloo.run_rloo(args)
-    cfg = _train_config(args)
-    if args.resume and args.export_from:
-        raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+def _weights_stage(args: argparse.Namespace) -> int | None:
+    """Run the stage asked for that starts from exported weights (``--from-concepts``,
+    ``--tune-text``, ``--tune-types``) and return its exit code; None when none is asked for."""
+    if args.from_concepts:
+        if args.export_from or args.init_from or args.tune_text or args.tune_types:
+            raise SystemExit("tellapart train: --from-concepts takes exported weights (--describer) "
+                             "and resumes only its own checkpoint")
+        from .concept_stage import main_from_args
+
+        return main_from_args(args)
     if args.tune_text:
         if args.resume or args.export_from or args.init_from or args.tune_types:
             raise SystemExit("tellapart train: --tune-text takes exported weights and no checkpoint "
@@ -636,6 +644,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume or args.export_from or args.init_from:
             raise SystemExit("tellapart train: --tune-types takes exported weights and no checkpoint")
         return _tune_types(args)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``tellapart train``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.steps is None and args.minutes is None and args.wall_minutes is None:
+        args.minutes = 170.0
+    if args.text_cache:
+        n_texts = text_side.use_text_cache(args.text_cache)
+        print(f"text embeddings: {n_texts} from {args.text_cache}", file=sys.stderr)
+    if args.rloo:  # a stage of its own: exported weights in, OUT/final out
+        if args.from_concepts:
+            raise SystemExit("tellapart train: --rloo and --from-concepts are separate runs")
+        return rloo.run_rloo(args)
+    cfg = _train_config(args)
+    if args.resume and args.export_from:
+        raise SystemExit("tellapart train: --resume and --export-from exclude each other")
+    done = _weights_stage(args)
+    if done is not None:
+        return done
     if args.resume or args.export_from:
         saved = torch.load(args.resume or args.export_from, map_location="cpu",
                            weights_only=False)["train_config"]
