@@ -410,7 +410,7 @@ class OutlineIrregularity(Measurement):
         dark = _dark_mask(image)
         if dark is None:
             return _NAN
-        dark = ndimage.binary_opening(dark, structure=np.ones((3, 3), dtype=bool))
+        dark = _open3(dark)
         labels, count = ndimage.label(dark)
         if count == 0:
             return _NAN
@@ -419,8 +419,30 @@ class OutlineIrregularity(Measurement):
         if sizes[largest] < 0.01 * dark.size:
             return _NAN
         region = labels == largest + 1
-        edge = region & ~ndimage.binary_erosion(region)
+        edge = region & ~_erode_cross(region)
         return float(edge.sum() ** 2 / (4.0 * np.pi * sizes[largest]))
+
+
+def _erode3(mask: np.ndarray) -> np.ndarray:
+    """3x3 binary erosion, outside the image counting as empty: ``ndimage.binary_erosion``'s
+    result with a square structure, from separable minimum filters (several times faster)."""
+    return ndimage.minimum_filter(mask.view(np.uint8), size=3, mode="constant", cval=0).view(bool)
+
+
+def _erode_cross(mask: np.ndarray) -> np.ndarray:
+    """Binary erosion by the 3x3 cross (``ndimage.binary_erosion``'s default structure), outside
+    the image counting as empty: a pixel stays when it and its four neighbours are set."""
+    out = mask.copy()
+    out[0, :] = out[-1, :] = False
+    out[:, 0] = out[:, -1] = False
+    out[1:-1, 1:-1] &= mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    return out
+
+
+def _open3(mask: np.ndarray) -> np.ndarray:
+    """3x3 binary opening (``ndimage.binary_opening`` with a square structure), likewise."""
+    eroded = _erode3(mask)
+    return ndimage.maximum_filter(eroded.view(np.uint8), size=3, mode="constant", cval=0).view(bool)
 
 
 @register_measurement
