@@ -12,7 +12,7 @@ from PIL import Image
 
 from tellapart.config import Settings
 from tellapart.measure import MEASUREMENTS, bank_names, compute_features, create_measurement
-from tellapart.measure.medical import looks_medical
+from tellapart.measure.medical import _erode_cross, _open3, looks_medical
 from tellapart.types import DecodedImage, ImageRecord
 
 MEDICAL = [n for n, cls in MEASUREMENTS.items() if cls.group == "medical"]
@@ -202,3 +202,17 @@ def test_the_measurement_list_names_each_measurement_group(capsys: pytest.Captur
     lines = {line.split()[0]: line.split()[2] for line in capsys.readouterr().out.splitlines()}
     assert lines["corner_annotation"] == "medical"
     assert lines["vignetting"] == "general"
+
+
+def test_fast_binary_morphology_matches_scipy() -> None:
+    # outline_irregularity opens its dark mask and erodes its region with filters and slices;
+    # they must give ndimage's masks exactly, borders and one-pixel-wide masks included
+    from scipy import ndimage
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        height, width = (int(v) for v in rng.integers(1, 40, size=2))
+        mask = rng.random((height, width)) < rng.random()
+        square = np.ones((3, 3), dtype=bool)
+        assert np.array_equal(_open3(mask), ndimage.binary_opening(mask, structure=square))
+        assert np.array_equal(_erode_cross(mask), ndimage.binary_erosion(mask))
