@@ -229,3 +229,17 @@ def test_type_ids_survive_save_and_load(tokenizer: WordTokenizer, tmp_path) -> N
     e = m.embed(_images(4, 64, 1))
     assert [s for s, _ in loaded.describe_types(e[:2], e[2:], n=2)] == \
         [s for s, _ in m.describe_types(e[:2], e[2:], n=2)]
+
+
+def test_configs_read_from_json_refuse_unknown_keys() -> None:
+    from tellapart.config import checked_fields
+    from tellapart.train.rloo import RlooConfig
+
+    small = DescriberConfig.small(100)
+    assert DescriberConfig.from_json(small.to_json()) == small
+    assert RlooConfig.from_json(RlooConfig().to_json()) == RlooConfig()
+    with pytest.raises(ValueError, match="unknown describer config key"):
+        DescriberConfig.from_json({**small.to_json(), "n_layerz": 2})
+    with pytest.raises(ValueError, match=r"unknown RLOO config key\(s\): kk"):
+        RlooConfig.from_json({"kk": 3})
+    assert checked_fields(RlooConfig, {"k": 4}, "RLOO config") == {"k": 4}

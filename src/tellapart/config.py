@@ -57,6 +57,21 @@ class Settings:
         return asdict(self)
 
 
+def checked_fields(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]:
+    """A copy of ``data`` once every key is checked to name a field of the dataclass ``cls``:
+    a config read back from JSON with a misspelt or foreign key is an error, never ignored.
+
+    Raises
+    ------
+    ValueError
+        "unknown {what} key(s): ..." naming the keys that are not fields.
+    """
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} key(s): {', '.join(sorted(unknown))}")
+    return dict(data)
+
+
 def resolve_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Defaults, then a TOML config file (top-level keys or a ``[tellapart]`` table), then overrides.
 

@@ -32,7 +32,7 @@ Parts (each ``nn.Module`` below):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..config import checked_fields
 from . import text as text_side
 from .tokenizer import WordTokenizer, normalize_sentence
 from .vocabulary import TypeWords
@@ -108,11 +109,7 @@ class DescriberConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DescriberConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown describer config key(s): {', '.join(sorted(unknown))}")
-        values = dict(data)
+        values = checked_fields(cls, data, "describer config")
         if "enc_widths" in values:
             values["enc_widths"] = tuple(int(w) for w in values["enc_widths"])
         return cls(**values)

@@ -40,7 +40,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..config import checked_fields
 from ..models.describer import Describer
 from ..models.reading import claim_scores, learned_concept, names_one_set_twice, two_way_property
 from ..models.text import parse_claim
@@ -93,11 +94,7 @@ class RlooConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RlooConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown RLOO config key(s): {', '.join(sorted(unknown))}")
-        values = dict(data)
+        values = checked_fields(cls, data, "RLOO config")
         if "levels" in values:
             values["levels"] = tuple(str(v) for v in values["levels"])
         return cls(**values)
