@@ -12,7 +12,14 @@ from PIL import Image
 
 from tellapart.config import Settings
 from tellapart.measure import MEASUREMENTS, bank_names, compute_features, create_measurement
-from tellapart.measure.medical import _erode_cross, _open3, looks_medical
+from tellapart.measure.medical import (
+    _erode_cross,
+    _histogram64,
+    _long_group_extents,
+    _median_u8,
+    _open3,
+    looks_medical,
+)
 from tellapart.types import DecodedImage, ImageRecord
 
 MEDICAL = [n for n, cls in MEASUREMENTS.items() if cls.group == "medical"]
@@ -216,3 +223,27 @@ def test_fast_binary_morphology_matches_scipy() -> None:
         square = np.ones((3, 3), dtype=bool)
         assert np.array_equal(_open3(mask), ndimage.binary_opening(mask, structure=square))
         assert np.array_equal(_erode_cross(mask), ndimage.binary_erosion(mask))
+
+
+def test_fast_medical_helpers_match_their_numpy_and_scipy_references() -> None:
+    # the medical group's exact shortcuts: a median from counts, a histogram by integer
+    # binning, and the extents of long pixel groups without find_objects
+    from scipy import ndimage
+
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        values = rng.integers(0, 256, size=int(rng.integers(1, 500))).astype(np.int16)
+        assert _median_u8(values) == np.median(values)
+        gray = rng.random(int(rng.integers(1, 500))).astype(np.float32)
+        gray[: int(rng.integers(0, 5))] = rng.choice([0.0, 1.0, 0.5, 1 / 64, 1.0000001, -1e-7], 1)
+        assert np.array_equal(_histogram64(gray), np.histogram(gray, bins=64, range=(0.0, 1.0))[0])
+        height, width = (int(v) for v in rng.integers(2, 60, size=2))
+        mask = rng.random((height, width)) < rng.random() * 0.6
+        labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        min_extent = int(rng.integers(1, 12))
+        sizes = np.bincount(labels.ravel())
+        expected = [(max(b[0].stop - b[0].start, b[1].stop - b[1].start), sizes[i + 1])
+                    for i, b in enumerate(ndimage.find_objects(labels))]
+        expected = [(e, n) for e, n in expected if e >= min_extent]
+        extents, group_sizes = _long_group_extents(labels, count, min_extent)
+        assert list(zip(extents.tolist(), group_sizes.tolist(), strict=True)) == expected

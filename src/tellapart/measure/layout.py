@@ -6,6 +6,7 @@ import numpy as np
 
 from ..types import DecodedImage
 from .base import Measurement, register_measurement
+from .shared import shared
 
 _NAN = float("nan")
 # A border line is a row/column whose pixels (95% of them, tolerating JPEG ringing) are
@@ -38,6 +39,22 @@ def _uniform_depth(lines: np.ndarray) -> int:
     return depth
 
 
+@shared
+def uniform_depths(image: DecodedImage) -> tuple[int, int, int, int] | None:
+    """Lines of uniform colour from the top, bottom, left and right edges inward (each side
+    looked at up to 35% deep), or None for an image under 3 px a side. Shared by
+    ``border_width`` and the medical group's shutter and padding bands."""
+    rgb = image.rgb
+    height, width = rgb.shape[:2]
+    if height < 3 or width < 3:
+        return None
+    max_rows = max(1, int(height * _BORDER_MAX_FRACTION))
+    max_cols = max(1, int(width * _BORDER_MAX_FRACTION))
+    return (_uniform_depth(rgb[:max_rows]), _uniform_depth(rgb[::-1][:max_rows]),
+            _uniform_depth(np.swapaxes(rgb[:, :max_cols], 0, 1)),
+            _uniform_depth(np.swapaxes(rgb[:, ::-1][:, :max_cols], 0, 1)))
+
+
 @register_measurement
 class BorderWidth(Measurement):
     """Mean width of uniform margins over the four sides, as a fraction of the image size.
@@ -57,16 +74,12 @@ class BorderWidth(Measurement):
     family = "layout"
 
     def compute(self, image: DecodedImage) -> float:
-        rgb = image.rgb
-        height, width = rgb.shape[:2]
-        if height < 3 or width < 3:
+        depths = uniform_depths(image)
+        if depths is None:
             return _NAN
-        max_rows = max(1, int(height * _BORDER_MAX_FRACTION))
-        max_cols = max(1, int(width * _BORDER_MAX_FRACTION))
-        top = _uniform_depth(rgb[:max_rows]) / height
-        bottom = _uniform_depth(rgb[::-1][:max_rows]) / height
-        left = _uniform_depth(np.swapaxes(rgb[:, :max_cols], 0, 1)) / width
-        right = _uniform_depth(np.swapaxes(rgb[:, ::-1][:, :max_cols], 0, 1)) / width
+        height, width = image.rgb.shape[:2]
+        top, bottom, left, right = (d / n for d, n in zip(depths, (height, height, width, width),
+                                                          strict=True))
         return float((top + bottom + left + right) / 4.0)
 
 

@@ -14,6 +14,7 @@ reads exactly as it did before this group existed.
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -21,7 +22,7 @@ from scipy import ndimage
 
 from ..types import DecodedImage
 from .base import Measurement, register_measurement
-from .layout import _uniform_depth
+from .layout import uniform_depths
 from .shared import dark_strokes, gray_quantile, gray_u8, light_strokes, luma_min5, shared
 
 _NAN = float("nan")
@@ -35,7 +36,6 @@ _WIRE_CONTRAST_U8 = 25  # a wire stands 0.1 of the luma range above its surround
 _WIRE_MIN_EXTENT = 0.25  # of the shorter side
 _WIRE_MAX_WIDTH = 4.0  # pixels per pixel of extent
 _BAND_BLACK = 0.1  # a uniform border band this dark is padding, anything lighter a shutter
-_BORDER_MAX_FRACTION = 0.35
 _SPOT_CONTRAST_U8 = 38  # a spot is 0.15 of the luma range darker than the median
 
 
@@ -74,20 +74,14 @@ def _small_gray(image: DecodedImage) -> np.ndarray:
 @shared
 def _border_bands(image: DecodedImage) -> list[tuple[float, float]]:
     """(depth as a fraction of the side, luma of the outermost line) of each side's uniform band."""
-    rgb = image.rgb
-    height, width = rgb.shape[:2]
-    if height < 3 or width < 3:
+    depths = uniform_depths(image)
+    if depths is None:
         return []
-    rows = max(1, int(height * _BORDER_MAX_FRACTION))
-    cols = max(1, int(width * _BORDER_MAX_FRACTION))
     gray = image.gray
-    sides = (
-        (rgb[:rows], height, gray[0]),
-        (rgb[::-1][:rows], height, gray[-1]),
-        (np.swapaxes(rgb[:, :cols], 0, 1), width, gray[:, 0]),
-        (np.swapaxes(rgb[:, ::-1][:, :cols], 0, 1), width, gray[:, -1]),
-    )
-    return [(_uniform_depth(lines) / size, float(np.median(edge))) for lines, size, edge in sides]
+    height, width = gray.shape
+    sides = ((height, gray[0]), (height, gray[-1]), (width, gray[:, 0]), (width, gray[:, -1]))
+    return [(depth / size, float(np.median(edge)))
+            for depth, (size, edge) in zip(depths, sides, strict=True)]
 
 
 @shared
@@ -173,15 +167,38 @@ class ThinBrightLines(Measurement):
         labels, count = ndimage.label(bright, structure=np.ones((3, 3), dtype=bool))
         if count == 0:
             return 0.0
-        sizes = np.bincount(labels.ravel())[1:]
-        total = 0.0
-        for index, box in enumerate(ndimage.find_objects(labels)):
-            if box is None:
-                continue
-            extent = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
-            if extent >= _WIRE_MIN_EXTENT * side and sizes[index] <= _WIRE_MAX_WIDTH * extent:
-                total += extent
-        return total / side
+        extents, sizes = _long_group_extents(labels, count, math.ceil(_WIRE_MIN_EXTENT * side))
+        return float(extents[sizes <= _WIRE_MAX_WIDTH * extents].sum()) / side
+
+
+def _long_group_extents(
+    labels: np.ndarray, count: int, min_extent: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(extents, sizes) of the labelled groups whose bounding box spans at least ``min_extent``
+    pixels (its longer side), in label order; the sizes are their pixel counts.
+
+    A connected group that spans ``min_extent`` pixels has at least that many, so only groups
+    that large are located: vectorised over their pixels, which skips ``find_objects`` on
+    thousands of specks of noise.
+    """
+    flat = labels.ravel()
+    on = np.flatnonzero(flat)
+    sizes = np.bincount(flat[on], minlength=count + 1)
+    large = sizes >= min_extent
+    large[0] = False
+    on = on[large[flat[on]]]
+    if on.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    group = flat[on]
+    order = np.argsort(group, kind="stable")
+    group, on = group[order], on[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rows, cols = np.divmod(on, labels.shape[1])
+    height = np.maximum.reduceat(rows, starts) - np.minimum.reduceat(rows, starts) + 1
+    width = np.maximum.reduceat(cols, starts) - np.minimum.reduceat(cols, starts) + 1
+    extents = np.maximum(height, width)
+    keep = extents >= min_extent
+    return extents[keep], sizes[group[starts]][keep]
 
 
 @register_measurement
@@ -243,12 +260,23 @@ class FieldOfView(Measurement):
         return float(subject.mean())
 
 
+def _histogram64(gray: np.ndarray) -> np.ndarray:
+    """``np.histogram(gray, bins=64, range=(0, 1))``'s counts, by integer binning: the edges
+    are multiples of 1/64, so ``floor(64 x)`` is exactly the bin (1.0 in the last, values
+    outside [0, 1] left out, as there)."""
+    flat = gray.ravel()
+    inside = flat[(flat >= 0.0) & (flat <= 1.0)]
+    bins = np.minimum((inside.astype(np.float64) * 64.0).astype(np.intp), 63)
+    return np.bincount(bins, minlength=64)
+
+
 def _otsu(gray: np.ndarray) -> float | None:
     """Otsu's threshold of ``gray`` (64 bins), or None when it has a single level."""
-    counts, edges = np.histogram(gray, bins=64, range=(0.0, 1.0))
+    counts = _histogram64(gray)
     if np.count_nonzero(counts) < 2:
         return None
     p = counts / counts.sum()
+    edges = np.linspace(0.0, 1.0, 65)
     centres = 0.5 * (edges[:-1] + edges[1:])
     w0 = np.cumsum(p)
     m0 = np.cumsum(p * centres)
@@ -296,7 +324,8 @@ class ToneSkewness(Measurement):
         spread = gray.std()
         if spread < 1e-6:
             return 0.0
-        return float(np.mean(((gray - gray.mean()) / spread) ** 3))
+        z = (gray - gray.mean()) / spread
+        return float(np.mean(z * z * z))  # z * z * z: several times faster than z ** 3
 
 
 @register_measurement
@@ -423,10 +452,39 @@ class OutlineIrregularity(Measurement):
         return float(edge.sum() ** 2 / (4.0 * np.pi * sizes[largest]))
 
 
+def _median_u8(values: np.ndarray) -> float:
+    """``np.median`` of integers in 0..255, exactly, from their counts (no sort)."""
+    counts = np.bincount(values.ravel(), minlength=256)
+    cumulative = np.cumsum(counts)
+    n = int(cumulative[-1])
+    # The values of rank n // 2 and (n - 1) // 2: equal for odd n, averaged for even n.
+    upper = int(np.searchsorted(cumulative, n // 2 + 1))
+    lower = int(np.searchsorted(cumulative, (n - 1) // 2 + 1))
+    return 0.5 * (lower + upper)
+
+
+def _shift_and(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask`` and its two neighbours along ``axis`` all set (outside the image is empty)."""
+    work = mask if axis == 0 else mask.T
+    out = work.copy()
+    out[0] = out[-1] = False
+    out[1:-1] &= work[:-2] & work[2:]
+    return out if axis == 0 else out.T
+
+
+def _shift_or(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``mask`` or either of its two neighbours along ``axis`` set."""
+    work = mask if axis == 0 else mask.T
+    out = work.copy()
+    out[1:] |= work[:-1]
+    out[:-1] |= work[1:]
+    return out if axis == 0 else out.T
+
+
 def _erode3(mask: np.ndarray) -> np.ndarray:
     """3x3 binary erosion, outside the image counting as empty: ``ndimage.binary_erosion``'s
-    result with a square structure, from separable minimum filters (several times faster)."""
-    return ndimage.minimum_filter(mask.view(np.uint8), size=3, mode="constant", cval=0).view(bool)
+    result with a square structure, from separable shifted ANDs (several times faster)."""
+    return _shift_and(_shift_and(mask, 0), 1)
 
 
 def _erode_cross(mask: np.ndarray) -> np.ndarray:
@@ -441,8 +499,7 @@ def _erode_cross(mask: np.ndarray) -> np.ndarray:
 
 def _open3(mask: np.ndarray) -> np.ndarray:
     """3x3 binary opening (``ndimage.binary_opening`` with a square structure), likewise."""
-    eroded = _erode3(mask)
-    return ndimage.maximum_filter(eroded.view(np.uint8), size=3, mode="constant", cval=0).view(bool)
+    return _shift_or(_shift_or(_erode3(mask), 0), 1)
 
 
 @register_measurement
@@ -462,7 +519,7 @@ class SmallDarkSpots(Measurement):
         g = gray_u8(image)
         if min(g.shape) < 5:
             return _NAN
-        median = np.median(g[::2, ::2])
+        median = _median_u8(g[::2, ::2])
         spots = (g == luma_min5(image)) & (g < median - _SPOT_CONTRAST_U8)
         labels, count = ndimage.label(spots, structure=np.ones((3, 3), dtype=bool))
         return float(count) * 10_000.0 / g.size
