@@ -148,6 +148,28 @@ def test_view_difference_over_one_pixel_distribution_is_a_header_finding(tmp_pat
     assert not off.significant and all(f.source == "pixels" for f in off.findings)
 
 
+def test_headers_come_with_the_pixels_and_are_not_read_again(tmp_path: Path) -> None:
+    # the features stage reads a file's header from the parse that decodes its pixels; the
+    # header pass then has nothing left to read (the files may be gone) and nothing to warn of
+    from tellapart.io.dicom import dicom_header
+    from tellapart.io.headers import attach_headers, ordered_attributes
+    from tellapart.io.store import FeatureStore
+    from tellapart.measure import compute_features
+
+    a, b = _header_pair(tmp_path)
+    expected = {p.name: ordered_attributes(dicom_header(p.read_bytes())) for p in a.glob("*.dcm")}
+    sources = [(n, str(f), sorted(str(p) for p in f.glob("*.dcm")), []) for n, f in (("A", a), ("B", b))]
+    settings = Settings(jobs=1, cache="")
+    _, table, _ = compute_features(sources, settings=settings, progress=False)
+    assert all(r.header for r in table.records)
+    assert {Path(r.path).name: r.header for r in table.records if r.set_name == "A"} == expected
+    for folder in (a, b):
+        for path in folder.glob("*.dcm"):
+            path.unlink()
+    records, warnings = attach_headers(table.records, FeatureStore(""))
+    assert records == table.records and not warnings
+
+
 def test_pixel_findings_that_follow_the_view_are_said_to(tmp_path: Path) -> None:
     a, b = write_medical_demo(tmp_path / "demo", n_per_side=30, size=64, seed=1)
     report = compare(a, b, progress=False, cache="", jobs=1, proposers=["measurements"])

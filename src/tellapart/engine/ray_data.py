@@ -165,15 +165,16 @@ def measure_block(batch: dict[str, np.ndarray], max_pixels: int, options: Reader
 def _result_json(result: MeasuredFile) -> str:
     record = None if result.record is None else list(vars(result.record).values())
     return json.dumps([result.content_hash, result.status, result.reason, record,
-                       result.values, result.failures])
+                       result.values, result.failures, result.header])
 
 
 def _result_from_json(text: str) -> MeasuredFile:
-    digest, status, reason, record, values, failures = json.loads(text)
+    digest, status, reason, record, values, failures, header = json.loads(text)
     return MeasuredFile(digest, status, reason,
                         None if record is None else CachedRecord(*record),
                         {str(k): float(v) for k, v in values.items()},
-                        {str(k): str(v) for k, v in failures.items()})
+                        {str(k): str(v) for k, v in failures.items()},
+                        tuple((str(k), str(v)) for k, v in header))
 
 
 class Embedder:

@@ -16,6 +16,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -182,8 +183,9 @@ def _medical_decoded(medical: MedicalPixels, data: bytes, path: str, set_name: s
     height, width = pixels.shape[:2]
     reduced = _box_reduce(pixels, *_reduction(width, height), 1.0)
     rgb = reduced if reduced.shape[2] == 3 else np.repeat(reduced, 3, axis=2)
-    record = _record(data, path, set_name, (width, height), medical.format, medical.mode,
-                     medical.bit_depth, medical.n_frames)
+    record = replace(_record(data, path, set_name, (width, height), medical.format, medical.mode,
+                             medical.bit_depth, medical.n_frames),
+                     header=tuple(medical.header.items()))
     # readers return [0, 1] float32 already: no clipping pass needed
     return _decoded(record, np.ascontiguousarray(rgb, dtype=np.float32), None)
 

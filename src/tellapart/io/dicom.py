@@ -139,7 +139,8 @@ def read_dicom(data: bytes, options: ReaderOptions, max_pixels: int) -> MedicalP
             if photometric == "MONOCHROME1":
                 pixels = np.float32(1.0) - pixels
     return MedicalPixels(pixels=np.ascontiguousarray(pixels, dtype=np.float32), format="DICOM",
-                         mode=photometric, bit_depth=bits, n_frames=n_frames)
+                         mode=photometric, bit_depth=bits, n_frames=n_frames,
+                         header=_whitelisted(ds))
 
 
 def _frame(ds: Any, n_frames: int, policy: str) -> np.ndarray:
@@ -293,7 +294,11 @@ def dicom_header(data: bytes) -> dict[str, str]:
     BadImageError
         The header cannot be read.
     """
-    ds = _parse(data, stop_before_pixels=True)
+    return _whitelisted(_parse(data, stop_before_pixels=True))
+
+
+def _whitelisted(ds: Any) -> dict[str, str]:
+    """The attributes of :data:`HEADER_WHITELIST` present in ``ds``, as text, in that order."""
     out: dict[str, str] = {}
     with _quiet():
         for keyword in HEADER_WHITELIST:

@@ -48,7 +48,8 @@ def read_header(data: bytes, file_format: str) -> dict[str, str]:
     raise ValueError(f"no header attributes are read from {file_format!r} files")
 
 
-def _ordered(attributes: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def ordered_attributes(attributes: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``attributes`` as (name, value) pairs in report order (the whitelist's, then NIfTI's)."""
     return tuple(sorted(attributes.items(), key=lambda kv: (_ORDER.get(kv[0], len(_ORDER)), kv[0])))
 
 
@@ -72,7 +73,9 @@ def attach_headers(
         One per file whose header could not be read again (changed or unreadable since it
         was measured): its record keeps no header attributes.
     """
-    wanted = [r for r in records if r.format in HEADER_FORMATS]
+    # The features stage attaches the headers it read while decoding; the rest (cache hits,
+    # files with no whitelisted attribute) are looked up here.
+    wanted = [r for r in records if r.format in HEADER_FORMATS and not r.header]
     if not wanted:
         return list(records), []
     context = header_context()
@@ -94,6 +97,6 @@ def attach_headers(
         with store.transaction():
             store.put_headers(fresh.items(), context)
     found = {**cached, **fresh}
-    out = [replace(r, header=_ordered(found[r.content_hash])) if r.content_hash in found else r
-           for r in records]
+    out = [replace(r, header=ordered_attributes(found[r.content_hash]))
+           if not r.header and r.content_hash in found else r for r in records]
     return out, warnings

@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -124,6 +124,9 @@ class MedicalPixels:
         Bits stored per sample (NIfTI: bits of the data type).
     n_frames : int
         Frames (DICOM) or slices along the third axis (NIfTI) in the file.
+    header : dict of str to str
+        The file's technical header attributes (:func:`tellapart.io.dicom.dicom_header`,
+        :func:`tellapart.io.nifti.nifti_header`), read from the same parse as the pixels.
     """
 
     pixels: np.ndarray
@@ -131,6 +134,7 @@ class MedicalPixels:
     mode: str
     bit_depth: int
     n_frames: int = 1
+    header: dict[str, str] = field(default_factory=dict)
 
 
 def is_dicom(data: bytes, path: str = "") -> bool:

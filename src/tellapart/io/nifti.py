@@ -80,6 +80,10 @@ def read_nifti(data: bytes, options: ReaderOptions, max_pixels: int) -> MedicalP
     import nibabel as nib
 
     img = _image(data)
+    try:
+        header = _attributes(img)
+    except Exception:  # noqa: BLE001 - left empty: the header pass reads it again and says why
+        header = {}
     shape = tuple(int(s) for s in img.shape)
     if not shape or any(s <= 0 for s in shape):
         raise BadImageError(f"NIfTI file without an image (shape {shape})")
@@ -107,7 +111,7 @@ def read_nifti(data: bytes, options: ReaderOptions, max_pixels: int) -> MedicalP
     pixels = percentile_window(view, percentile_bounds(volume))
     return MedicalPixels(pixels=pixels, format="NIfTI", mode=str(dtype),
                          bit_depth=dtype.itemsize * 8,
-                         n_frames=int(shape[2]) if len(shape) >= 3 else 1)
+                         n_frames=int(shape[2]) if len(shape) >= 3 else 1, header=header)
 
 
 def _slice_image(plane: np.ndarray) -> np.ndarray:
@@ -149,25 +153,27 @@ def nifti_header(data: bytes) -> dict[str, str]:
     BadImageError
         The header cannot be read.
     """
+    return _attributes(_image(data))
+
+
+def _attributes(img: Any) -> dict[str, str]:
+    """:func:`nifti_header` of a loaded image, in report order."""
     import nibabel as nib
 
-    img = _image(data)
     header = img.header
     shape = tuple(int(s) for s in img.shape)
     zooms = tuple(float(z) for z in header.get_zooms()[:3])
-    out = {
-        "Shape": "x".join(str(s) for s in shape),
-        "VoxelSize": "\\".join(f"{z:.4g}" for z in zooms),
-        "DataType": str(np.dtype(img.get_data_dtype())),
-        "QformCode": str(int(header["qform_code"])),
-        "SformCode": str(int(header["sform_code"])),
-    }
+    out = {"Shape": "x".join(str(s) for s in shape),
+           "VoxelSize": "\\".join(f"{z:.4g}" for z in zooms)}
     if len(shape) >= 3:
         try:
             with _quiet():
                 out["Orientation"] = "".join(nib.aff2axcodes(img.affine))
         except Exception:  # noqa: BLE001 - a degenerate affine has no orientation code
             pass
+    out["DataType"] = str(np.dtype(img.get_data_dtype()))
+    out["QformCode"] = str(int(header["qform_code"]))
+    out["SformCode"] = str(int(header["sform_code"]))
     return out
 
 
