@@ -1,8 +1,9 @@
 """Header evidence: the whitelisted technical attributes of every DICOM and NIfTI image.
 
+The readers return a file's attributes with its pixels, so the features stage attaches them to
+the records it decodes and caches them by content hash (:meth:`FeatureStore.put_headers`).
 :func:`attach_headers` fills :attr:`ImageRecord.header <tellapart.types.ImageRecord.header>`
-for the records whose format is "DICOM" or "NIfTI", reading each file's header once and
-caching it by content hash (:meth:`FeatureStore.get_headers`). Only
+for the other "DICOM" and "NIfTI" records (cache hits), from the cache or by reading the file. Only
 :data:`tellapart.io.dicom.HEADER_WHITELIST` (DICOM) or voxel size, shape, orientation, data
 type and form codes (NIfTI) are read: nothing that identifies a patient reaches a record,
 the cache or a report.
