@@ -23,6 +23,9 @@ class Settings:
     hypotheses: list[str] = field(default_factory=list)  # user-typed claims to test
     group_threshold: float = 0.8  # |Spearman r| between per-image scores that groups findings
     group_side_effects: bool = True  # list a finding the ones above it account for under them
+    # a measurement finding whose gap a confirmed edit above it reproduces at least this share
+    # of is listed under that edit's finding (None: never)
+    edit_side_effect_share: float | None = 0.5
     n_examples: int = 4  # example images per set and finding
     min_effect: float | None = None  # significant findings with held-out AUROC below it are negligible
     overall: bool = True  # the global two-sample test, explained shares and counterfactual checks

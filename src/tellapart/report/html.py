@@ -243,7 +243,11 @@ def _related_view(item: Mapping[str, Any]) -> RelatedView:
         parts.append(f"r = {fmt_num(r)} with the finding above")
     if item.get("significant") is True:
         parts.append("significant")
-    if item.get("side_effect") is True:
+    made = number("made_by_edit")
+    if item.get("side_effect") is True and made is not None:
+        parts.append(f"a side effect: tellapart's edit of the finding above makes {made:.0%} "
+                     "of this difference")
+    elif item.get("side_effect") is True:
         left = number("residual_auroc")
         parts.append("a side effect: accounted for by the findings above"
                      + (f" (what is left: AUROC {fmt_num(left)})" if left is not None else ""))

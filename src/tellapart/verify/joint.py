@@ -49,8 +49,10 @@ from .counterfactual import (
     counterfactual_evidence,
     decide,
     edit_images,
+    measurement_columns,
     mixture_energy,
     raw_features_of_images,
+    reproduced_shares,
 )
 from .overall import OverallFeatures
 
@@ -248,7 +250,8 @@ def _confirmed_with(evidence: CounterfactualEvidence, others: list[Counterfactua
 
 
 def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
-                 features: OverallFeatures, findings: list[Finding]) -> list[Counterfactual]:
+                 features: OverallFeatures, findings: list[Finding],
+                 reproduced: dict[int, dict[str, float]] | None = None) -> list[Counterfactual]:
     """The counterfactual check of every finding: each significant claim naming a difference
     tellapart can make is checked alone (:func:`~tellapart.verify.counterfactual.counterfactual_evidence`)
     and with the others naming the same set (:func:`decide_together`); the rest are not
@@ -264,6 +267,10 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     features : OverallFeatures
         The overall test's features (:func:`tellapart.verify.overall.collect_features`).
     findings : list of Finding
+    reproduced : dict, optional
+        Filled, for the index of each confirmed claim, with the share of each measurement's
+        difference between the sets that its edit reproduces
+        (:func:`~tellapart.verify.counterfactual.reproduced_shares`).
 
     Returns
     -------
@@ -289,6 +296,9 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     for named, members in groups.items():
         decisions = decide_together(ctx, scorers, folds, features, [ev for _, ev in members],
                                     classifiers[named])
-        for (i, _), decision in zip(members, decisions, strict=True):
+        for (i, evidence), decision in zip(members, decisions, strict=True):
             results[i] = decision
+            if reproduced is not None and decision.status == "confirmed":
+                columns = measurement_columns(ctx, features)
+                reproduced[i] = reproduced_shares(evidence, features, columns)
     return results

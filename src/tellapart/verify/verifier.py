@@ -65,6 +65,7 @@ from ..types import (
 )
 from .base import Scorer
 from .joint import check_claims
+from .measurement import MeasurementScorer
 from .overall import OverallFeatures, analyse_overall, rank_normal, residualise
 
 HeldoutTest = Literal["rank-max", "mann-whitney"]
@@ -306,14 +307,57 @@ class Verifier:
         explained share to ``result`` (:func:`tellapart.verify.overall.analyse_overall`,
         :func:`tellapart.verify.joint.check_claims`). A subclass may extend it."""
 
+        reproduced: dict[int, dict[str, float]] = {}
+
         def check(features: OverallFeatures, findings: list[Finding]) -> list[Counterfactual]:
-            return check_claims(ctx, scorers, folds, features, findings)
+            return check_claims(ctx, scorers, folds, features, findings, reproduced=reproduced)
 
         analysis = analyse_overall(ctx, scorers, folds, result.findings, finding_scores, check)
         for finding, share in zip(result.findings, analysis.shares, strict=True):
             finding.explained_share = share
         result.overall = analysis.overall
         result.image_scores = analysis.image_scores
+        self._list_edit_side_effects(result, reproduced)
+
+    def _list_edit_side_effects(
+        self, result: VerificationResult, reproduced: dict[int, dict[str, float]]
+    ) -> None:
+        """List under a confirmed trained-difference finding the significant measurement
+        findings below it that its edit makes: tellapart's edit, applied to the other set's
+        images, reproduces at least ``settings.edit_side_effect_share`` of the measurement's
+        difference between the sets (``reproduced``: index of a confirmed finding ->
+        measurement -> share, :func:`~tellapart.verify.counterfactual.reproduced_shares`).
+
+        "Set A images have darkened corners (a vignette)" then carries "set A images have
+        stronger vignetting" and "dimmer highlights" as side effects instead of three
+        top-level differences. Significance is unchanged; only where a finding is listed.
+        """
+        share = self.settings.edit_side_effect_share
+        if share is None or not self.settings.group_side_effects:
+            return
+        top = result.findings
+        moved: set[int] = set()
+        for lead, shares in sorted(reproduced.items()):
+            if lead in moved:
+                continue
+            for i in range(lead + 1, len(top)):
+                finding = top[i]
+                if (i in moved or not finding.significant or finding.user
+                        or finding.scorer != MeasurementScorer.name):
+                    continue
+                made = shares.get(finding.concept.split(":")[0])
+                if made is None or made < share:
+                    continue
+                top[lead].related.append({
+                    "description": finding.description, "concept": finding.concept,
+                    "auroc": finding.auroc, "p_value": finding.p_value,
+                    "q_value": finding.q_value, "significant": finding.significant,
+                    "side_effect": True, "made_by_edit": made,
+                })
+                top[lead].related.extend(finding.related)
+                moved.add(i)
+        if moved:
+            _renumber(result, [f for i, f in enumerate(top) if i not in moved])
 
     # -- steps ------------------------------------------------------------------------
 
@@ -750,6 +794,21 @@ class Verifier:
             if target < pos:
                 order.insert(target, order.pop(pos))
         return order
+
+
+def _renumber(result: VerificationResult, kept: list[Finding]) -> None:
+    """Make ``kept`` the top-level findings, ranked 1..n in their order, and name the per-image
+    score columns of ``result.image_scores`` by the new ranks (the others' columns dropped)."""
+    if result.image_scores is not None:
+        columns = result.image_scores.columns
+        renamed = {k: v for k, v in columns.items() if not k.startswith("finding_")}
+        for rank, finding in enumerate(kept, start=1):
+            renamed[f"finding_{rank}:{finding.concept}"] = columns[
+                f"finding_{finding.rank}:{finding.concept}"]
+        result.image_scores.columns = renamed
+    for rank, finding in enumerate(kept, start=1):
+        finding.rank = rank
+    result.findings = kept
 
 
 SIDE_EFFECT_LEFT = 0.5
