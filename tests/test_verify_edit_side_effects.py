@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tellapart import compare
+from tellapart.report.terminal import finding_cell
 from tellapart.stats import BlockScaling
 from tellapart.synth import DiffSpec, make_task, write_task
 from tellapart.verify.counterfactual import (
@@ -57,6 +58,8 @@ def test_demo_vignette_is_one_difference_with_its_measured_side_effect_under_it(
     assert not [f for f in report.findings if f.concept.startswith("vignetting:")]
     made = [r for r in top.related if r["concept"].startswith("vignetting:")]
     assert made and made[0]["side_effect"] and made[0]["made_by_edit"] >= 0.5
+    # the terminal names it too: a significant difference is never only in the HTML and JSON
+    assert f"side effects listed under it: {made[0]['description']}" in finding_cell(top)
     assert report.image_scores is not None
     named = [k for k in report.image_scores.columns if k.startswith("finding_")]
     assert named == [f"finding_{f.rank}:{f.concept}" for f in report.findings]

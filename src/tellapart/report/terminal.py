@@ -55,6 +55,10 @@ def finding_cell(f: Finding, inline_checks: bool = False) -> str:
         notes.append(yours_note(f).strip()[1:-1])
     if f.contradicted:
         notes.append(CONTRADICTED_LABEL)
+    side_effects = [str(r["description"]) for r in f.related
+                    if r.get("side_effect") is True and r.get("significant") is True]
+    if side_effects:  # significant, so named here and not only in the HTML and JSON
+        notes.append("side effects listed under it: " + "; ".join(side_effects))
     if inline_checks and f.explained_share is not None:
         notes.append(f"explains {fmt_share(f.explained_share)}")
     checked = f.counterfactual.status != "not_checked"

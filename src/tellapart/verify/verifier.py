@@ -38,7 +38,10 @@ Procedure (:class:`Verifier`)
 8. The overall stage (:meth:`Verifier.explain`): the overall two-sample test, counterfactual
    checks of claims naming a difference tellapart can make, explained shares and the "look
    here" images (:mod:`tellapart.verify.overall`, :mod:`tellapart.verify.counterfactual`,
-   :mod:`tellapart.verify.joint`).
+   :mod:`tellapart.verify.joint`). A significant measurement finding that a confirmed
+   trained difference ranked above it makes (its edit reproduces at least
+   ``settings.edit_side_effect_share`` of the measurement's difference between the sets) is
+   then listed under that difference as a side effect, and the findings are ranked again.
 """
 
 from __future__ import annotations
