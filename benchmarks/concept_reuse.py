@@ -14,7 +14,8 @@ describer's trained differences):
    (all ten concepts loaded) and without it.
 
 An edit counts as found again when the rank-1 finding with the library is significant and is
-the edit's own concept. Results go to a JSON file (``--out``).
+the edit's own concept. Where the concept is listed when it is not first (a significant
+top-level finding at rank N, or significant under the finding of rank N) is recorded too. Results go to a JSON file (``--out``).
 
 Usage::
 
@@ -39,6 +40,7 @@ from tellapart import compare
 from tellapart.cli import main as tellapart_main
 from tellapart.learn import learn_from_report
 from tellapart.synth.bases import make_base_images
+from tellapart.types import Finding
 
 Edit = Callable[[Image.Image, np.random.Generator], Image.Image]
 
@@ -220,8 +222,10 @@ def learn_edit(work: Path, name: str, edit: Edit, seed: int, library: Path) -> d
     return row
 
 
-def find_again(work: Path, edit: Edit, seed: int, library: Path | None) -> dict[str, object]:
-    """Rank-1 finding of the second comparison, with the library or without (None)."""
+def find_again(work: Path, edit: Edit, seed: int, library: Path | None,
+               concept: str | None = None) -> dict[str, object]:
+    """Rank-1 finding of the second comparison, with the library or without (None), and where
+    the concept ``concept`` is listed as significant ("rank N", "under rank N", or None)."""
     a, b = work / "again" / "a", work / "again" / "b"
     if not a.exists():
         write_pair(work / "again", edit, 20, "heldout", seed + 1)
@@ -230,7 +234,22 @@ def find_again(work: Path, edit: Edit, seed: int, library: Path | None) -> dict[
     top = report.findings[0] if report.findings else None
     return {"top": top and top.description, "top_significant": bool(top and top.significant),
             "top_concept": top and top.concept, "top_auroc": top and round(top.auroc, 3),
-            "n_significant": len(report.significant)}
+            "n_significant": len(report.significant),
+            "concept_listed": _where_listed(report.findings, concept) if concept else None}
+
+
+def _where_listed(findings: list[Finding], concept: str) -> str | None:
+    """"rank N" of the first significant top-level finding of ``concept``, else "under rank N"
+    of the first top-level finding that lists it, significant, among its related ones."""
+    prefix = f"concept:{concept}:"
+    for finding in findings:
+        if finding.significant and finding.concept.startswith(prefix):
+            return f"rank {finding.rank}"
+    for finding in findings:
+        if any(r.get("significant") and str(r.get("concept", "")).startswith(prefix)
+               for r in finding.related):
+            return f"under rank {finding.rank}"
+    return None
 
 
 def run(seed: int, out: Path) -> dict[str, object]:
@@ -243,7 +262,9 @@ def run(seed: int, out: Path) -> dict[str, object]:
             print(name, rows[name], flush=True)
         for k, (name, edit) in enumerate(NOVEL_EDITS.items()):
             work = root / f"edit{k}"
-            rows[name]["with_library"] = find_again(work, edit, seed + 10 * k, library)
+            learned = rows[name]["concept"]
+            rows[name]["with_library"] = find_again(work, edit, seed + 10 * k, library,
+                                                    str(learned) if learned else None)
             rows[name]["without_library"] = find_again(work, edit, seed + 10 * k, None)
             concept = rows[name]["concept"]
             found = rows[name]["with_library"]
@@ -253,6 +274,8 @@ def run(seed: int, out: Path) -> dict[str, object]:
             print(name, rows[name], flush=True)
     summary = {"seed": seed, "edits": len(rows),
                "found_at_rank_1": sum(bool(r["found_at_rank_1"]) for r in rows.values()),
+               "listed_significant": sum(bool(r["with_library"]["concept_listed"])
+                                         for r in rows.values()),
                "learned": sum(r["concept"] is not None for r in rows.values()),
                "wall_s": round(time.perf_counter() - t0, 1), "rows": rows}
     out.write_text(json.dumps(summary, indent=2) + "\n")
@@ -265,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("concept_reuse.json"))
     args = parser.parse_args(argv)
     summary = run(args.seed, args.out)
-    print(f"found again at rank 1: {summary['found_at_rank_1']}/{summary['edits']} "
+    print(f"found again at rank 1: {summary['found_at_rank_1']}/{summary['edits']}, listed "
+          f"significant anywhere: {summary['listed_significant']}/{summary['edits']} "
           f"(learned {summary['learned']}); {summary['wall_s']} s -> {args.out}")
     return 0
 
