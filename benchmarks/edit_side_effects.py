@@ -22,11 +22,9 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from weight_experiments import dev_parser, finding_dicts, run_and_print
+from weight_experiments import compare_schemes, dev_parser, run_and_print
 
-from tellapart import Comparer
-from tellapart.bench.runner import run_task
-from tellapart.config import Settings, resolve_settings
+from tellapart.config import Settings
 from tellapart.context import DataContext
 from tellapart.verify import Scorer, Verifier
 from tellapart.verify.verifier import VerificationResult
@@ -58,14 +56,7 @@ class EveryShare(Verifier):
 
 def run_one(job: tuple[Any, str]) -> dict[str, Any]:
     spec, root = job
-    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1}
-    settings = resolve_settings(None, **options)
-    verifier = EveryShare(settings)
-    raw = run_task(spec, root, options, comparer=Comparer(settings, verifier=verifier))
-    if raw["error"]:
-        raise RuntimeError(f"{spec.task_id}: {raw['error']}")
-    return {"task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
-            "schemes": {s: finding_dicts(r) for s, r in verifier.results.items()}}
+    return compare_schemes(spec, root, {"progress": False, "cache": "", "jobs": 1}, EveryShare)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,11 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from weight_experiments import dev_parser, finding_dicts, run_and_print
+from weight_experiments import compare_schemes, dev_parser, run_and_print
 
-from tellapart import Comparer
-from tellapart.bench.runner import run_task
-from tellapart.config import Settings, resolve_settings
+from tellapart.config import Settings
 from tellapart.context import DataContext
 from tellapart.propose.base import Proposer
 from tellapart.verify import Scorer, Verifier
@@ -50,13 +48,7 @@ class BothGroupings(Verifier):
 def run_one(job: tuple[Any, str]) -> dict[str, Any]:
     spec, root = job
     options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1, "overall": False}
-    settings = resolve_settings(None, **options)
-    verifier = BothGroupings(settings)
-    raw = run_task(spec, root, options, comparer=Comparer(settings, verifier=verifier))
-    if raw["error"]:
-        raise RuntimeError(f"{spec.task_id}: {raw['error']}")
-    return {"task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
-            "schemes": {s: finding_dicts(r) for s, r in verifier.results.items()}}
+    return compare_schemes(spec, root, options, BothGroupings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -180,14 +180,13 @@ def finding_dicts(result: VerificationResult) -> list[dict[str, Any]]:
     ]
 
 
-def run_one(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]:
-    """Render (or reuse) one task, compare it once and verify it with every scheme."""
-    spec, root, schemes, proposers = job
-    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1}
-    if proposers:
-        options["proposers"] = proposers
+def compare_schemes(spec: Any, root: str, options: dict[str, Any],
+                    make_verifier: Callable[[Settings], Any]) -> dict[str, Any]:
+    """Render (or reuse) one task and compare it once with ``make_verifier(settings)``, a
+    Verifier that keeps one VerificationResult per scheme in ``results``; the task's truth and
+    each scheme's findings."""
     settings = resolve_settings(None, **options)
-    verifier = EveryScheme(settings, schemes)
+    verifier = make_verifier(settings)
     raw = run_task(spec, root, options, comparer=Comparer(settings, verifier=verifier))
     if raw["error"]:
         raise RuntimeError(f"{spec.task_id}: {raw['error']}\n{raw.get('traceback', '')}")
@@ -195,6 +194,15 @@ def run_one(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]
         "task_id": spec.task_id, "truth": raw["truth"], "seconds": raw["seconds"],
         "schemes": {s: finding_dicts(r) for s, r in verifier.results.items()},
     }
+
+
+def run_one(job: tuple[Any, str, list[str], list[str] | None]) -> dict[str, Any]:
+    """Render (or reuse) one task, compare it once and verify it with every scheme."""
+    spec, root, schemes, proposers = job
+    options: dict[str, Any] = {"progress": False, "cache": "", "jobs": 1}
+    if proposers:
+        options["proposers"] = proposers
+    return compare_schemes(spec, root, options, lambda settings: EveryScheme(settings, schemes))
 
 
 def dev_specs(suites: list[str], n_tasks: int, seed_offset: int) -> list[Any]:
