@@ -75,6 +75,14 @@ def checked_fields(cls: type, data: dict[str, Any], what: str) -> dict[str, Any]
     return dict(data)
 
 
+def known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The items of ``data`` that name a field of the dataclass ``cls``, the rest dropped: for
+    configs stored in checkpoints, which older code may have written with keys the class no
+    longer has (a config a user writes is read with :func:`checked_fields`)."""
+    known = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in known}
+
+
 def resolve_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Defaults, then a TOML config file (top-level keys or a ``[tellapart]`` table), then overrides.
 

@@ -54,6 +54,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..config import known_fields
 from ..models.concept_library import ConceptLibrary, library_dir, load_library
 from ..models.concepts import EMBEDDING_BLOCK, Concept
 from ..models.describer import Describer, DescriberConfig
@@ -95,8 +96,7 @@ class ConceptStageConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConceptStageConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**known_fields(cls, data))
 
 
 class ConceptStageError(RuntimeError):

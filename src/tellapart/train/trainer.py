@@ -37,7 +37,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..config import known_fields
 from ..models import text as text_side
 from ..models.describer import Describer, DescriberConfig
 from ..models.tokenizer import WordTokenizer, normalize_sentence
@@ -90,8 +91,7 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**known_fields(cls, data))
 
 
 def _lr_at(cfg: TrainConfig, step: int, progress: float) -> float:

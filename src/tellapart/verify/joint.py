@@ -293,12 +293,12 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
                                            classifier=classifiers[named])
         if evidence is not None:
             groups.setdefault(named, []).append((i, evidence))
+    columns = measurement_columns(ctx, features) if reproduced is not None else {}
     for named, members in groups.items():
         decisions = decide_together(ctx, scorers, folds, features, [ev for _, ev in members],
                                     classifiers[named])
         for (i, evidence), decision in zip(members, decisions, strict=True):
             results[i] = decision
             if reproduced is not None and decision.status == "confirmed":
-                columns = measurement_columns(ctx, features)
                 reproduced[i] = reproduced_shares(evidence, features, columns)
     return results
