@@ -62,6 +62,7 @@ from ..models.tokenizer import WordTokenizer, split_words
 from ..models.weights import embedding_sha256, load_describer, read_meta, save_describer
 from .curriculum import LEVELS
 from .data import TaskSampler
+from .loop import run_steps
 
 Log = Callable[[str], None] | None
 
@@ -437,20 +438,20 @@ class ConceptStage:
     def run(self, steps: int | None = None) -> dict[str, float]:
         """Train until ``steps`` (default ``cfg.steps``) steps in all; returns the last losses."""
         target = self.cfg.steps if steps is None else steps
-        window: list[dict[str, float]] = []
-        mean: dict[str, float] = {}
-        while self.step < target:
+
+        def timed_step() -> dict[str, float]:
             t0 = time.perf_counter()
-            window.append(self.train_step())
+            losses = self.train_step()
             self.elapsed += time.perf_counter() - t0
-            if self.step % self.cfg.log_every == 0 or self.step == target:
-                mean = {k: round(float(np.mean([w[k] for w in window])), 5) for k in window[0]}
-                self._metrics({"step": self.step, "elapsed_s": round(self.elapsed, 1), **mean})
-                window = []
-            if self.step % self.cfg.ckpt_every == 0:
-                self.save_checkpoint()
-        self.save_checkpoint()
-        return mean
+            return losses
+
+        def log_window(window: list[dict[str, float]]) -> dict[str, float]:
+            mean = {k: round(float(np.mean([w[k] for w in window])), 5) for k in window[0]}
+            self._metrics({"step": self.step, "elapsed_s": round(self.elapsed, 1), **mean})
+            return mean
+
+        return run_steps(timed_step, lambda: self.step, target, self.cfg.log_every,
+                         self.cfg.ckpt_every, log_window, self.save_checkpoint)
 
     def _metrics(self, record: dict[str, Any]) -> None:
         with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as fh:

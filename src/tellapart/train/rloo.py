@@ -57,6 +57,7 @@ from ..stats import auroc
 from ..types import Hypothesis
 from .curriculum import LEVELS, Level
 from .data import TaskSampler
+from .loop import run_steps
 
 CACHE_FORMAT = "tellapart-rloo-tasks/1"
 NULL_LEVEL = Level("null", n_diffs=(0, 0), strength=(0.15, 1.0), prevalence=(0.25, 1.0),
@@ -468,22 +469,18 @@ class RlooTrainer:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, steps: int, log: Callable[[str], None] | None = None) -> dict[str, float]:
         """Train until ``steps`` steps in total; returns the last logged record."""
-        window: list[dict[str, float]] = []
-        last: dict[str, float] = {}
         t0 = time.perf_counter()
-        while self.step < steps:
-            window.append(self.train_step())
-            if self.step % self.cfg.log_every == 0 or self.step == steps:
-                last = {"step": float(self.step), **_mean_stats(window),
-                        "elapsed_s": round(time.perf_counter() - t0, 1)}
-                self._write_log(last)
-                if log is not None:
-                    log(" ".join(f"{k} {v:.3f}" for k, v in last.items()))
-                window = []
-            if self.step % self.cfg.ckpt_every == 0:
-                self.save_checkpoint()
-        self.save_checkpoint()
-        return last
+
+        def log_window(window: list[dict[str, float]]) -> dict[str, float]:
+            record = {"step": float(self.step), **_mean_stats(window),
+                      "elapsed_s": round(time.perf_counter() - t0, 1)}
+            self._write_log(record)
+            if log is not None:
+                log(" ".join(f"{k} {v:.3f}" for k, v in record.items()))
+            return record
+
+        return run_steps(self.train_step, lambda: self.step, steps, self.cfg.log_every,
+                         self.cfg.ckpt_every, log_window, self.save_checkpoint)
 
     def _write_log(self, record: dict[str, float]) -> None:
         with self.log_path.open("a", encoding="utf-8") as fh:
