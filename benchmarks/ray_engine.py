@@ -318,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
     if args.check == "scale":
-        result = scale(root, args.sizes, args.cpus, args.engines,
-                       data.get("scale", {}).get("runs", []))
+        section = data.get("scale", {})
+        earlier = [{"commit": section.get("commit"), "date": section.get("date"), **r}
+                   for r in section.get("runs", [])]
+        result = scale(root, args.sizes, args.cpus, args.engines, earlier)
     else:
         started = time.perf_counter()
         ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
