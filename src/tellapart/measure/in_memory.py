@@ -67,28 +67,34 @@ class ImageMeasurer:
         self.names = list(names)
         self.jobs = resolved_jobs(jobs)
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_size = 0
 
     def measure(self, images: Sequence[DecodedImage]) -> np.ndarray:
         """(len(images), len(names)) values, equal to :func:`measure_images` of ``images``."""
         workers = min(self.jobs, len(images) // MIN_IMAGES_PER_WORKER)
+        if self._pool is not None:
+            workers = min(workers, self._pool_size)
         if workers <= 1:
             return measure_images(self.names, images)
         size = math.ceil(len(images) / workers)
         chunks = [list(images[i:i + size]) for i in range(0, len(images), size)]
         try:
-            parts = list(self._workers().map(measure_images, repeat(self.names), chunks))
+            parts = list(self._workers(workers).map(measure_images, repeat(self.names), chunks))
         except BrokenProcessPool as exc:
             raise RuntimeError("a worker process died while measuring edited images (a crash "
                                "or running out of memory); run with jobs=1 to see it") from exc
         return np.vstack(parts)
 
-    def _workers(self) -> ProcessPoolExecutor:
+    def _workers(self, size: int) -> ProcessPoolExecutor:
+        """The pool, started with ``size`` workers on first use (a fork pool starts them all
+        at once, so it is sized for the first batch rather than for every core)."""
         if self._pool is None:
             methods = multiprocessing.get_all_start_methods()
             # fork: the workers start at once, with the measurement bank already imported
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=context,
                                              initializer=keep_freed_memory)
+            self._pool_size = size
         return self._pool
 
     def close(self) -> None:
