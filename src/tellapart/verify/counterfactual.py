@@ -263,26 +263,20 @@ def edit_images(images: list[DecodedImage], type_id: str, strength: float,
 
 
 def raw_features_of_images(ctx: DataContext, scorers: list[Scorer], features: OverallFeatures,
-                           groups: list[list[DecodedImage]],
-                           measurer: ImageMeasurer | None = None) -> list[dict[str, np.ndarray]]:
-    """For each group of in-memory images, block name -> (len(group), d) raw values of the
-    overall test's blocks: the measurement columns (``measurer``, all groups at once; in this
-    process when None) and each scorer's :meth:`~tellapart.verify.Scorer.features_of_images`
-    of the group (first wins)."""
-    raws: list[dict[str, np.ndarray]] = [{} for _ in groups]
+                           images: list[DecodedImage],
+                           measurer: ImageMeasurer | None = None) -> dict[str, np.ndarray]:
+    """Block name -> (len(images), d) raw values of the overall test's blocks for in-memory
+    images: the measurement columns (``measurer``; in this process when None) and each
+    scorer's :meth:`~tellapart.verify.Scorer.features_of_images` (first wins)."""
+    raw: dict[str, np.ndarray] = {}
     if MEASUREMENTS_BLOCK in features.scalings:
-        measurer = measurer or ImageMeasurer(ctx.table.names)
-        values = measurer.measure([image for group in groups for image in group])
-        ends = np.cumsum([len(group) for group in groups])
-        for raw, block in zip(raws, np.split(values, ends[:-1]), strict=True):
-            raw[MEASUREMENTS_BLOCK] = block
-    for raw, images in zip(raws, groups, strict=True):
-        for scorer in scorers:
-            if all(name in raw for name in features.scalings):
-                break
-            for name, block in scorer.features_of_images(ctx, images).items():
-                raw.setdefault(name, np.asarray(block, dtype=np.float64))
-    return raws
+        raw[MEASUREMENTS_BLOCK] = (measurer or ImageMeasurer(ctx.table.names)).measure(images)
+    for scorer in scorers:
+        if all(name in raw for name in features.scalings):
+            break
+        for name, block in scorer.features_of_images(ctx, images).items():
+            raw.setdefault(name, np.asarray(block, dtype=np.float64))
+    return raw
 
 
 def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -372,9 +366,10 @@ def counterfactual_evidence(
         named_rows = np.sort(rng.choice(named_rows, MAX_REFERENCE, replace=False))
     originals = [ctx.load(ctx.table.records[i]) for i in picked]
     levels = strengths if strengths is not None else strengths_of(type_id)
-    raw_edited = raw_features_of_images(
-        ctx, scorers, features, [edit_images(originals, type_id, s, seed) for s in levels],
-        measurer)
+    # one strength at a time: only one set of edited images is held at once
+    raw_edited = [raw_features_of_images(ctx, scorers, features,
+                                         edit_images(originals, type_id, s, seed), measurer)
+                  for s in levels]
     edited = [features.transform(raw) for raw in raw_edited]
     if classifier is None:
         classifier = HeldOutClassifier.fit(features.values, is_named, folds)

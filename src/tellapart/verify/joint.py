@@ -152,9 +152,9 @@ class EditedMixtures:
             for i in sorted(subset):
                 ev = self.evidences[i]
                 images = edit_images(images, ev.type_id, ev.best.strength, self.ctx.settings.seed)
-            raw = raw_features_of_images(self.ctx, self.scorers, self.features, [images],
+            raw = raw_features_of_images(self.ctx, self.scorers, self.features, images,
                                          self.measurer)
-            values = self.features.transform(raw[0])
+            values = self.features.transform(raw)
             self._cache[subset] = (values, self.classifier.score(values, self.folds[self.picked]))
         return self._cache[subset]
 
