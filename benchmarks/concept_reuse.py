@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -253,7 +254,7 @@ def _where_listed(findings: list[Finding], concept: str) -> str | None:
 
 
 def run(seed: int, out: Path) -> dict[str, object]:
-    rows: dict[str, dict[str, object]] = {}
+    rows: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tellapart-concepts-") as tmp:
         root, library = Path(tmp), Path(tmp) / "library"

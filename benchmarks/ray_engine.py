@@ -5,6 +5,7 @@ Usage::
     nice -n 10 .venv/bin/python benchmarks/ray_engine.py identity [--root DIR]
     nice -n 10 .venv/bin/python benchmarks/ray_engine.py throughput [--n 2000] [--root DIR]
     nice -n 10 .venv/bin/python benchmarks/ray_engine.py scale [--sizes 1000 10000 100000]
+        [--engines local ray]
 
 Both write their section of ``--out`` (default ``benchmarks/ray_engine.json``, other sections
 kept). Images are written under ``--root`` (default ``~/.cache/tellapart-ray-bench``), outside
@@ -29,7 +30,8 @@ running cluster; the time to start one (``ray.init``) is reported beside them.
 
 ``scale``: the per-image stage of each engine on ``--sizes`` x 2 128-px JPEGs (smooth random
 images, set A brighter; listed in text files), each run in a fresh process whose peak resident
-memory (the driver's) is recorded; writes the time per image against the number of images to
+memory (the driver's) is recorded with the commit it ran at; ``--engines ray`` runs one engine
+and keeps the other's earlier runs. Writes the time per image against the number of images to
 ``benchmarks/ray_engine_scale.png``.
 """
 
@@ -243,17 +245,21 @@ def scale_one(root: Path, engine: str, n: int) -> dict[str, Any]:
             "ms_per_image": 1000 * seconds / (2 * n), "peak_driver_gib": peak_kib / 2**20}
 
 
-def scale(root: Path, sizes: list[int], cpus: int) -> dict[str, Any]:
-    """:func:`scale_one` for every size and engine (each in a fresh process), and a plot."""
+def scale(root: Path, sizes: list[int], cpus: int, engines: list[str],
+          earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`scale_one` for every size and engine of ``engines`` (each in a fresh process),
+    each run recorded with its commit; the ``earlier`` runs of the other engines are kept.
+    Plots all of them."""
     jpeg_lists(root, max(sizes))
-    runs = []
+    runs = [r for r in earlier if r["engine"] not in engines]
     for n in sizes:
-        for engine in ("ray", "local"):  # the ray engine first: its largest point is the bar
+        for engine in [e for e in ("ray", "local") if e in engines]:  # ray first: its 100k is the bar
             done = subprocess.run(
                 [sys.executable, __file__, "scale-one", "--engine", engine, "--n", str(n),
                  "--root", str(root), "--cpus", str(cpus)],
                 text=True, capture_output=True, check=True)
-            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            runs.append({**json.loads(done.stdout.strip().splitlines()[-1]),
+                         "commit": _commit(), "date": time.strftime("%Y-%m-%d")})
             print(json.dumps(runs[-1]), flush=True)
     _plot(runs, HERE / "ray_engine_scale.png")
     return {"runs": runs, "plot": "benchmarks/ray_engine_scale.png"}
@@ -301,14 +307,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="scale: images per set of each point")
     parser.add_argument("--engine", choices=("local", "ray"), default="ray",
                         help="scale-one: the engine")
+    parser.add_argument("--engines", nargs="+", choices=("local", "ray"), default=["local", "ray"],
+                        help="scale: the engines run (the other's earlier runs are kept)")
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
                         help="CPUs of the local Ray instance (default: all)")
     parser.add_argument("--out", default=str(HERE / "ray_engine.json"))
     args = parser.parse_args(argv)
     root = Path(args.root)
     root.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    data = json.loads(out.read_text()) if out.is_file() else {}
     if args.check == "scale":
-        result = scale(root, args.sizes, args.cpus)
+        section = data.get("scale", {})
+        earlier = [{"commit": section.get("commit"), "date": section.get("date"), **r}
+                   for r in section.get("runs", [])]
+        result = scale(root, args.sizes, args.cpus, args.engines, earlier)
     else:
         started = time.perf_counter()
         ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
@@ -328,8 +341,6 @@ def main(argv: list[str] | None = None) -> int:
     result.update({"commit": _commit(), "date": time.strftime("%Y-%m-%d"),
                    "cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg(),
                    "ray_version": ray.__version__})
-    out = Path(args.out)
-    data = json.loads(out.read_text()) if out.is_file() else {}
     key = {"identity": "identity", "scale": "scale"}.get(args.check, f"throughput_{args.n}")
     data[key] = result
     out.write_text(json.dumps(data, indent=1) + "\n")

@@ -12,12 +12,12 @@ from tellapart.context import DataContext
 from tellapart.edits import create_difference
 from tellapart.io import discover, load_image
 from tellapart.measure import compute_features
+from tellapart.measure.in_memory import measure_images
 from tellapart.pipeline import default_scorers
 from tellapart.synth.bases import BaseSampler
 from tellapart.types import Finding
 from tellapart.verify.counterfactual import NOT_NAMED
 from tellapart.verify.joint import check_claims
-from tellapart.verify.measurement import measure_images
 from tellapart.verify.overall import collect_features
 from tellapart.verify.verifier import split_folds
 

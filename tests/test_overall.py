@@ -25,25 +25,28 @@ def _folds(n: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("n_features", [5, 80])  # primal and dual forms
-def test_ridge_hat_matches_scikit_learn(n_features: int) -> None:
+def test_ridge_predictions_match_scikit_learn_for_every_target_column(n_features: int) -> None:
     rng = np.random.default_rng(0)
     train, test = rng.normal(size=(40, n_features)), rng.normal(size=(7, n_features))
-    y = rng.normal(size=40)
-    hat = stats.ridge_hat(train, test, ridge=0.5)
+    targets = rng.normal(size=(40, 3))
+    predictions = stats.ridge_predictions(train, test, targets, ridge=0.5)
     centred = train - train.mean(axis=0)
     alpha = 0.5 * float((centred ** 2).sum()) / 40
-    expected = Ridge(alpha=alpha).fit(train, y).predict(test)
-    np.testing.assert_allclose(hat @ y, expected, rtol=1e-6, atol=1e-8)
+    assert predictions.shape == (7, 3)
+    for column in range(3):
+        expected = Ridge(alpha=alpha).fit(train, targets[:, column]).predict(test)
+        np.testing.assert_allclose(predictions[:, column], expected, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("n_features", [5, 80])
-def test_ridge_fit_predicts_as_the_hat_matrix(n_features: int) -> None:
+def test_ridge_fit_predicts_as_ridge_predictions(n_features: int) -> None:
     rng = np.random.default_rng(2)
     train, test = rng.normal(size=(40, n_features)), rng.normal(size=(7, n_features))
     y = np.where(rng.random(40) < 0.5, 1.0, -1.0)
     mean, coefficients, intercept = stats.ridge_fit(train, y, ridge=1.0)
     np.testing.assert_allclose((test - mean) @ coefficients + intercept,
-                               stats.ridge_hat(train, test, 1.0) @ y, rtol=1e-8, atol=1e-10)
+                               stats.ridge_predictions(train, test, y[:, None], 1.0)[:, 0],
+                               rtol=1e-8, atol=1e-10)
 
 
 def test_held_out_classifier_scores_rows_as_the_overall_test_does() -> None:

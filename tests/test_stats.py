@@ -290,3 +290,24 @@ def test_standardized_difference() -> None:
     np.testing.assert_allclose(
         standardized_difference_columns(values, np.array([True, True, False, False])), [2.0, -2.0]
     )
+
+
+def test_auroc_columns_equal_each_columns_auroc_with_and_without_ties() -> None:
+    rng = np.random.default_rng(7)
+    scores = rng.normal(size=(60, 9))
+    scores[:, 1] = np.round(scores[:, 1])  # many ties
+    scores[:, 2] = 0.0  # one value
+    labels = rng.random((60, 9)) < 0.4
+    got = stats._auroc_columns(scores, labels)
+    expected = [stats.auroc(scores[labels[:, j], j], scores[~labels[:, j], j]) for j in range(9)]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_gaussian_kernel_is_the_median_bandwidth_kernel() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(25, 4))
+    x[3] = x[0]  # a repeated row: distance 0
+    dist2 = ((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)
+    bandwidth2 = np.median(dist2[np.triu_indices(25, k=1)])
+    np.testing.assert_allclose(stats.gaussian_kernel(x), np.exp(-dist2 / bandwidth2),
+                               rtol=1e-10, atol=1e-12)

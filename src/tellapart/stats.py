@@ -612,46 +612,53 @@ class CrossFitTest:
     scores: np.ndarray
 
 
-def ridge_hat(train: np.ndarray, test: np.ndarray, ridge: float) -> np.ndarray:
-    """(m, n) matrix ``H`` with ``H @ y`` = ridge regression predictions for ``test`` rows
-    fitted on ``train`` rows with targets ``y`` (intercept included, not penalised).
+def _ridge_solution(train: np.ndarray, targets: np.ndarray,
+                    ridge: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean of the training rows (F,), coefficients (F,) or (F, B), mean of the targets
+    (scalar or (B,))) of ridge regression on ``train`` (n, F) for ``targets`` (n,) or (n, B),
+    intercept included and not penalised.
 
-    The penalty is ``ridge`` times the mean squared norm of the centred training rows, so
-    one ``ridge`` suits any number and scale of features. Predictions are linear in ``y``:
-    refitting under permuted labels is one product with ``H``, which makes a permutation
-    test of the whole fit-and-predict procedure cheap.
+    The penalty is ``ridge`` times the mean squared norm of the centred training rows, so one
+    ``ridge`` suits any number and scale of features. The (F, F) system is solved when there
+    are fewer features than rows, else the (n, n) one.
     """
     n = train.shape[0]
     mean = train.mean(axis=0)
     xc = train - mean
-    tc = test - mean
-    centring = np.eye(n) - 1.0 / n
+    y = np.asarray(targets, dtype=np.float64)
+    y_mean = y.mean(axis=0)
+    yc = y - y_mean
     penalty = ridge * float((xc * xc).sum()) / max(n, 1) + 1e-12
     if xc.shape[1] < n:  # primal: (F, F) system
-        gram = xc.T @ xc + penalty * np.eye(xc.shape[1])
-        weights = np.linalg.solve(gram, xc.T)  # (F, n)
-        return np.asarray((tc @ weights) @ centring + 1.0 / n)  # + 1/n: the intercept, mean(y)
-    kernel = xc @ xc.T + penalty * np.eye(n)  # dual: (n, n) system
-    return np.asarray((tc @ xc.T) @ np.linalg.solve(kernel, centring) + 1.0 / n)
+        coefficients = np.linalg.solve(xc.T @ xc + penalty * np.eye(xc.shape[1]), xc.T @ yc)
+    else:  # dual: (n, n) system
+        coefficients = xc.T @ np.linalg.solve(xc @ xc.T + penalty * np.eye(n), yc)
+    return mean, np.asarray(coefficients), np.asarray(y_mean)
 
 
 def ridge_fit(train: np.ndarray, targets: np.ndarray,
               ridge: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """The ridge regression :func:`ridge_hat` describes, fitted once: (mean of the training
-    rows (F,), coefficients (F,), intercept); predictions for ``rows`` are
-    ``(rows - mean) @ coefficients + intercept``, equal to ``ridge_hat(train, rows, ridge) @
-    targets``. Use it when one fit scores many sets of new rows."""
-    n = train.shape[0]
-    mean = train.mean(axis=0)
-    xc = train - mean
-    y = np.asarray(targets, dtype=np.float64)
-    yc = y - y.mean()
-    penalty = ridge * float((xc * xc).sum()) / max(n, 1) + 1e-12
-    if xc.shape[1] < n:  # primal, as ridge_hat
-        coefficients = np.linalg.solve(xc.T @ xc + penalty * np.eye(xc.shape[1]), xc.T @ yc)
-    else:  # dual
-        coefficients = xc.T @ np.linalg.solve(xc @ xc.T + penalty * np.eye(n), yc)
-    return mean, np.asarray(coefficients), float(y.mean())
+    """Ridge regression of ``targets`` (n,) on ``train`` (n, F), fitted once (penalty as
+    :func:`ridge_predictions`): (mean of the training rows (F,), coefficients (F,),
+    intercept); predictions for ``rows`` are ``(rows - mean) @ coefficients + intercept``.
+    Use it when one fit scores many sets of new rows."""
+    mean, coefficients, intercept = _ridge_solution(train, targets, ridge)
+    return mean, coefficients, float(intercept)
+
+
+def ridge_predictions(train: np.ndarray, test: np.ndarray, targets: np.ndarray,
+                      ridge: float) -> np.ndarray:
+    """(m, B) ridge regression predictions for the ``test`` rows (m, F), fitted on the
+    ``train`` rows (n, F) for each column of ``targets`` (n, B) (intercept included, not
+    penalised; the penalty is ``ridge`` times the mean squared norm of the centred training
+    rows, so one ``ridge`` suits any number and scale of features).
+
+    The fit is linear in the targets, so refitting under B permuted labellings costs one
+    solve with B right-hand sides, which makes a permutation test of the whole
+    fit-and-predict procedure cheap.
+    """
+    mean, coefficients, y_mean = _ridge_solution(train, targets, ridge)
+    return np.asarray((test - mean) @ coefficients + y_mean)
 
 
 def gaussian_kernel(features: np.ndarray) -> np.ndarray:
@@ -659,10 +666,16 @@ def gaussian_kernel(features: np.ndarray) -> np.ndarray:
     (labels are not used)."""
     x = np.asarray(features, dtype=np.float64)
     sq = (x * x).sum(axis=1)
-    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * x @ x.T, 0.0)
-    off_diagonal = dist2[np.triu_indices_from(dist2, k=1)]
+    twice_gram = (2.0 * x) @ x.T
+    # in place (one (N, N) array at a time): (|a|^2 + |b|^2) - 2 a.b, clipped at 0
+    dist2 = sq[:, None] + sq[None, :]
+    dist2 -= twice_gram
+    del twice_gram
+    np.maximum(dist2, 0.0, out=dist2)
+    off_diagonal = dist2[np.triu(np.ones(dist2.shape, dtype=bool), k=1)]
     bandwidth2 = float(np.median(off_diagonal)) if off_diagonal.size else 1.0
-    return np.asarray(np.exp(-dist2 / (bandwidth2 or 1.0)))
+    dist2 /= -(bandwidth2 or 1.0)
+    return np.exp(dist2, out=dist2)
 
 
 def kernel_ridge_hat(kernel: np.ndarray, train: np.ndarray, test: np.ndarray,
@@ -686,11 +699,22 @@ def _fold_standardised(predictions: np.ndarray) -> np.ndarray:
 
 
 def _auroc_columns(scores: np.ndarray, is_x: np.ndarray) -> np.ndarray:
-    """AUROC of every column of ``scores`` (n, B) with its own labels ``is_x`` (n, B)."""
-    ranks = sps.rankdata(scores, axis=0)
-    n_x = is_x.sum(axis=0)
-    n_y = is_x.shape[0] - n_x
-    u = (ranks * is_x).sum(axis=0) - n_x * (n_x + 1) / 2.0
+    """AUROC of every column of ``scores`` (n, B) with its own labels ``is_x`` (n, B).
+
+    The x rows' rank sum of a column without ties is read off one sort (the rank of a row is
+    its place in the sorted column); columns with ties get midranks (:func:`midranks`).
+    """
+    by_column = np.ascontiguousarray(np.asarray(scores, dtype=np.float64).T)  # (B, n)
+    labels = np.ascontiguousarray(np.asarray(is_x, dtype=bool).T)
+    n = by_column.shape[1]
+    order = np.argsort(by_column, axis=1)
+    ordered = np.take_along_axis(by_column, order, axis=1)
+    rank_sums = np.take_along_axis(labels, order, axis=1) @ np.arange(1.0, n + 1.0)
+    for column in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+        rank_sums[column] = midranks(by_column[column])[labels[column]].sum()
+    n_x = labels.sum(axis=1)
+    n_y = n - n_x
+    u = rank_sums - n_x * (n_x + 1) / 2.0
     return np.asarray(u / np.maximum(n_x * n_y, 1))
 
 
@@ -744,7 +768,7 @@ def cross_fit_classifier_test(
     folds : np.ndarray
         (N,) fold id of each row (at least two folds, each with both sets).
     ridge : float
-        Penalty relative to the features' mean squared norm (:func:`ridge_hat`).
+        Penalty relative to the features' mean squared norm (:func:`ridge_predictions`).
     n_permutations : int
         0 skips the test (p-value 1).
     seed : int
@@ -794,9 +818,9 @@ def _held_out_scores(x: np.ndarray, labels: np.ndarray, folds: np.ndarray, ridge
     gram = gaussian_kernel(x) if kernel == "gaussian" else None
     for fold in np.unique(folds):
         test, train = folds == fold, folds != fold
-        hat = (ridge_hat(x[train], x[test], ridge) if gram is None
-               else kernel_ridge_hat(gram, train, test, ridge))
-        scores[test] = _fold_standardised(hat @ targets[train])
+        predictions = (ridge_predictions(x[train], x[test], targets[train], ridge) if gram is None
+                       else kernel_ridge_hat(gram, train, test, ridge) @ targets[train])
+        scores[test] = _fold_standardised(predictions)
     return scores
 
 

@@ -50,7 +50,7 @@ from ..measure import (
     measure_chunk,
     read_and_hash,
 )
-from ..measure.features import Source
+from ..measure.features import Source, keep_freed_memory
 from ..types import ImageRecord
 from .base import Engine, PerImage, register_engine
 
@@ -153,6 +153,7 @@ def measure_block(batch: dict[str, np.ndarray], max_pixels: int, options: Reader
                   cwd: str) -> dict[str, np.ndarray]:
     """Decode and measure the files of one block under the driver's reader options (relative
     paths from ``cwd``); each result as one JSON text (NaN kept; floats round-trip exactly)."""
+    _tune_allocator_once()
     tasks: list[MeasureTask] = [
         (os.path.join(cwd, str(path)), str(digest), tuple(n for n in str(names).split(",") if n))
         for path, digest, names in zip(batch["path"], batch["hash"], batch["names"], strict=True)
@@ -160,6 +161,20 @@ def measure_block(batch: dict[str, np.ndarray], max_pixels: int, options: Reader
     with use_reader_options(options):
         results = measure_chunk(tasks, max_pixels)
     return {"result": np.array([_result_json(r) for r in results], dtype=object)}
+
+
+_allocator_tuned = False
+
+
+def _tune_allocator_once() -> None:
+    """:func:`~tellapart.measure.features.keep_freed_memory` in this worker process, once: as
+    in the local engine's workers, measuring an image then costs no page faults on arrays
+    freed by the image before. A Ray worker process serves this job's tasks only and ends
+    with the job, so the setting reaches nothing else."""
+    global _allocator_tuned
+    if not _allocator_tuned:
+        keep_freed_memory()
+        _allocator_tuned = True
 
 
 def _result_json(result: MeasuredFile) -> str:
@@ -203,6 +218,7 @@ class Embedder:
                 f"this Ray worker's describer weights (sha256 {found[:12]}...) differ from the "
                 f"driver's ({weights_sha256[:12]}...): install the same tellapart on every node"
             )
+        _tune_allocator_once()  # the actor's own process: it decodes every image again
         self.model = load_default()
         self.quarters = quarters
         self.options = options

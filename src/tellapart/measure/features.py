@@ -316,7 +316,7 @@ def compute_features(
     started = time.perf_counter()
     bank_names(settings.medical_measurements, False)  # a bad setting fails before any work
     if work is None:
-        work = LocalFileWork(settings.jobs if settings.jobs > 0 else (os.cpu_count() or 1))
+        work = LocalFileWork(resolved_jobs(settings.jobs))
     own_store = store is None
     cache = FeatureStore(settings.cache) if store is None else store
     info: dict[str, Any] = {}
@@ -506,6 +506,11 @@ class FileWork(ABC):
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+
+
+def resolved_jobs(jobs: int) -> int:
+    """Worker processes for a ``jobs`` setting: 0 means every core."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
 
 
 def keep_freed_memory() -> None:

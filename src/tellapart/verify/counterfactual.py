@@ -12,7 +12,7 @@ Procedure (:func:`counterfactual_evidence`)
    at each strength of :data:`STRENGTHS` (1.0 alone for a type with no partial form), with
    the same random choices (positions, colours) at every strength.
 2. Their overall-test features (:mod:`tellapart.verify.overall`: the measurement columns,
-   :func:`tellapart.verify.measurement.measure_images`, and each scorer's
+   :func:`tellapart.measure.in_memory.measure_images`, and each scorer's
    :meth:`~tellapart.verify.Scorer.features_of_images`) are computed and scaled as the
    table's rows were. Nothing is cached: the edited images have no file.
 3. Matching the observed shift: the claim's own per-image score (the detector of X,
@@ -75,6 +75,7 @@ stage 2.1 s, and one check 0.58 s: within the 30% bar, about five checks fit at 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,9 +84,9 @@ import numpy as np
 from .. import stats
 from ..context import DataContext
 from ..edits import DIFFERENCES, create_difference
+from ..measure.in_memory import ImageMeasurer
 from ..types import Counterfactual, DecodedImage, Finding, trained_difference_id
 from .base import Scorer
-from .measurement import measure_images
 from .overall import MEASUREMENTS_BLOCK, RIDGE, OverallFeatures
 
 STRENGTHS: tuple[float, ...] = (0.4, 0.7, 1.0)
@@ -262,13 +263,14 @@ def edit_images(images: list[DecodedImage], type_id: str, strength: float,
 
 
 def raw_features_of_images(ctx: DataContext, scorers: list[Scorer], features: OverallFeatures,
-                           images: list[DecodedImage]) -> dict[str, np.ndarray]:
+                           images: list[DecodedImage],
+                           measurer: ImageMeasurer | None = None) -> dict[str, np.ndarray]:
     """Block name -> (len(images), d) raw values of the overall test's blocks for in-memory
-    images: the measurement columns (:func:`tellapart.verify.measurement.measure_images`)
-    and each scorer's :meth:`~tellapart.verify.Scorer.features_of_images` (first wins)."""
+    images: the measurement columns (``measurer``; in this process when None) and each
+    scorer's :meth:`~tellapart.verify.Scorer.features_of_images` (first wins)."""
     raw: dict[str, np.ndarray] = {}
     if MEASUREMENTS_BLOCK in features.scalings:
-        raw[MEASUREMENTS_BLOCK] = measure_images(list(ctx.table.names), images)
+        raw[MEASUREMENTS_BLOCK] = (measurer or ImageMeasurer(ctx.table.names)).measure(images)
     for scorer in scorers:
         if all(name in raw for name in features.scalings):
             break
@@ -282,23 +284,44 @@ def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.maximum(sq, 0.0)).mean())
 
 
-def mixture_energy(components: list[tuple[float, np.ndarray]], named: np.ndarray) -> float:
+class MeanDistances:
+    """The mean Euclidean distance between the rows of two arrays, computed once per pair of
+    arrays (by identity: the arrays are kept, and must not change). The energy distances of
+    one check share most of their terms (the named set's rows with themselves, the unedited
+    images with the named set), and each costs a (n, m) distance matrix."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> float:
+        key = (id(a), id(b))
+        if key not in self._known:
+            self._known[key] = (a, b, _mean_distance(a, b))
+        return self._known[key][2]
+
+
+Distance = Callable[[np.ndarray, np.ndarray], float]
+
+
+def mixture_energy(components: list[tuple[float, np.ndarray]], named: np.ndarray,
+                   distance: Distance = _mean_distance) -> float:
     """Energy distance from the mixture of ``components`` (weight, rows: images' features;
-    weights sum to 1) to ``named``: 2 E|M - N| - E|M - M'| - E|N - N'|."""
-    cross = sum(w * _mean_distance(f, named) for w, f in components)
-    within = sum(wi * wj * _mean_distance(fi, fj)
+    weights sum to 1) to ``named``: 2 E|M - N| - E|M - M'| - E|N - N'| (mean distances by
+    ``distance``, e.g. a :class:`MeanDistances`)."""
+    cross = sum(w * distance(f, named) for w, f in components)
+    within = sum(wi * wj * distance(fi, fj)
                  for wi, fi in components for wj, fj in components)
-    return 2.0 * cross - within - _mean_distance(named, named)
+    return 2.0 * cross - within - distance(named, named)
 
 
 def mixture_distance_ratio(edited: np.ndarray, other: np.ndarray, named: np.ndarray,
-                           prevalence: float) -> float:
+                           prevalence: float, distance: Distance = _mean_distance) -> float:
     """Energy distance from the mixture ``prevalence`` x ``edited`` + (1 - prevalence) x
     ``other`` (rows: images) to ``named``, over the energy distance from ``other`` to
     ``named``; NaN when the latter is 0."""
     p = float(prevalence)
-    base = mixture_energy([(1.0, other)], named)
-    mixed = mixture_energy([(p, edited), (1.0 - p, other)], named)
+    base = mixture_energy([(1.0, other)], named, distance)
+    mixed = mixture_energy([(p, edited), (1.0 - p, other)], named, distance)
     return mixed / base if base > 0 else float("nan")
 
 
@@ -321,11 +344,12 @@ def counterfactual_evidence(
     max_images: int = MAX_IMAGES,
     strengths: tuple[float, ...] | None = None,
     classifier: HeldOutClassifier | None = None,
+    measurer: ImageMeasurer | None = None,
 ) -> CounterfactualEvidence | None:
     """Apply the finding's difference to the other set's images and measure where they land
     (module docstring, steps 1-6); None when the finding names no difference tellapart can
     make. ``classifier``: the overall classifier fitted for the finding's named set (fitted
-    here when None)."""
+    here when None); ``measurer``: measures the edited images (in this process when None)."""
     started = time.perf_counter()
     type_id = checkable_type(finding)
     if type_id is None:
@@ -342,8 +366,9 @@ def counterfactual_evidence(
         named_rows = np.sort(rng.choice(named_rows, MAX_REFERENCE, replace=False))
     originals = [ctx.load(ctx.table.records[i]) for i in picked]
     levels = strengths if strengths is not None else strengths_of(type_id)
+    # one strength at a time: only one set of edited images is held at once
     raw_edited = [raw_features_of_images(ctx, scorers, features,
-                                         edit_images(originals, type_id, s, seed))
+                                         edit_images(originals, type_id, s, seed), measurer)
                   for s in levels]
     edited = [features.transform(raw) for raw in raw_edited]
     if classifier is None:
@@ -370,17 +395,20 @@ def counterfactual_evidence(
     named_vs_other = stats.auroc(claim[all_named], claim[picked])
     gap = held[all_named].mean() - held[picked].mean()
     blocks = {name: _block_columns(features, name) for name in features.scalings}
+    other_x, named_x = x[picked], x[named_rows]
+    block_rows = {name: (other_x[:, c], named_x[:, c]) for name, c in blocks.items()}
+    distance = MeanDistances()
     results = []
     for k, s in enumerate(levels):
         named_vs_edited = stats.auroc(claim[all_named], edited_claim[k])
         p = matching_prevalence(named_vs_other, named_vs_edited)
         moved = edited_scores[k].mean() - held[picked].mean()
         shift = p * moved / gap if gap != 0 else float("nan")
-        ratio = mixture_distance_ratio(edited[k], x[picked], x[named_rows], p)
-        every = mixture_distance_ratio(edited[k], x[picked], x[named_rows], 1.0)
-        by_block = {name: mixture_distance_ratio(edited[k][:, c], x[picked][:, c],
-                                                 x[named_rows][:, c], p)
-                    for name, c in blocks.items()}
+        ratio = mixture_distance_ratio(edited[k], other_x, named_x, p, distance)
+        every = mixture_distance_ratio(edited[k], other_x, named_x, 1.0, distance)
+        by_block = {name: mixture_distance_ratio(edited[k][:, blocks[name]], other, named_block,
+                                                 p, distance)
+                    for name, (other, named_block) in block_rows.items()}
         results.append(StrengthResult(float(s), p, float(named_vs_edited), float(shift),
                                       float(ratio), float(every), by_block))
     best = min(results, key=lambda r: r.distance_ratio if np.isfinite(r.distance_ratio) else np.inf)

@@ -38,6 +38,7 @@ from itertools import product
 import numpy as np
 
 from ..context import DataContext
+from ..measure.in_memory import ImageMeasurer
 from ..types import Counterfactual, Finding
 from .base import Scorer
 from .counterfactual import (
@@ -45,6 +46,7 @@ from .counterfactual import (
     NOT_NAMED,
     CounterfactualEvidence,
     HeldOutClassifier,
+    MeanDistances,
     checkable_type,
     counterfactual_evidence,
     decide,
@@ -113,11 +115,16 @@ class EditedMixtures:
         As for :func:`~tellapart.verify.counterfactual.counterfactual_evidence`.
     evidences : list of CounterfactualEvidence
         The claims' own checks; all name the same set and edited the same images.
+    classifier : HeldOutClassifier, optional
+        The overall classifier fitted for the set the claims name (fitted here when None).
+    measurer : ImageMeasurer, optional
+        Measures the edited images (in this process when None).
     """
 
     def __init__(self, ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
                  features: OverallFeatures, evidences: list[CounterfactualEvidence],
-                 classifier: HeldOutClassifier | None = None) -> None:
+                 classifier: HeldOutClassifier | None = None,
+                 measurer: ImageMeasurer | None = None) -> None:
         first = evidences[0]
         picked = first.arrays["other_rows"]
         for ev in evidences[1:]:
@@ -125,6 +132,8 @@ class EditedMixtures:
                 raise ValueError("claims checked together must name one set and edit the same images")
         self.ctx, self.scorers, self.features = ctx, scorers, features
         self.evidences = evidences
+        self.measurer = measurer
+        self.distance = MeanDistances()  # the cached subsets' features keep their identity
         self.is_named = ctx.table.is_a if first.named == "A" else ~ctx.table.is_a
         self.folds, self.picked = np.asarray(folds), picked
         self.classifier = classifier or HeldOutClassifier.fit(features.values, self.is_named,
@@ -143,7 +152,8 @@ class EditedMixtures:
             for i in sorted(subset):
                 ev = self.evidences[i]
                 images = edit_images(images, ev.type_id, ev.best.strength, self.ctx.settings.seed)
-            raw = raw_features_of_images(self.ctx, self.scorers, self.features, images)
+            raw = raw_features_of_images(self.ctx, self.scorers, self.features, images,
+                                         self.measurer)
             values = self.features.transform(raw)
             self._cache[subset] = (values, self.classifier.score(values, self.folds[self.picked]))
         return self._cache[subset]
@@ -162,7 +172,7 @@ class EditedMixtures:
             values, scores = self.edited(frozenset(i for on, i in zip(mask, claims, strict=True) if on))
             components.append((weight, values))
             score += weight * float(scores.mean())
-        return mixture_energy(components, self.named), score
+        return mixture_energy(components, self.named, self.distance), score
 
     def step(self, applied: list[int], added: int) -> Step:
         """What adding claim ``added`` on top of the edits of ``applied`` does."""
@@ -176,7 +186,8 @@ class EditedMixtures:
 
 def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
                     features: OverallFeatures, evidences: list[CounterfactualEvidence],
-                    classifier: HeldOutClassifier | None = None) -> list[Counterfactual]:
+                    classifier: HeldOutClassifier | None = None,
+                    measurer: ImageMeasurer | None = None) -> list[Counterfactual]:
     """The decision on each of several claims naming the same set (module docstring).
 
     Parameters
@@ -187,6 +198,8 @@ def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
         Each claim's own check.
     classifier : HeldOutClassifier, optional
         The overall classifier fitted for the set the claims name (fitted here when None).
+    measurer : ImageMeasurer, optional
+        Measures the edited images (in this process when None).
 
     Returns
     -------
@@ -195,7 +208,8 @@ def decide_together(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     """
     if len(evidences) < 2:
         return [decide(ev) for ev in evidences]
-    return decide_mixtures(EditedMixtures(ctx, scorers, folds, features, evidences, classifier))
+    return decide_mixtures(EditedMixtures(ctx, scorers, folds, features, evidences, classifier,
+                                          measurer))
 
 
 def decide_mixtures(mixtures: EditedMixtures, *, min_shift: float = STEP_MIN_SHIFT,
@@ -280,25 +294,39 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     results = [Counterfactual("not_checked", None,
                               "not significant" if not f.significant else NOT_NAMED)
                for f in findings]
+    if not any(f.significant and checkable_type(f) is not None for f in findings):
+        return results
+    # one pool of worker processes measures the edited images of every check
+    with ImageMeasurer(ctx.table.names, ctx.settings.jobs) as measurer:
+        groups = _check_each(ctx, scorers, folds, features, findings, measurer)
+        columns = measurement_columns(ctx, features) if reproduced is not None else {}
+        for classifier, members in groups:
+            decisions = decide_together(ctx, scorers, folds, features,
+                                        [ev for _, ev in members], classifier, measurer)
+            for (i, evidence), decision in zip(members, decisions, strict=True):
+                results[i] = decision
+                if reproduced is not None and decision.status == "confirmed":
+                    reproduced[i] = reproduced_shares(evidence, features, columns)
+    return results
+
+
+def _check_each(
+    ctx: DataContext, scorers: list[Scorer], folds: np.ndarray, features: OverallFeatures,
+    findings: list[Finding], measurer: ImageMeasurer,
+) -> list[tuple[HeldOutClassifier, list[tuple[int, CounterfactualEvidence]]]]:
+    """Each significant finding naming a difference tellapart can make, checked alone; by
+    named set: the overall classifier fitted for it, and (index, evidence) of each claim."""
     groups: dict[str, list[tuple[int, CounterfactualEvidence]]] = {}
     classifiers: dict[str, HeldOutClassifier] = {}
     for i, finding in enumerate(findings):
         if not finding.significant or checkable_type(finding) is None:
-            continue
+            continue  # not checked
         named = finding.more_in
         if named not in classifiers:
             is_named = ctx.table.is_a if named == "A" else ~ctx.table.is_a
             classifiers[named] = HeldOutClassifier.fit(features.values, is_named, np.asarray(folds))
         evidence = counterfactual_evidence(ctx, scorers, folds, features, finding,
-                                           classifier=classifiers[named])
+                                           classifier=classifiers[named], measurer=measurer)
         if evidence is not None:
             groups.setdefault(named, []).append((i, evidence))
-    columns = measurement_columns(ctx, features) if reproduced is not None else {}
-    for named, members in groups.items():
-        decisions = decide_together(ctx, scorers, folds, features, [ev for _, ev in members],
-                                    classifiers[named])
-        for (i, evidence), decision in zip(members, decisions, strict=True):
-            results[i] = decision
-            if reproduced is not None and decision.status == "confirmed":
-                reproduced[i] = reproduced_shares(evidence, features, columns)
-    return results
+    return [(classifiers[named], members) for named, members in groups.items()]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..context import DataContext
-from ..measure.base import MEASUREMENTS, create_measurement
+from ..measure.base import MEASUREMENTS
 from ..measure.words import (
     MeasurementWords,
     measurement_concept,
@@ -25,7 +25,7 @@ from ..measure.words import (
     measurement_words,
     synonym_classes,
 )
-from ..types import DecodedImage, Hypothesis, other_set
+from ..types import Hypothesis, other_set
 from .base import Scorer, register_scorer
 
 _AUXILIARIES = re.compile(
@@ -320,25 +320,3 @@ class MeasurementScorer(Scorer):
         hyp.params["typed"] = text.strip()
         hyp.description = f'{hyp.description} (typed: "{text.strip()}")'
         return hyp
-
-
-def measure_images(names: list[str], images: list[DecodedImage]) -> np.ndarray:
-    """(len(images), len(names)) values of the measurements ``names`` (the columns of a
-    :class:`~tellapart.types.FeatureTable`) on images held in memory, e.g. edited ones.
-
-    Each value is ``create_measurement(name).compute(image)``, as the features stage computes
-    it on a decoded file (:func:`tellapart.measure.features.measure_file`); a measurement that
-    raises or is not registered gives NaN. File-level measurements (file size, format, ...)
-    read ``image.record``, so an edited image that keeps its original record keeps them.
-    """
-    out = np.full((len(images), len(names)), np.nan)
-    for j, name in enumerate(names):
-        if name not in MEASUREMENTS:
-            continue
-        measurement = create_measurement(name)
-        for i, image in enumerate(images):
-            try:
-                out[i, j] = float(measurement.compute(image))
-            except Exception:  # noqa: BLE001 - as the features stage: NaN, never a crash
-                out[i, j] = np.nan
-    return out

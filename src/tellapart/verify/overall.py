@@ -39,7 +39,7 @@ from .base import Scorer
 
 RIDGE = 1.0
 """Ridge penalty of the overall classifier, relative to the features' mean squared norm
-(:func:`tellapart.stats.ridge_hat`). Chosen with the MMD combination on development draws
+(:func:`tellapart.stats.ridge_predictions`). Chosen with the MMD combination on development draws
 (60 medium and 60 hard tasks at seed offset 1000, 50 images per side, detected at 0.05):
 linear ridge 1 + MMD 55 and 27, MMD alone 55 and 25, linear ridge 1 alone 49 and 24,
 Gaussian kernel ridge (ridge 0.1/1/10) alone 47-50 and 24-26 (``benchmarks/overall_test.py
