@@ -59,7 +59,6 @@ def test_ray_report_equals_the_local_report(task_dir: Path) -> None:
     on_ray = _compare(task_dir, "ray", cache="", jobs=1)
     assert engine_independent_json(on_ray) == engine_independent_json(local)
     assert on_ray.settings["engine"] == "ray"
-    assert on_ray.timing_s["features.embed"] > 0  # the describer ran on Ray workers
     reasons = {Path(s.path).name: s.reason for s in on_ray.skipped}
     assert set(reasons) == {"empty.png", "truncated.png", "notes.png"}
     assert local.significant and local.significant[0].more_in == "A"
@@ -84,10 +83,18 @@ def test_every_engine_gives_the_local_tables_and_fills_the_cache(task_dir: Path,
         assert [(s.path, s.reason) for st in got.sets for s in st.skipped] == [
             (s.path, s.reason) for st in expected.sets for s in st.skipped]
     assert cold.info["decoded"] > 0 and warm.info["decoded"] == 0  # warm: nothing decoded
-    if engine == "ray":  # one (V, D) array per distinct usable image
+    if engine == "ray":  # one (V, D) array per distinct usable image, made on Ray workers
         hashes = {r.content_hash for r in cold.table.records}
         assert set(cold.view_embeddings) == hashes
         assert all(v.ndim == 2 and v.shape[0] >= 1 for v in cold.view_embeddings.values())
+        assert cold.info["embedded_while_measuring"] == len(hashes)  # one decode per image
+        with FeatureStore(settings.cache) as store:  # cache hits: embedded in a pass of their own
+            again = create_engine(engine).run(sources, settings=settings, store=store,
+                                              describer=True)
+        assert again.info["decoded"] == 0 and again.info["embedded_while_measuring"] == 0
+        assert set(again.view_embeddings) == hashes
+        for digest, views in cold.view_embeddings.items():
+            np.testing.assert_allclose(again.view_embeddings[digest], views, rtol=1e-5, atol=1e-6)
 
 
 def test_without_the_extra_the_error_is_one_line_naming_pip(

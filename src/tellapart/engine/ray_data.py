@@ -6,15 +6,18 @@ Usage::
     tellapart compare A/ B/ --engine ray --ray-address auto    # the cluster this node is in
     tellapart.compare("A/", "B/", engine="ray", ray_address="ray://head:10001")
 
-Three Ray Data passes, each over a table of small columns (paths, hashes), none of which
-sends pixels back:
+Ray Data passes, each over a table of small columns (paths, hashes), none of which sends
+pixels back:
 
 1. every file is read and hashed on a worker; the driver looks the hashes up in the
    feature cache (:class:`~tellapart.io.FeatureStore`) before anything is decoded;
 2. the cache misses are decoded and measured on workers (:func:`tellapart.measure.measure_file`);
-   the driver writes the results to the cache (it is the only writer);
-3. when the learned proposer runs, every usable image is embedded by the describer in an
-   actor pool: each actor loads the weights shipped in the package once.
+   the driver writes the results to the cache (it is the only writer). When the learned
+   proposer runs, this pass runs in a pool of describer actors (:class:`MeasureEmbedder`;
+   each loads the weights shipped in the package once) that also embed each usable image
+   while it is decoded, so no image is decoded twice;
+3. images that were not measured in this run (cache hits) are embedded in a pool of
+   describer actors (:class:`Embedder`).
 
 The driver gathers one row of numbers per image (and the describer's view embeddings) and
 assembles them in input order, whatever order the workers finish in; bad files are skipped,
@@ -50,7 +53,7 @@ from ..measure import (
     measure_chunk,
     read_and_hash,
 )
-from ..measure.features import Source, keep_freed_memory
+from ..measure.features import Source, decode_and_measure, keep_freed_memory
 from ..types import ImageRecord
 from .base import Engine, PerImage, register_engine
 
@@ -192,6 +195,30 @@ def _result_from_json(text: str) -> MeasuredFile:
                         tuple((str(k), str(v)) for k, v in header))
 
 
+def _checked_describer(weights_sha256: str) -> Any:
+    """The default describer, loaded in this worker, after checking that its weights are the
+    driver's (a worker with other weights refuses to start)."""
+    from ..models.shipped import describer_dir
+    from ..models.weights import load_default, read_meta
+
+    found = read_meta(describer_dir())["weights_sha256"]
+    if found != weights_sha256:
+        raise RuntimeError(
+            f"this Ray worker's describer weights (sha256 {found[:12]}...) differ from the "
+            f"driver's ({weights_sha256[:12]}...): install the same tellapart on every node"
+        )
+    return load_default()
+
+
+def _views_columns(views: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """(V, D) view embeddings as two columns: the number of views and the float32 bytes."""
+    return {
+        "n_views": np.array([len(v) for v in views], dtype=np.int64),
+        "views": np.array([np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in views],
+                          dtype=object),
+    }
+
+
 class Embedder:
     """A Ray Data actor: the default describer, loaded once, embeds blocks of images.
 
@@ -209,17 +236,8 @@ class Embedder:
 
     def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
                  cwd: str) -> None:
-        from ..models.shipped import describer_dir
-        from ..models.weights import load_default, read_meta
-
-        found = read_meta(describer_dir())["weights_sha256"]
-        if found != weights_sha256:
-            raise RuntimeError(
-                f"this Ray worker's describer weights (sha256 {found[:12]}...) differ from the "
-                f"driver's ({weights_sha256[:12]}...): install the same tellapart on every node"
-            )
         _tune_allocator_once()  # the actor's own process: it decodes every image again
-        self.model = load_default()
+        self.model = _checked_describer(weights_sha256)
         self.quarters = quarters
         self.options = options
         self.cwd = cwd
@@ -231,12 +249,45 @@ class Embedder:
             pixels = (_pixels(os.path.join(self.cwd, str(p)), str(h))
                       for p, h in zip(batch["path"], batch["hash"], strict=True))
             views = embed_images(self.model, pixels, self.quarters, _EMBED_BLOCK)
-        return {
-            "hash": batch["hash"],
-            "n_views": np.array([len(v) for v in views], dtype=np.int64),
-            "views": np.array([np.ascontiguousarray(v, dtype=np.float32).tobytes()
-                               for v in views], dtype=object),
-        }
+        return {"hash": batch["hash"], **_views_columns(views)}
+
+
+class MeasureEmbedder:
+    """A Ray Data actor that decodes each file once, measures it and embeds it with the
+    default describer: the measuring pass and the describer pass of a cold comparison in one
+    (:func:`measure_block`'s results, plus the view embeddings of the usable images, none
+    for the others). Parameters as :class:`Embedder`."""
+
+    def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
+                 cwd: str) -> None:
+        _tune_allocator_once()  # the actor's own process
+        self.model = _checked_describer(weights_sha256)
+        self.quarters = quarters
+        self.options = options
+        self.cwd = cwd
+
+    def __call__(self, batch: dict[str, np.ndarray], max_pixels: int) -> dict[str, np.ndarray]:
+        from ..models.runtime import embed_images
+
+        results: list[MeasuredFile] = []
+
+        def usable_pixels() -> Iterator[np.ndarray]:
+            # measured as they are decoded; only each usable image's views outlive it
+            for path, digest, names in zip(batch["path"], batch["hash"], batch["names"],
+                                           strict=True):
+                result, image = decode_and_measure(
+                    os.path.join(self.cwd, str(path)), str(digest),
+                    tuple(n for n in str(names).split(",") if n), max_pixels)
+                results.append(result)
+                if image is not None:
+                    yield image.rgb
+
+        with use_reader_options(self.options):
+            views = iter(embed_images(self.model, usable_pixels(), self.quarters, _EMBED_BLOCK))
+        empty = np.zeros((0, 0), dtype=np.float32)
+        per_file = [next(views) if r.status == "ok" else empty for r in results]
+        return {"result": np.array([_result_json(r) for r in results], dtype=object),
+                **_views_columns(per_file)}
 
 
 def _pixels(path: str, digest: str) -> np.ndarray:
@@ -259,11 +310,23 @@ class RayFileWork(FileWork):
         The initialised ``ray`` module (:func:`connected`).
     options : ReaderOptions
         The reader options the workers decode with (the driver's).
+    embed_quarters : bool, optional
+        When given, each file measured is also embedded by the describer in the same pass
+        (:class:`MeasureEmbedder`, quarter views as this says), so it is decoded once; the
+        view embeddings are collected in :attr:`embeddings`. None: measuring only.
+
+    Attributes
+    ----------
+    embeddings : dict of str to np.ndarray
+        {content hash: (V, D) view embeddings} of the usable files measured.
     """
 
-    def __init__(self, ray: Any, options: ReaderOptions) -> None:
+    def __init__(self, ray: Any, options: ReaderOptions,
+                 embed_quarters: bool | None = None) -> None:
         self.ray = ray
         self.options = options
+        self.embed_quarters = embed_quarters
+        self.embeddings: dict[str, np.ndarray] = {}
 
     def read_and_hash(self, paths: list[str], advance: Callable[[int], None]) -> list[HashedFile]:
         out: list[HashedFile] = [(None, "could not be read", False)] * len(paths)
@@ -283,39 +346,65 @@ class RayFileWork(FileWork):
     def measure(self, tasks: list[MeasureTask], max_pixels: int) -> Iterator[list[MeasuredFile]]:
         columns = {"path": [t[0] for t in tasks], "hash": [t[1] for t in tasks],
                    "names": [",".join(t[2]) for t in tasks]}
-        ds = _blocks(self.ray, columns, _MEASURE_BLOCK).map_batches(
-            measure_block, batch_format="numpy",
-            fn_kwargs={"max_pixels": max_pixels, "options": self.options, "cwd": os.getcwd()})
+        kwargs = {"max_pixels": max_pixels}
+        if self.embed_quarters is None:
+            ds = _blocks(self.ray, columns, _MEASURE_BLOCK).map_batches(
+                measure_block, batch_format="numpy",
+                fn_kwargs={**kwargs, "options": self.options, "cwd": os.getcwd()})
+        else:
+            ds = _describer_pass(self.ray, columns, MeasureEmbedder, self.embed_quarters,
+                                 self.options, fn_kwargs=kwargs)
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-            yield [_result_from_json(str(text)) for text in batch["result"]]
+            results = [_result_from_json(str(text)) for text in batch["result"]]
+            if self.embed_quarters is not None:
+                self.embeddings.update(
+                    (r.content_hash, views) for r, views in zip(results, _views_of(batch),
+                                                                strict=True)
+                    if r.status == "ok")
+            yield results
+
+
+def _describer_pass(ray: Any, columns: Mapping[str, Sequence[Any]], actor: type,
+                    quarters: bool, options: ReaderOptions,
+                    fn_kwargs: Mapping[str, Any] | None = None) -> Any:
+    """``columns`` (path, hash, ...) mapped by ``actor`` (:class:`Embedder` or
+    :class:`MeasureEmbedder`) in a pool of one actor per CPU of the cluster (fewer for few
+    files), each loading the default describer once; blocks of at most :data:`_EMBED_BLOCK`
+    files, small enough that every actor gets some."""
+    from ..models.shipped import describer_dir
+    from ..models.weights import read_meta
+
+    n = len(columns["path"])
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    block = max(1, min(_EMBED_BLOCK, math.ceil(n / (2 * cpus))))
+    actors = max(1, min(cpus, math.ceil(n / block)))
+    return _blocks(ray, columns, block).map_batches(
+        actor, batch_format="numpy", batch_size=None,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        fn_constructor_kwargs={"weights_sha256": read_meta(describer_dir())["weights_sha256"],
+                               "quarters": quarters, "options": options, "cwd": os.getcwd()},
+        fn_kwargs=dict(fn_kwargs or {}))
+
+
+def _views_of(batch: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """The (V, D) float32 view embeddings of each row of a describer pass's batch."""
+    return [np.frombuffer(blob, dtype=np.float32).reshape(int(n), -1).copy() if int(n) else
+            np.zeros((0, 0), dtype=np.float32)
+            for n, blob in zip(batch["n_views"], batch["views"], strict=True)]
 
 
 def embed_all(ray: Any, records: list[ImageRecord], quarters: bool,
               options: ReaderOptions) -> dict[str, np.ndarray]:
     """{content hash: (V, D) view embeddings} of every distinct image in ``records``, by the
     default describer in a pool of one actor per CPU of the cluster."""
-    from ..models.shipped import describer_dir
-    from ..models.weights import read_meta
-
     by_hash = {r.content_hash: r.path for r in records}
     if not by_hash:
         return {}
-    embed_dim = int(read_meta(describer_dir())["config"]["embed_dim"])
-    actors = max(1, min(int(ray.cluster_resources().get("CPU", 1)),
-                        math.ceil(len(by_hash) / _EMBED_BLOCK)))
-    ds = _blocks(ray, {"path": list(by_hash.values()), "hash": list(by_hash)}, _EMBED_BLOCK)
-    ds = ds.map_batches(
-        Embedder, batch_format="numpy", batch_size=None,
-        compute=ray.data.ActorPoolStrategy(size=actors),
-        fn_constructor_kwargs={"weights_sha256": read_meta(describer_dir())["weights_sha256"],
-                               "quarters": quarters, "options": options,
-                               "cwd": os.getcwd()})
+    ds = _describer_pass(ray, {"path": list(by_hash.values()), "hash": list(by_hash)}, Embedder,
+                         quarters, options)
     out: dict[str, np.ndarray] = {}
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-        for digest, n_views, blob in zip(batch["hash"], batch["n_views"], batch["views"],
-                                         strict=True):
-            out[str(digest)] = np.frombuffer(blob, dtype=np.float32).reshape(
-                int(n_views), embed_dim).copy()
+        out.update(zip((str(h) for h in batch["hash"]), _views_of(batch), strict=True))
     return out
 
 
@@ -341,16 +430,21 @@ class RayEngine(Engine):
         t0 = time.perf_counter()
         with connected(settings.ray_address) as ray:
             connect_s = time.perf_counter() - t0
+            # with the describer, files measured now are embedded in the same pass
+            work = RayFileWork(ray, options, quarters if describer else None)
             sets, table, info = compute_features(
-                sources, settings=settings, progress=settings.progress, store=store,
-                work=RayFileWork(ray, options))
+                sources, settings=settings, progress=settings.progress, store=store, work=work)
             info["ray_connect_s"] = connect_s
             embeddings: dict[str, np.ndarray] = {}
             if describer and table.records:
-                if settings.progress:
+                embeddings = {r.content_hash: work.embeddings[r.content_hash]
+                              for r in table.records if r.content_hash in work.embeddings}
+                info["embedded_while_measuring"] = float(len(embeddings))
+                rest = [r for r in table.records if r.content_hash not in embeddings]
+                if rest and settings.progress:  # cache hits: measured on an earlier run
                     print("Embedding images with the describer on Ray ...", file=sys.stderr,
                           flush=True)
                 t1 = time.perf_counter()
-                embeddings = embed_all(ray, table.records, quarters, options)
+                embeddings.update(embed_all(ray, rest, quarters, options))
                 info["embed_s"] = time.perf_counter() - t1
         return PerImage(sets, table, info, embeddings, quarters)

@@ -30,7 +30,7 @@ from ..io.decode import DECODER_VERSION, content_hash, decode_image, read_file
 from ..io.errors import BadImageError, CacheError
 from ..io.headers import header_context, ordered_attributes
 from ..io.store import CachedRecord, FeatureStore
-from ..types import FeatureTable, ImageRecord, ImageSet, SkippedFile
+from ..types import DecodedImage, FeatureTable, ImageRecord, ImageSet, SkippedFile
 from .base import Measurement, create_measurement, list_measurements
 from .medical import MEDICAL_FORMATS, looks_medical
 
@@ -151,18 +151,27 @@ def measure_file(
     A measurement that raises gives NaN and is reported in ``failures``; the decoded
     pixels are dropped before returning.
     """
+    return decode_and_measure(path, expected_hash, names, max_pixels)[0]
+
+
+def decode_and_measure(
+    path: str, expected_hash: str, names: Sequence[str], max_pixels: int
+) -> tuple[MeasuredFile, DecodedImage | None]:
+    """:func:`measure_file`, and the decoded image when the file was usable (None when it
+    was skipped), for a caller that uses the pixels again (the Ray engine's describer)."""
     try:
         data = read_file(path)
     except BadImageError as exc:
-        return MeasuredFile(expected_hash, "skip", exc.reason, None, {}, {})
+        return MeasuredFile(expected_hash, "skip", exc.reason, None, {}, {}), None
     if content_hash(data) != expected_hash:
-        return MeasuredFile(expected_hash, "skip", "file changed while being read", None, {}, {})
+        return MeasuredFile(expected_hash, "skip", "file changed while being read", None, {}, {}), None
     try:
         image = decode_image(data, path, "", max_pixels=max_pixels)
     except BadImageError as exc:
-        return MeasuredFile(expected_hash, "bad", exc.reason, None, {}, {})
+        return MeasuredFile(expected_hash, "bad", exc.reason, None, {}, {}), None
     except Exception as exc:  # a decoder bug must cost one file, not the whole run
-        return MeasuredFile(expected_hash, "error", f"could not decode: {_describe(exc)}", None, {}, {})
+        reason = f"could not decode: {_describe(exc)}"
+        return MeasuredFile(expected_hash, "error", reason, None, {}, {}), None
     del data
     values: dict[str, float] = {}
     failures: dict[str, str] = {}
@@ -174,7 +183,7 @@ def measure_file(
             failures[name] = _describe(exc)
     r = image.record
     record = CachedRecord(r.file_size, r.width, r.height, r.format, r.mode, r.bit_depth, r.n_frames)
-    return MeasuredFile(expected_hash, "ok", "", record, values, failures, r.header)
+    return MeasuredFile(expected_hash, "ok", "", record, values, failures, r.header), image
 
 
 def measure_chunk(tasks: Sequence[MeasureTask], max_pixels: int) -> list[MeasuredFile]:
