@@ -63,13 +63,12 @@ Reporting draws (run once, after the thresholds were fixed): ``--seeds 5000 5001
 had a significant finding, and none named a trained difference.
 
 Cost: each check edits ``MAX_IMAGES`` x ``len(STRENGTHS)`` = 72 images (24 for a binary
-type), measures and embeds them; the rest (classifier fits, distances) is small. Median
-1.26 s per check on 50 + 50 images of 128 px on two shared CPU cores (the development run
-above, 128 checks); it grows with image size (edits, measurements and, from 224 px, nine
-describer views per image), not with the number of images: at most
-:data:`MAX_REFERENCE` images of N enter the distances. On 2 x 1,000 images of 128 px
-(one ``tiny_rectangles`` task, ``jobs=2``) a cold compare took 17.9 s, of which the overall
-stage 2.1 s, and one check 0.58 s: within the 30% bar, about five checks fit at that size.
+type), measures them (in the comparison's worker processes, ``--jobs``:
+:class:`tellapart.measure.in_memory.ImageMeasurer`) and embeds them; the rest (classifier fits,
+distances) is small. It grows with image size (edits, measurements and, from 224 px, nine
+describer views per image), not with the number of images: at most :data:`MAX_REFERENCE`
+images of N enter the distances. BENCHMARKS.md ("Cost of the overall stage") gives the whole
+stage's share of a cold comparison of 2 x 1,000 images.
 """
 
 from __future__ import annotations
