@@ -219,8 +219,8 @@ def _views_columns(views: list[np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-class Embedder:
-    """A Ray Data actor: the default describer, loaded once, embeds blocks of images.
+class _DescriberActor:
+    """A Ray Data actor holding the default describer, loaded once in its own process.
 
     Parameters
     ----------
@@ -236,11 +236,15 @@ class Embedder:
 
     def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
                  cwd: str) -> None:
-        _tune_allocator_once()  # the actor's own process: it decodes every image again
+        _tune_allocator_once()  # the actor's own process: it decodes every image it embeds
         self.model = _checked_describer(weights_sha256)
         self.quarters = quarters
         self.options = options
         self.cwd = cwd
+
+
+class Embedder(_DescriberActor):
+    """Embeds blocks of images (path, hash) with the describer."""
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from ..models.runtime import embed_images
@@ -252,19 +256,10 @@ class Embedder:
         return {"hash": batch["hash"], **_views_columns(views)}
 
 
-class MeasureEmbedder:
-    """A Ray Data actor that decodes each file once, measures it and embeds it with the
-    default describer: the measuring pass and the describer pass of a cold comparison in one
-    (:func:`measure_block`'s results, plus the view embeddings of the usable images, none
-    for the others). Parameters as :class:`Embedder`."""
-
-    def __init__(self, weights_sha256: str, quarters: bool, options: ReaderOptions,
-                 cwd: str) -> None:
-        _tune_allocator_once()  # the actor's own process
-        self.model = _checked_describer(weights_sha256)
-        self.quarters = quarters
-        self.options = options
-        self.cwd = cwd
+class MeasureEmbedder(_DescriberActor):
+    """Decodes each file of a block once, measures it and embeds it with the describer: the
+    measuring pass and the describer pass of a cold comparison in one (:func:`measure_block`'s
+    results, plus the view embeddings of the usable images, none for the others)."""
 
     def __call__(self, batch: dict[str, np.ndarray], max_pixels: int) -> dict[str, np.ndarray]:
         from ..models.runtime import embed_images
@@ -364,7 +359,7 @@ class RayFileWork(FileWork):
             yield results
 
 
-def _describer_pass(ray: Any, columns: Mapping[str, Sequence[Any]], actor: type,
+def _describer_pass(ray: Any, columns: Mapping[str, Sequence[Any]], actor: type[_DescriberActor],
                     quarters: bool, options: ReaderOptions,
                     fn_kwargs: Mapping[str, Any] | None = None) -> Any:
     """``columns`` (path, hash, ...) mapped by ``actor`` (:class:`Embedder` or
