@@ -308,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("local", "ray"), default="ray",
                         help="scale-one: the engine")
     parser.add_argument("--engines", nargs="+", choices=("local", "ray"), default=["local", "ray"],
-                        help="scale: the engines run (the other's earlier runs are kept)")
+                        metavar="ENGINE",
+                        help="scale: the engines run, local and/or ray (the other's earlier runs are kept)")
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
                         help="CPUs of the local Ray instance (default: all)")
     parser.add_argument("--out", default=str(HERE / "ray_engine.json"))
