@@ -33,6 +33,9 @@ planted), with and without the overall stage (``--no-overall``), each in a fresh
 ``unnamed``: edits that are not among tellapart's trained differences (:data:`UNNAMED`,
 written here with numpy/scikit-image/PIL), applied to half of set A's images (``--n-per-side``,
 default 100): the explained share, and the share of edited images among the "look here" images.
+With ``--plus-named``, every set-A image also carries a trained difference (strength 0.8), which
+the findings should describe, so that the "look here" images must find the unnamed edit beside
+a described one.
 """
 
 from __future__ import annotations
@@ -231,6 +234,8 @@ def _compare_summary(folder: Path, truth: dict[str, Any] | None = None) -> dict[
         "true_claims": [] if truth is None else checked_claims(report, truth),
         "overall_auroc": overall.auroc, "overall_p": overall.p_value, "differ": overall.differ,
         "explained_share": overall.explained_share,
+        "unexplained_auroc": overall.unexplained_auroc,
+        "unexplained_p": overall.unexplained_p_value,
         "significant": [(f.description, f.auroc, f.explained_share) for f in report.significant],
         "look_here": overall.look_here, "seconds": time.perf_counter() - t,
         "unexplained": [float(v) for v in scores.columns["unexplained"]],
@@ -315,13 +320,15 @@ def run_unnamed(args: argparse.Namespace) -> dict[str, Any]:
         for k, (name, edit) in enumerate(UNNAMED.items()):
             rng = np.random.default_rng([seed, k])
             n = args.n_per_side
-            task = make_task([], n_per_side=n, size=128, base="mixed", seed=seed * 100 + k)
+            named = [DiffSpec(FAMILY_PAIRS[k][0], s=0.8)] if args.plus_named else []
+            task = make_task(named, n_per_side=n, size=128, base="mixed", seed=seed * 100 + k)
             edited = set(rng.choice(n, size=n // 2, replace=False).tolist())
             images_a = [edit(im, rng) if i in edited else im for i, im in enumerate(task.images_a)]
             folder = out / f"{name.replace(' ', '_')}-{seed}"
             _write_pool(folder / "a", images_a)
             _write_pool(folder / "b", task.images_b)
-            row = {"edit": name, "seed": seed, "edited": sorted(edited), **_compare_summary(folder)}
+            row = {"edit": name, "seed": seed, "named": [d.type_id for d in named],
+                   "edited": sorted(edited), **_compare_summary(folder)}
             shown = row["look_here"]["A"] + row["look_here"]["B"]
             hits = sum(1 for p in row["look_here"]["A"] if int(Path(p).stem) in edited)
             row["look_here_precision"] = hits / len(shown) if shown else None
@@ -380,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("unnamed")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--n-per-side", type=int, default=100)
+    p.add_argument("--plus-named", action="store_true",
+                   help="also plant a trained difference (strength 0.8) in every set-A image")
     for p in sub.choices.values():
         p.add_argument("--out", required=True)
     args = parser.parse_args(argv)

@@ -146,6 +146,9 @@ def test_compare_reports_the_overall_answer_first(tmp_path: Path) -> None:
     assert overall.explained_share is not None and overall.explained_share >= 0.8
     top = report.significant[0]
     assert top.explained_share is not None and top.explained_share >= 0.8
+    # The darkening explains it all: what is left separates nothing, so no image is shown.
+    assert overall.unexplained_differ is False and overall.unexplained_p_value > 0.05
+    assert overall.look_here == {"A": [], "B": []}
     assert top.negligible == (top.auroc < 0.999)
     data = report.to_json()
     assert list(data)[:5] == ["tellapart_version", "set_a", "set_b", "settings", "overall"]

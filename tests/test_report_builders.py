@@ -186,6 +186,9 @@ def make_overall_report(tmp_path: Path) -> Report:
         explained_share=0.7,
         features=["measurements", "describer embedding"],
         n_features=412,
+        unexplained_auroc=0.64,
+        unexplained_p_value=0.004,
+        unexplained_differ=True,
         look_here={"A": paths_a[-2:], "B": paths_b[-3:]},
     )
     first, second = report.findings[0], report.findings[1]

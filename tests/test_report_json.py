@@ -209,7 +209,8 @@ def test_a_caveat_is_written_only_when_there_is_one_and_shown_in_every_report(tm
 
 OVERALL_KEYS = {
     "statement", "auroc", "auroc_ci", "p_value", "differ", "detectable_auroc_at_80_power",
-    "explained_share", "features", "n_features", "look_here",
+    "explained_share", "features", "n_features", "unexplained_auroc", "unexplained_p_value",
+    "unexplained_differ", "look_here",
 }
 
 
@@ -251,6 +252,8 @@ def test_round_trip_with_overall(tmp_path: Path) -> None:
     assert math.isnan(again.overall.detectable_auroc_at_80_power)
     assert again.overall.auroc_ci == (0.88, 0.97) and isinstance(again.overall.auroc_ci, tuple)
     assert again.overall.look_here == report.overall.look_here
+    assert (again.overall.unexplained_auroc, again.overall.unexplained_p_value,
+            again.overall.unexplained_differ) == (0.64, 0.004, True)
     assert again.overall.features == report.overall.features
     for f, g in zip(report.findings, again.findings, strict=True):
         assert g.explained_share == f.explained_share

@@ -155,6 +155,21 @@ def test_explained_statement(share: float | None, images: bool, expected: str) -
     assert explained_statement(_overall(explained_share=share, look_here=look)) == expected
 
 
+def test_explained_statement_when_what_is_left_does_not_separate_the_sets() -> None:
+    left = _overall(explained_share=0.7, look_here={"A": [], "B": []}, unexplained_auroc=0.55,
+                    unexplained_p_value=0.12, unexplained_differ=False)
+    assert explained_statement(left) == (
+        "The findings below describe about 70% of what separates the sets; about 30% is not "
+        "described, but on its own it does not separate the sets on held-out images "
+        "(AUROC 0.55, p = 0.12)."
+    )
+    # Reports written before the unexplained test existed keep the short sentence.
+    assert explained_statement(_overall(explained_share=0.7, look_here={"A": [], "B": []})) == (
+        "The findings below describe about 70% of what separates the sets; about 30% is not "
+        "described."
+    )
+
+
 def test_explained_statement_in_the_terminal_and_without_a_difference() -> None:
     text = explained_statement(_overall(explained_share=None), images_below=False)
     assert text == ("No finding describes it: see the HTML report's images where the sets "

@@ -293,9 +293,16 @@ class Overall:
     features : list of str
         The feature blocks used ("measurements", "describer embedding", ...).
     n_features : int
+    unexplained_auroc, unexplained_p_value : float or None
+        The same classifier's held-out AUROC and permutation p-value on what the findings
+        leave (their scores regressed out of the features); the overall test's own values
+        when no finding is regressed out. None in reports written before they existed.
+    unexplained_differ : bool or None
+        ``unexplained_p_value <= alpha``: what the findings leave still separates the sets.
     look_here : dict
         "A"/"B" -> paths of the held-out images most confidently placed in their own set
-        that the findings do not account for.
+        that the findings do not account for; none when what the findings leave does not
+        separate the sets (``unexplained_p_value`` above alpha).
     """
 
     auroc: float
@@ -306,6 +313,9 @@ class Overall:
     explained_share: float | None
     features: list[str] = field(default_factory=list)
     n_features: int = 0
+    unexplained_auroc: float | None = None
+    unexplained_p_value: float | None = None
+    unexplained_differ: bool | None = None
     look_here: dict[str, list[str]] = field(default_factory=lambda: {"A": [], "B": []})
 
     def to_json(self) -> dict[str, Any]:

@@ -56,7 +56,8 @@ OVERALL_KEYS = (
 )
 #: Optional keys of ``"overall"``; ``statement`` is derived (the report's first sentence,
 #: :func:`~tellapart.report.text.overall_statement`), so reading ignores it.
-OVERALL_OPTIONAL_KEYS = ("statement", "features", "n_features", "look_here")
+OVERALL_OPTIONAL_KEYS = ("statement", "features", "n_features", "unexplained_auroc",
+                         "unexplained_p_value", "unexplained_differ", "look_here")
 COUNTERFACTUAL_KEYS = ("status", "shift_toward", "detail")
 COUNTERFACTUAL_STATUSES = ("confirmed", "refuted", "not_checked")
 SET_KEYS = ("source", "n_images", "n_skipped")
@@ -274,6 +275,11 @@ def _overall_from_json(data: Any) -> Overall | None:
         explained_share=_optional_float(d["explained_share"], "overall.explained_share"),
         features=[_str(f, "overall.features item") for f in features],
         n_features=_int(d.get("n_features", 0), "overall.n_features"),
+        unexplained_auroc=_optional_float(d.get("unexplained_auroc"), "overall.unexplained_auroc"),
+        unexplained_p_value=_optional_float(d.get("unexplained_p_value"),
+                                            "overall.unexplained_p_value"),
+        unexplained_differ=(None if d.get("unexplained_differ") is None
+                            else _bool(d["unexplained_differ"], "overall.unexplained_differ")),
         look_here=_paths_by_set(d.get("look_here", {"A": [], "B": []}), "overall.look_here"),
     )
 

@@ -516,7 +516,10 @@ def explained_statement(overall: Overall, images_below: bool = True) -> str | No
         "The findings below describe about 70% of what separates the sets; about 30% is not
         described (see the images below)." (rounded to 5 %), or, without a significant
         finding, "No finding describes it: see the images below where the sets differ most."
-        The pointer to the images is left out when ``overall.look_here`` has none.
+        The pointer to the images is left out when ``overall.look_here`` has none; when
+        what the findings leave does not separate the sets by itself
+        (``overall.unexplained_differ`` False), the sentence says so with its held-out
+        AUROC and p-value instead.
     """
     if not overall.differ:
         return None
@@ -535,4 +538,10 @@ def explained_statement(overall: Overall, images_below: bool = True) -> str | No
     else:
         text = (f"The findings below describe about {percent}% of what separates the sets; "
                 f"about {100 - percent}% is not described")
-    return f"{text} (see {where})." if has_images else f"{text}."
+    if has_images:
+        return f"{text} (see {where})."
+    if overall.unexplained_differ is False:
+        return (f"{text}, but on its own it does not separate the sets on held-out images "
+                f"(AUROC {fmt_num(overall.unexplained_auroc)}, "
+                f"p = {fmt_p(overall.unexplained_p_value)}).")
+    return f"{text}."
