@@ -24,8 +24,9 @@ Procedure (:func:`analyse_overall`)
    the classifier's). When what is left still separates the sets (p-value at most alpha),
    the held-out images placed most confidently in their own set (beyond most of the other
    set's images) by the overall classifier and this one together (:func:`_look_here`) are
-   what the findings do not account for. When it does not, no image is shown: the most confident images of a classifier that separates nothing are
-   chance, and would point the reader at an unedited image as often as at an edited one.
+   what the findings do not account for. When it does not, no image is shown: the most
+   confident images of a classifier that separates nothing are chance, and would point the
+   reader at an unedited image as often as at an edited one.
 """
 
 from __future__ import annotations
