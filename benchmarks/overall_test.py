@@ -340,6 +340,9 @@ def run_unnamed(args: argparse.Namespace) -> dict[str, Any]:
         "differ_rate": float(np.mean([r["differ"] for r in rows_out])),
         "mean_explained_share": float(np.mean([r["explained_share"] or 0.0 for r in rows_out])),
         "mean_look_here_precision": float(np.mean(precisions)) if precisions else None,
+        "tasks_with_look_here": len(precisions),
+        "tasks_where_what_is_left_separates": sum(
+            bool(r["unexplained_p"] is not None and r["unexplained_p"] <= 0.05) for r in rows_out),
     }, "tasks": rows_out}
 
 
