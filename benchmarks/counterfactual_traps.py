@@ -271,7 +271,7 @@ def write_trap_pair(folder: Path, trap: Trap, base: str, n: int, seed: int) -> P
 # -- running one pair ----------------------------------------------------------------------------
 
 
-GRID = [(shift, ratio) for shift in (0.3, 0.4, 0.5, 0.6) for ratio in (0.5, 0.65, 0.8)]
+GRID = [(shift, ratio) for shift in (0.3, 0.4, 0.5, 0.6) for ratio in (0.3, 0.4, 0.5, 0.65)]
 """Thresholds of the joint steps (:func:`tellapart.verify.joint.decide_mixtures`) recorded
 per claim with ``--grid`` (development draws only)."""
 
@@ -298,8 +298,9 @@ def compare_and_check(folder: Path, cache: str, dump: bool = False,
         evidence = counterfactual_evidence(ctx, scorers, folds, features, finding)
         assert evidence is not None
         if dump:
-            np.savez_compressed(folder / f"check-{k}.npz", features=features.values,
-                                is_a=ctx.table.is_a, folds=folds, **evidence.arrays)
+            arrays: dict[str, Any] = {"features": features.values, "is_a": ctx.table.is_a,
+                                      "folds": folds, **evidence.arrays}
+            np.savez_compressed(folder / f"check-{k}.npz", **arrays)
         record = {"type_id": evidence.type_id, "more_in": finding.more_in,
                   "description": finding.description, "auroc": finding.auroc,
                   "alone": decide(evidence).status,
