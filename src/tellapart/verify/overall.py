@@ -303,7 +303,8 @@ def _look_here(ctx: DataContext, overall: np.ndarray, residual: np.ndarray,
     edited, the edited images); the residual one keeps the images the findings account for
     out, and orders the rest by what the findings leave. Chosen on development seeds 1000
     and 1001 of ``benchmarks/overall_test.py unnamed`` (with and without ``--plus-named``)
-    over the residual posterior alone, the overall posterior alone, and the minimum.
+    over the residual posterior alone, the overall posterior alone, and the minimum
+    (``benchmarks/look_here_rules.py``; figures in BENCHMARKS.md).
     """
     is_a = ctx.table.is_a
     if not is_a.any() or is_a.all():
