@@ -16,7 +16,12 @@ from tellapart.measure.in_memory import measure_images
 from tellapart.pipeline import default_scorers
 from tellapart.synth.bases import BaseSampler
 from tellapart.types import Finding
-from tellapart.verify.counterfactual import NOT_NAMED
+from tellapart.verify.counterfactual import (
+    NOT_NAMED,
+    CounterfactualEvidence,
+    StrengthResult,
+    decide,
+)
 from tellapart.verify.joint import check_claims
 from tellapart.verify.overall import collect_features
 from tellapart.verify.verifier import split_folds
@@ -101,3 +106,25 @@ def test_a_look_alike_is_refuted(tmp_path: Path) -> None:
 def test_claims_naming_no_difference_are_not_checked(concept: str) -> None:
     result = check_claims(None, [], np.zeros(0), None, [_finding(concept)])[0]  # type: ignore[arg-type]
     assert (result.status, result.shift_toward, result.detail) == ("not_checked", None, NOT_NAMED)
+
+
+def _evidence(shift: float, ratio: float) -> CounterfactualEvidence:
+    best = StrengthResult(strength=1.0, prevalence=1.0, claim_auroc=0.5, shift_toward=shift,
+                          distance_ratio=ratio, all_edited_ratio=ratio, block_ratios={})
+    return CounterfactualEvidence("noise", "A", "B", 24, "claim score", best, [best])
+
+
+@pytest.mark.parametrize(
+    ("shift", "ratio", "status", "says"),
+    [
+        (0.9, -0.2, "confirmed", "moved 90% of the way toward set A and became hard to tell"),
+        (0.3, -0.2, "refuted", "moved 30% of the way toward set A in the overall classifier's "
+                               "score, short of 60%"),
+        (0.9, 0.8, "refuted", "but stayed 80% as distinguishable from it"),
+    ],
+)
+def test_decision_says_why_in_true_words(shift: float, ratio: float, status: str,
+                                         says: str) -> None:
+    decision = decide(_evidence(shift, ratio))
+    assert decision.status == status and says in decision.detail
+    assert "-" not in decision.detail  # an unbiased distance just below 0 is never shown so

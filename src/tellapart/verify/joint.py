@@ -55,6 +55,7 @@ from .counterfactual import (
     mixture_energy,
     raw_features_of_images,
     reproduced_shares,
+    shown_ratio,
 )
 from .overall import OverallFeatures
 
@@ -249,7 +250,7 @@ def _refuted_with(alone: Counterfactual, others: list[CounterfactualEvidence],
     names = ", ".join(f"'{ev.type_id}'" for ev in others)
     detail = (f"{alone.detail}; applied after {names}, it moved them "
               f"{step.shift_toward:.0%} of the remaining way and left "
-              f"{step.distance_ratio:.0%} of the remaining distance")
+              f"{shown_ratio(step.distance_ratio)} of the remaining distance")
     return Counterfactual("refuted", alone.shift_toward, detail)
 
 
@@ -260,7 +261,7 @@ def _confirmed_with(evidence: CounterfactualEvidence, others: list[Counterfactua
               f"tellapart's {names}, then with '{evidence.type_id}' (strength "
               f"{evidence.best.strength:g}), moved {step.shift_toward:.0%} of the remaining "
               f"way toward set {evidence.named} and cut their remaining distance to it to "
-              f"{step.distance_ratio:.0%}")
+              f"{shown_ratio(step.distance_ratio)}")
     return Counterfactual("confirmed", step.shift_toward, detail)
 
 

@@ -17,8 +17,9 @@ Procedure (:func:`analyse_overall`)
    time at these sizes.
 3. Counterfactual checks (:mod:`tellapart.verify.counterfactual`) of significant claims that
    name a difference tellapart can make. Explained share: the per-image scores of the
-   significant findings the checks did not refute go through the same cross-fitted classifier. The share of the overall separability (AUROC - 0.5) that they
-   reach is the share they explain; each finding's own share is computed the same way.
+   significant findings the checks did not refute go through the same cross-fitted
+   classifier. The share of the overall separability (AUROC - 0.5) that they reach is the
+   share they explain; each finding's own share is computed the same way.
 4. "Look here": the findings' scores are regressed out of the features and the classifier
    is fitted and tested again (same folds and permutations, no MMD: the images shown are
    the classifier's). When what is left still separates the sets (p-value at most alpha),
@@ -233,6 +234,7 @@ def analyse_overall(
     together = (explained_share(_held_out_auroc(explained, is_a, folds, settings.seed), test.auroc)
                 if significant else None)
     unexplained = _unexplained_test(features.values, explained, is_a, folds, test, settings.seed)
+    left_separates = bool(unexplained.p_value <= settings.alpha)
     overall = Overall(
         auroc=test.auroc,
         auroc_ci=test.auroc_ci,
@@ -244,9 +246,9 @@ def analyse_overall(
         n_features=int(features.values.shape[1]),
         unexplained_auroc=unexplained.auroc,
         unexplained_p_value=unexplained.p_value,
-        unexplained_differ=bool(unexplained.p_value <= settings.alpha),
+        unexplained_differ=left_separates,
         look_here=(_look_here(ctx, test.scores, unexplained.scores, 2 * settings.n_examples)
-                   if unexplained.p_value <= settings.alpha else {"A": [], "B": []}),
+                   if left_separates else {"A": [], "B": []}),
     )
     columns = {"overall": test.scores, "unexplained": unexplained.scores}
     for finding, scores in zip(findings, finding_scores, strict=True):
