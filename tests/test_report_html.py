@@ -230,6 +230,8 @@ def test_the_overall_answer_opens_the_page(tmp_path: Path) -> None:
     assert text.index(statement) < text.index(explained) < text.index("2 significant differences")
     assert text.index(explained) < text.index("Look here") < text.index("Significant differences")
     assert "412 features (measurements, describer embedding)" in text
+    assert ("Refitted with the findings' scores regressed out: held-out AUROC 0.64, "
+            "permutation p = 0.0040.") in text
     assert ("Look here (images most confidently told apart that the findings do not account "
             "for)") in text
     look = html[html.index('id="look-here"'):html.index("Significant differences")]

@@ -283,6 +283,10 @@ def _overall_view(report: Report, cache: _ThumbCache) -> OverallView | None:
              f"{fmt_overall_auroc(overall)}, permutation p = {fmt_p(overall.p_value)}; "
              f"AUROC detectable 80% of the time at these sizes: "
              f"{fmt_num(overall.detectable_auroc_at_80_power)}.")
+    if overall.unexplained_auroc is not None and overall.explained_share is not None:
+        stats += (f" Refitted with the findings' scores regressed out: held-out AUROC "
+                  f"{fmt_num(overall.unexplained_auroc)}, permutation p = "
+                  f"{fmt_p(overall.unexplained_p_value)}.")
     groups = []
     for set_name in ("A", "B"):
         thumbs = [cache.get(p) for p in overall.look_here.get(set_name, [])]
