@@ -30,31 +30,22 @@ from typing import Any
 import numpy as np
 
 from tellapart import stats
-from tellapart.verify.counterfactual import matching_prevalence
+from tellapart.verify.counterfactual import MeanDistances, matching_prevalence, mixture_energy
 
 
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def every_pair(a: np.ndarray, b: np.ndarray, _same_images: bool) -> float:
+    """Mean distance over every pair of rows, an image's pair with itself included (V)."""
     sq = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    return np.asarray(np.sqrt(np.maximum(sq, 0.0)))
-
-
-def _mean(a: np.ndarray, b: np.ndarray, without_self: bool) -> float:
-    d = _distances(a, b)
-    n = d.shape[0]
-    if not without_self:
-        return float(d.mean())
-    return float((d.sum() - np.trace(d)) / (n * (n - 1)))
+    return float(np.sqrt(np.maximum(sq, 0.0)).mean())
 
 
 def energy(p: float, edited: np.ndarray, other: np.ndarray, named: np.ndarray,
            unbiased: bool) -> float:
     """Energy distance from the mixture ``p`` x ``edited`` + (1 - p) x ``other`` (the same
-    images, row for row) to ``named``."""
-    cross = p * _mean(edited, named, False) + (1 - p) * _mean(other, named, False)
-    within = (p * p * _mean(edited, edited, unbiased)
-              + (1 - p) ** 2 * _mean(other, other, unbiased)
-              + 2 * p * (1 - p) * _mean(edited, other, unbiased))
-    return 2 * cross - within - _mean(named, named, unbiased)
+    images, row for row) to ``named``: the check's own :func:`mixture_energy`, with its
+    distances (U) or with every pair (V)."""
+    distance = MeanDistances() if unbiased else every_pair
+    return mixture_energy([(p, edited), (1.0 - p, other)], named, distance)
 
 
 def best_strength(dump: Any, more_in: str, unbiased: bool) -> tuple[float, float]:
