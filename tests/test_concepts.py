@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tellapart import stats
 from tellapart.config import Settings
 from tellapart.context import DataContext
 from tellapart.models import runtime
@@ -37,7 +38,12 @@ from tellapart.models.tokenizer import WordTokenizer
 from tellapart.propose.concepts import ConceptProposer
 from tellapart.report.scores import read_scores_csv, scores_csv_text
 from tellapart.types import DecodedImage, FeatureTable, ImageRecord, ImageScores
-from tellapart.verify.concepts import ConceptScorer
+from tellapart.verify.concepts import (
+    MAX_PRESENCE_RATIO,
+    ConceptScorer,
+    decide_presence,
+    presence_evidence,
+)
 
 
 def _data(seed: int = 0, n: int = 30, shift: float = 2.0) -> ConceptData:
@@ -251,3 +257,37 @@ def test_refit_against_the_library_makes_concepts_specific(tmp_path: Path) -> No
     reloaded = load_concept(tmp_path / f"{first.id}.json")
     assert reloaded.training is not None and reloaded.training.positive.sum() == 30
     np.testing.assert_allclose(reloaded.scores(probe), after_first.scores(probe))
+
+
+def _shifted(seed: int, shifts: dict[int, float], n: int = 40) -> dict[str, np.ndarray]:
+    """Embedding-only blocks of 2n images; the first n shifted by ``shifts`` (column -> shift)."""
+    rng = np.random.default_rng(seed)
+    embedding = rng.normal(size=(2 * n, 8))
+    for column, shift in shifts.items():
+        embedding[:n, column] += shift
+    return {MEASUREMENTS_BLOCK: rng.normal(size=(2 * n, 2)), EMBEDDING_BLOCK: embedding}
+
+
+def test_presence_check_confirms_the_learned_change_and_refutes_a_look_alike() -> None:
+    # The concept changed embedding columns 0 and 1 of its learning images. On new images with
+    # the same change, adding it to set B makes set B look like set A. On images where only
+    # column 0 moved, together with column 3 (another difference its detector responds to),
+    # the detector separates the sets but adding the change leaves set B far from set A.
+    learn = _shifted(0, {0: 2.5, 1: 2.5})
+    concept = fit_concept(ConceptData(learn, ["m0", "m1"], np.arange(40), np.arange(40, 80),
+                                      [f"h{i}" for i in range(80)]),
+                          "have a sticker", describer_sha256="d", provenance={},
+                          examples=np.zeros((0, 64, 64, 3), np.uint8))
+
+    def check(raw: dict[str, np.ndarray]) -> tuple[float, str]:
+        named = {k: v[:40] for k, v in raw.items()}
+        other = {k: v[40:] for k, v in raw.items()}
+        scores = concept.scores(raw)
+        assert stats.auroc(scores[:40], scores[40:]) > 0.9  # the detector responds
+        evidence = presence_evidence(concept, named, other)
+        return evidence.distance_ratio, decide_presence(evidence, "A", 40).status
+
+    ratio, status = check(_shifted(5, {0: 2.5, 1: 2.5}))
+    assert ratio < MAX_PRESENCE_RATIO and status == "confirmed"
+    ratio, status = check(_shifted(6, {0: 4.0, 3: 3.0}))
+    assert ratio > 0.6 and status == "refuted"

@@ -66,6 +66,11 @@ def test_concept_is_found_again_on_other_images(learned: tuple[Path, str],
                for r in f.related]
     ours = [d for c, d, sig in listed if sig and c.startswith(f"concept:{concept_id}:")]
     assert ours == ["Set A images have a magenta ring"]
+    # its presence check confirms it (the ring's learned change makes set B look like set A),
+    # so it leads any trained difference that separates the sets about as well
+    top = report.findings[0]
+    assert top.concept.startswith(f"concept:{concept_id}:"), [f.description for f in report.findings]
+    assert top.counterfactual.status == "confirmed", top.counterfactual.detail
     assert report.settings["concept_library"]["concepts"] == [concept_id]
     without = compare(a, b, library="", progress=False, seed=1)
     assert not any(f.proposer == "concepts" for f in without.findings)

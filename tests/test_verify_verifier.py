@@ -289,6 +289,29 @@ def test_a_trained_difference_leads_a_concept_that_leads_a_statistic() -> None:
                                         "brightness:lower"]
 
 
+def test_a_concept_its_presence_check_confirms_leads_the_trained_difference() -> None:
+    # The same three claims; the concept's presence check confirmed it (what it changed in its
+    # learning images, added to set B, makes set B look like set A): the concept leads.
+    from tellapart import stats
+    from tellapart.types import Counterfactual
+
+    rng = np.random.default_rng(1)
+    is_a = np.r_[np.ones(50, bool), np.zeros(50, bool)]
+    edit = np.where(is_a, rng.normal(1.3, 1, 100), rng.normal(0, 1, 100))
+    concept = edit + rng.normal(0, 0.3, 100)  # a little weaker than the edit, by chance
+    scores = {"diff:inverted:A": edit, "concept:have-white-dots-0f2fe95d:A": concept}
+    keys = list(scores)
+    findings = [_finding(k, stats.auroc(v[is_a], v[~is_a])) for k, v in scores.items()]
+    cands = [_candidate(k, v) for k, v in scores.items()]
+    assert findings[0].auroc > findings[1].auroc
+    assert stats.paired_auroc_z(edit[is_a], edit[~is_a], concept[is_a], concept[~is_a]) < 1.645
+    findings[1].counterfactual = Counterfactual("refuted", 0.9, "responds to something else")
+    assert Verifier._named_differences_first([0, 1], findings, cands, is_a) == [0, 1]
+    findings[1].counterfactual = Counterfactual("confirmed", 1.0, "made them hard to tell apart")
+    order = Verifier._named_differences_first([0, 1], findings, cands, is_a)
+    assert [keys[i] for i in order] == ["concept:have-white-dots-0f2fe95d:A", "diff:inverted:A"]
+
+
 def test_perfect_separations_are_ranked_by_how_far_apart_the_held_out_sets_are() -> None:
     # Both claims separate the held-out sets perfectly (AUROC 1, same q-value): the one whose
     # sets lie further apart (Cohen's d) leads and the other is grouped under it, whatever

@@ -152,7 +152,13 @@ class Concept:
     def scores(self, raw: dict[str, np.ndarray]) -> np.ndarray:
         """(N,) detector scores of N images from their raw blocks (block name -> (N, width));
         every block of the concept must be present with its width."""
-        total: np.ndarray | None = None
+        return np.asarray(self.features(raw) @ self.coefficients() + self.intercept,
+                          dtype=np.float64)
+
+    def features(self, raw: dict[str, np.ndarray]) -> np.ndarray:
+        """(N, sum of kept widths) scaled features of N images from their raw blocks, the
+        blocks side by side in the concept's order (what its coefficients weigh)."""
+        parts = []
         for block in self.blocks:
             if block.name not in raw:
                 raise ConceptError(f"concept {self.id}: feature block {block.name!r} missing")
@@ -160,11 +166,30 @@ class Concept:
             if values.ndim != 2 or values.shape[1] != block.width:
                 raise ConceptError(f"concept {self.id}: block {block.name!r} has "
                                    f"{values.shape[-1]} columns, the detector {block.width}")
-            part = block.scaling.apply(values) @ block.coefficients
-            total = part if total is None else total + part
-        if total is None:
+            parts.append(block.scaling.apply(values))
+        if not parts:
             raise ConceptError(f"concept {self.id} has no feature blocks")
-        return np.asarray(total + self.intercept, dtype=np.float64)
+        return np.hstack(parts)
+
+    def coefficients(self) -> np.ndarray:
+        """(sum of kept widths,) the detector's coefficients, blocks side by side."""
+        return np.concatenate([block.coefficients for block in self.blocks])
+
+    def learned_shift(self) -> np.ndarray:
+        """(sum of kept widths,) mean scaled features of the images that showed the concept
+        minus those of the other set's images of its learning comparison: what showing the
+        concept did to the features there.
+
+        Raises
+        ------
+        ConceptError
+            The concept keeps no training rows.
+        """
+        if self.training is None:
+            raise ConceptError(f"concept {self.id} keeps no training rows")
+        x = self.features(self.training.raw)
+        shown = self.training.positive
+        return np.asarray(x[shown].mean(axis=0) - x[~shown].mean(axis=0), dtype=np.float64)
 
 
 def slug(text: str, max_len: int = 40) -> str:
@@ -217,16 +242,25 @@ def concept_score_columns(concepts: Sequence[Concept], ctx: DataContext, rows: n
     embedded once for all concepts, and each reads its own measurement columns by name."""
     rows = np.asarray(rows, dtype=int)
     raw = raw_blocks(ctx, rows, model)
-    index = {n: j for j, n in enumerate(ctx.table.names)}
     out = np.zeros((rows.size, len(concepts)))
     for k, concept in enumerate(concepts):
-        measured = next((b.columns for b in concept.blocks if b.name == MEASUREMENTS_BLOCK), [])
-        own = dict(raw)
-        own[MEASUREMENTS_BLOCK] = np.column_stack(
-            [raw[MEASUREMENTS_BLOCK][:, index[n]] if n in index else np.full(rows.size, np.nan)
-             for n in measured]) if measured else np.zeros((rows.size, 0))
-        out[:, k] = concept.scores(own)
+        out[:, k] = concept.scores(laid_out_for(concept, raw, ctx.table.names))
     return out
+
+
+def laid_out_for(concept: Concept, raw: dict[str, np.ndarray],
+                 measurement_names: Sequence[str]) -> dict[str, np.ndarray]:
+    """``raw`` blocks (from :func:`raw_blocks`, measurement columns ``measurement_names``)
+    with the measurement block reduced to ``concept``'s own columns by name, NaN where
+    missing: what :meth:`Concept.scores` and :meth:`Concept.features` read."""
+    measured = next((b.columns for b in concept.blocks if b.name == MEASUREMENTS_BLOCK), [])
+    index = {n: j for j, n in enumerate(measurement_names)}
+    n = next(iter(raw.values())).shape[0]
+    own = dict(raw)
+    own[MEASUREMENTS_BLOCK] = np.column_stack(
+        [raw[MEASUREMENTS_BLOCK][:, index[m]] if m in index else np.full(n, np.nan)
+         for m in measured]) if measured else np.zeros((n, 0))
+    return own
 
 
 # ---- fitting --------------------------------------------------------------------------

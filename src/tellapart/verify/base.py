@@ -11,7 +11,7 @@ import numpy as np
 from ..config import Settings
 from ..context import DataContext, RunNotes
 from ..registry import Registry
-from ..types import DecodedImage, Hypothesis
+from ..types import Counterfactual, DecodedImage, Hypothesis
 
 
 class Scorer(ABC):
@@ -91,6 +91,19 @@ class Scorer(ABC):
         """Where the per-image score of a claim with ``concept`` sits among the blocks of
         :meth:`image_features` and :meth:`features_of_images`: (block name, column), when it
         is one of their columns; None (the default) when it is not."""
+        return None
+
+    def check_words(self, hypothesis: Hypothesis, ctx: DataContext) -> Counterfactual | None:
+        """This scorer's own counterfactual check of a significant claim's words, made before
+        the findings are ranked: does what the claim names, added to the other set, make it
+        look like the named set (``hypothesis.more_in``)? None (the default) when the scorer
+        has no such check.
+
+        Claims naming a trained difference are checked by editing pixels in the overall stage
+        (:mod:`tellapart.verify.counterfactual`); a scorer whose claims carry their own model
+        of what they change (a learned concept's shift) checks them here, and the verifier
+        ranks a confirmed claim above trained differences it separates the sets as well as.
+        """
         return None
 
     def can_score_in(self, hypothesis: Hypothesis, ctx: DataContext) -> bool:

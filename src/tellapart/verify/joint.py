@@ -293,8 +293,10 @@ def check_claims(ctx: DataContext, scorers: list[Scorer], folds: np.ndarray,
     list of Counterfactual
         Aligned with ``findings``.
     """
-    results = [Counterfactual("not_checked", None,
-                              "not significant" if not f.significant else NOT_NAMED)
+    # a check its scorer made before ranking (a learned concept's) stands
+    results = [f.counterfactual if f.counterfactual.status != "not_checked"
+               else Counterfactual("not_checked", None,
+                                   "not significant" if not f.significant else NOT_NAMED)
                for f in findings]
     if not any(f.significant and checkable_type(f) is not None for f in findings):
         return results

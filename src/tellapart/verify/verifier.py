@@ -287,6 +287,7 @@ class Verifier:
         self._correct(ctx, candidates, n_families)
         findings = [self._describe(ctx, cand) for cand in candidates.values()]
         scores_of = {id(f): c.all_scores for f, c in zip(findings, candidates.values(), strict=True)}
+        self._check_words(ctx, findings, list(candidates.values()))
         findings = self._group_and_rank(findings, candidates, is_a)
         info["n_families"] = n_families
         result = VerificationResult(
@@ -363,6 +364,17 @@ class Verifier:
             _renumber(result, [f for i, f in enumerate(top) if i not in moved])
 
     # -- steps ------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_words(ctx: DataContext, findings: list[Finding], cands: list[Candidate]) -> None:
+        """Each significant claim's check by its own scorer (:meth:`Scorer.check_words`: a
+        learned concept's presence check), into ``finding.counterfactual``, before ranking."""
+        for finding, cand in zip(findings, cands, strict=True):
+            if not finding.significant or finding.contradicted or cand.reported is None:
+                continue
+            checked = cand.scorer.check_words(replace(cand.reported, more_in=finding.more_in), ctx)
+            if checked is not None:
+                finding.counterfactual = checked
 
     def _test_label(self) -> str:
         if self.heldout_test == "rank-max":
@@ -877,19 +889,25 @@ def _names_a_difference(finding: Finding) -> bool:
 
 
 def _specificity(finding: Finding) -> int:
-    """2: a difference the describer was trained on; 1: a learned concept; 0: an image statistic.
-    A claim moves above less specific ones it separates the sets about as well as
+    """3: a learned concept its presence check confirms; 2: a difference the describer was
+    trained on; 1: another learned concept; 0: an image statistic. A claim moves above less
+    specific ones it separates the sets about as well as
     (:meth:`Verifier._named_differences_first`).
 
     The describer's detector of a trained difference learned it against every other trained
     difference, on many images; a concept's detector was fitted on one comparison's images,
     against plain images and the library's other concepts, so it also responds to differences it
-    never saw (a "barcode label" concept to any large patch). When both separate the sets about
-    as well, the trained difference is the likelier explanation; a concept leads when its
+    never saw (a "barcode label" concept to any large patch). Its presence check
+    (:meth:`tellapart.verify.concepts.ConceptScorer.check_words`) tells the two apart: when what
+    the concept changed in its learning images, added to the other set, makes it look like the
+    named set, the concept (learned from the user's own data) is the more specific
+    explanation; otherwise the trained difference is, and a concept leads it only when its
     held-out AUROC is significantly larger."""
     if trained_difference_id(finding.concept) is not None:
         return 2
-    return 1 if finding.concept.startswith(CONCEPT_PREFIX) else 0
+    if finding.concept.startswith(CONCEPT_PREFIX):
+        return 3 if finding.counterfactual.status == "confirmed" else 1
+    return 0
 
 
 def _paired_z(
