@@ -202,6 +202,12 @@ def test_a_refuted_claim_is_not_stated_as_true(tmp_path: Path) -> None:
     ) == ("Set B images score higher on tellapart's \"text watermark at the bottom right\" "
           "detector, but making that change does not reproduce the difference: the claim "
           "\"images have a watermark\" (typed: \"logo\") is not supported (counterfactual check)")
+    # A learned concept's check adds what the concept changed in its learning images.
+    assert refuted_statement("Set A images have white polka dots",
+                             "concept:have-white-polka-dots-0f2fe95d:A", "A") == (
+        "Set A images score higher on the learned concept's detector, but what the concept "
+        "changed in the images it was learned from does not reproduce the difference: no "
+        "evidence that set A images have white polka dots (counterfactual check)")
     # A claim that did not hold up is stated as "No evidence" whatever its check says.
     finding.counterfactual.status, finding.significant = "refuted", False
     assert finding_statement(finding) == "No evidence that set A images are upside down"

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..propose.concepts import CONCEPT_PREFIX
 from ..types import Finding, Overall, Report, trained_difference_id
 
 DEFAULT_ALPHA = 0.05
@@ -384,13 +385,17 @@ def refuted_statement(description: str, concept: str, more_in: str) -> str:
     """
     name = detector_name(concept)
     detector = f"tellapart's \"{name}\" detector" if name else "this claim's detector"
+    change = "making that change does"
+    if concept.startswith(CONCEPT_PREFIX):
+        detector = "the learned concept's detector"
+        change = "what the concept changed in the images it was learned from does"
     claim, typed = _split_typed(description)
     if _SET_CLAIM.match(claim):
         verdict = f"no evidence that {_lower_set(claim)}{typed}"
     else:
         verdict = f'the claim "{claim}"{typed} is not supported'
-    return (f"Set {more_in} images score higher on {detector}, but making that change does "
-            f"not reproduce the difference: {verdict} (counterfactual check)")
+    return (f"Set {more_in} images score higher on {detector}, but {change} not reproduce "
+            f"the difference: {verdict} (counterfactual check)")
 
 
 def states_refutation(finding: Finding) -> bool:
