@@ -143,14 +143,18 @@ def tasks(args: argparse.Namespace) -> int:
     return 0
 
 
-def _present_leads(rows: list[dict[str, Any]], t: float, delta: float) -> list[dict[str, Any]]:
+def _present_leads(rows: list[dict[str, Any]], t: float, delta: float,
+                   confirmed_delta: float | None = None) -> list[dict[str, Any]]:
     """The recorded order (a concept above a trained difference it is not significantly weaker
     than), except that a leading concept failing the presence check (ratio above ``t``) gives
-    the lead to a trained difference within ``delta`` of its AUROC."""
+    the lead to a trained difference within ``delta`` of its AUROC; with ``confirmed_delta``,
+    a confirmed one gives it to a trained difference within that much (0: at least as large)."""
     sig = _significant(rows)
-    if sig and _concept_id(str(sig[0]["concept"])) and not sig[0].get("presence_ratio", 1.0) <= t:
+    if not sig or not _concept_id(str(sig[0]["concept"])):
+        return sig
+    if not sig[0].get("presence_ratio", 1.0) <= t:
         return _trained_first(sig, delta)
-    return sig
+    return sig if confirmed_delta is None else _trained_first(sig, confirmed_delta)
 
 
 def rules(args: argparse.Namespace) -> int:
@@ -169,6 +173,10 @@ def rules(args: argparse.Namespace) -> int:
     for t in THRESHOLDS:
         variants[f"a concept leads only when its ratio <= {t} (else trained first, delta 0.05)"] = (
             lambda rows, t=t: _present_leads(rows, t, 0.05))
+    for t in (0.42, 0.5):
+        for d in (0.0, -0.02):
+            variants[f"confirmed at {t}: leads a trained difference only when its AUROC is larger by more than {-d}"] = (
+                lambda rows, t=t, d=d: _present_leads(rows, t, 0.05, d))
     for name, rule in variants.items():
         cells, lead, lead_ok = [], 0, 0
         for suite in suites:

@@ -102,7 +102,7 @@ class Scorer(ABC):
         Claims naming a trained difference are checked by editing pixels in the overall stage
         (:mod:`tellapart.verify.counterfactual`); a scorer whose claims carry their own model
         of what they change (a learned concept's shift) checks them here, and the verifier
-        ranks a confirmed claim above trained differences it separates the sets as well as.
+        ranks a confirmed claim with the trained differences.
         """
         return None
 

@@ -10,9 +10,9 @@ A significant concept claim is checked before the findings are ranked
 (:meth:`ConceptScorer.check_words`, :func:`presence_evidence`): a concept's detector was
 fitted on one comparison's images, so it also responds to differences it never saw. What the
 concept did to its learning images' features, added to the other set's images, must bring
-them within :data:`MAX_PRESENCE_RATIO` of their distance to the named set; a confirmed concept
-then leads a trained difference it separates the sets about as well as, a refuted one follows
-it (:func:`tellapart.verify.verifier._specificity`).
+them within :data:`MAX_PRESENCE_RATIO` of their distance to the named set. A confirmed concept
+then ranks with the trained differences, by held-out AUROC; a refuted one follows a trained
+difference it is not significantly stronger than (:func:`tellapart.verify.verifier._specificity`).
 """
 
 from __future__ import annotations

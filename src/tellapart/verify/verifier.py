@@ -889,24 +889,25 @@ def _names_a_difference(finding: Finding) -> bool:
 
 
 def _specificity(finding: Finding) -> int:
-    """3: a learned concept its presence check confirms; 2: a difference the describer was
-    trained on; 1: another learned concept; 0: an image statistic. A claim moves above less
+    """2: a difference the describer was trained on, or a learned concept its presence check
+    confirms; 1: another learned concept; 0: an image statistic. A claim moves above less
     specific ones it separates the sets about as well as
-    (:meth:`Verifier._named_differences_first`).
+    (:meth:`Verifier._named_differences_first`); claims of the same specificity keep their
+    order by held-out AUROC.
 
     The describer's detector of a trained difference learned it against every other trained
     difference, on many images; a concept's detector was fitted on one comparison's images,
     against plain images and the library's other concepts, so it also responds to differences it
     never saw (a "barcode label" concept to any large patch). Its presence check
-    (:meth:`tellapart.verify.concepts.ConceptScorer.check_words`) tells the two apart: when what
-    the concept changed in its learning images, added to the other set, makes it look like the
-    named set, the concept (learned from the user's own data) is the more specific
-    explanation; otherwise the trained difference is, and a concept leads it only when its
-    held-out AUROC is significantly larger."""
+    (:meth:`tellapart.verify.concepts.ConceptScorer.check_words`) asks whether what the concept
+    changed in its learning images, added to the other set, makes it look like the named set.
+    Confirmed, the concept is as good an explanation as a trained difference, and the one that
+    separates the sets better leads; refuted (or unchecked), a trained difference leads it
+    unless the concept's held-out AUROC is significantly larger."""
     if trained_difference_id(finding.concept) is not None:
         return 2
     if finding.concept.startswith(CONCEPT_PREFIX):
-        return 3 if finding.counterfactual.status == "confirmed" else 1
+        return 2 if finding.counterfactual.status == "confirmed" else 1
     return 0
 
 
