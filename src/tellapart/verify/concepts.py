@@ -158,13 +158,13 @@ def presence_evidence(concept: Concept, named: dict[str, np.ndarray],
     shift, weights = concept.learned_shift(), concept.coefficients()
     named_scores, other_scores = x_named @ weights, x_other @ weights
     named_vs_other = stats.auroc(named_scores, other_scores)
+    gap = float(named_scores.mean() - other_scores.mean())
     distance = MeanDistances()
     best: PresenceEvidence | None = None
     for strength in strengths:
         shifted = x_other + float(strength) * shift[None, :]
         prevalence = matching_prevalence(named_vs_other, stats.auroc(named_scores, shifted @ weights))
         ratio = mixture_distance_ratio(shifted, x_other, x_named, prevalence, distance)
-        gap = float(named_scores.mean() - other_scores.mean())
         moved = prevalence * float(strength) * float(shift @ weights)
         if best is None or ratio < best.distance_ratio:
             best = PresenceEvidence(float(strength), prevalence, ratio,

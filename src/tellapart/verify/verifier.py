@@ -23,7 +23,10 @@ Procedure (:class:`Verifier`)
    scorer that ``leads`` (the file-header scorer: an acquisition attribute such as the view
    position is the cause its pixel side effects follow) come first, that a claim naming a
    trained difference leads the image statistics it is not significantly weaker than
-   (paired DeLong test): the named edit explains its side effects, not the reverse; and
+   (paired DeLong test): the named edit explains its side effects, not the reverse; that a
+   learned concept's claim ranks with the trained differences when its scorer's check of
+   its words confirms it (:meth:`Scorer.check_words`, made before ranking), and follows
+   them otherwise (:func:`_specificity`); and
    a claim scored by a floored detector ranks after the other significant findings when
    most of the other set's held-out images are above its floor
    (:data:`OTHER_SET_ABOVE_FLOOR`): there the detector is not at rest on the images
