@@ -223,6 +223,13 @@ def test_proposer_and_scorer_follow_the_detector(model: Describer) -> None:
     assert scores[:12].min() > scores[12:].max()
     assert scorer.floor_score(claim) == concept.floor
     assert not ConceptScorer([], model=model).can_score_in(claim, ctx)
+    # its words are checked on the comparison's images: the same images it was learned from
+    # here, so what it changed there makes set B look like set A
+    checked = scorer.check_words(claim, ctx)
+    assert checked is not None and checked.status == "confirmed", checked
+    # a concept that keeps no training rows (what the check needs) is not checked
+    concept.training = None
+    assert scorer.check_words(claim, ctx) is None
 
 
 def _sticker_data(specific: int, seed: int) -> ConceptData:
