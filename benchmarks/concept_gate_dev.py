@@ -196,11 +196,17 @@ def _records(path: str) -> Iterator[dict[str, Any]]:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    records = list(_records(args.records))
+    rule_table(list(_records(args.records)), rules())
+    return 0
+
+
+def rule_table(records: list[dict[str, Any]], named_rules: dict[str, Rule]) -> None:
+    """Print, for each rule, the Acc@1 of the first significant finding per suite and how often
+    a concept is first (and correct)."""
     suites = sorted({r["suite"] for r in records})
     print("| rule | " + " | ".join(f"{s} Acc@1" for s in suites) + " | concept first (correct) |")
     print("|---|" + "---|" * (len(suites) + 1))
-    for name, rule in rules().items():
+    for name, rule in named_rules.items():
         cells, lead, lead_ok = [], 0, 0
         for suite in suites:
             tasks = [r for r in records if r["suite"] == suite]
@@ -209,7 +215,6 @@ def evaluate(args: argparse.Namespace) -> int:
             lead += sum(bool(f and _is_concept(f[0])) for f in firsts)
             lead_ok += sum(bool(f and _is_concept(f[0]) and f[0]["correct"]) for f in firsts)
         print(f"| {name} | " + " | ".join(cells) + f" | {lead} ({lead_ok}) |")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from concept_gate_dev import _concept_id, _records, _significant, _trained_first  # noqa: E402
+from concept_gate_dev import (  # noqa: E402
+    _concept_id,
+    _records,
+    _significant,
+    _trained_first,
+    rule_table,
+)
 from concept_specificity import blocks_of_pairs, fit  # noqa: E402
 
 from tellapart import stats  # noqa: E402
@@ -159,15 +165,12 @@ def _present_leads(rows: list[dict[str, Any]], t: float, delta: float,
 
 def rules(args: argparse.Namespace) -> int:
     records = list(_records(args.records))
-    suites = sorted({r["suite"] for r in records})
     concept_rows = [f for r in records for f in r["findings"] if "presence_ratio" in f]
     for label, rows in (("correct", [f for f in concept_rows if f["correct"]]),
                         ("not correct", [f for f in concept_rows if not f["correct"]])):
         ratios = np.array([f["presence_ratio"] for f in rows])
         print(f"significant concept claims judged {label}: {ratios.size}; "
               + ", ".join(f"ratio <= {t}: {int(np.sum(ratios <= t))}" for t in THRESHOLDS))
-    print("| rule | " + " | ".join(f"{s} Acc@1" for s in suites) + " | concept first (correct) |")
-    print("|---|" + "---|" * (len(suites) + 1))
     variants: dict[str, Any] = {"recorded order": _significant,
                                 "trained first (delta 0.05)": lambda rows: _trained_first(_significant(rows), 0.05)}
     for t in THRESHOLDS:
@@ -177,14 +180,7 @@ def rules(args: argparse.Namespace) -> int:
         for d in (0.0, -0.02):
             variants[f"confirmed at {t}: leads a trained difference only when its AUROC is larger by more than {-d}"] = (
                 lambda rows, t=t, d=d: _present_leads(rows, t, 0.05, d))
-    for name, rule in variants.items():
-        cells, lead, lead_ok = [], 0, 0
-        for suite in suites:
-            firsts = [rule(t["findings"])[:1] for t in records if t["suite"] == suite]
-            cells.append(f"{sum(bool(f and f[0]['correct']) for f in firsts) / len(firsts):.3f}")
-            lead += sum(bool(f and _concept_id(str(f[0]["concept"]))) for f in firsts)
-            lead_ok += sum(bool(f and _concept_id(str(f[0]["concept"])) and f[0]["correct"]) for f in firsts)
-        print(f"| {name} | " + " | ".join(cells) + f" | {lead} ({lead_ok}) |")
+    rule_table(records, variants)
     return 0
 
 
