@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,15 +113,20 @@ def collect_one(suite: str, index: int, seed_offset: int, tasks_dir: str, librar
 
 def collect(args: argparse.Namespace) -> int:
     jobs = [(s, i) for s in args.suites for i in range(args.n_tasks)]
-    with ProcessPoolExecutor(args.jobs) as pool, open(args.out, "w", encoding="utf-8") as out:
-        futures = [pool.submit(collect_one, s, i, args.seed_offset, args.tasks_dir, args.library)
-                   for s, i in jobs]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        write_records([pool.submit(collect_one, s, i, args.seed_offset, args.tasks_dir, args.library)
+                       for s, i in jobs], args.out)
+    return 0
+
+
+def write_records(futures: list[Future[dict[str, Any]]], path: str) -> None:
+    """Write each future's record as one JSON line of ``path``, in order, as they finish."""
+    with open(path, "w", encoding="utf-8") as out:
         for done, future in enumerate(futures, start=1):
             out.write(json.dumps(future.result()) + "\n")
             out.flush()
             if done % 20 == 0:
-                print(f"{done}/{len(jobs)}", file=sys.stderr)
-    return 0
+                print(f"{done}/{len(futures)}", file=sys.stderr)
 
 
 # -- rules ----------------------------------------------------------------------------------------

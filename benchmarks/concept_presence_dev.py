@@ -49,6 +49,7 @@ from concept_gate_dev import (  # noqa: E402
     _significant,
     _trained_first,
     rule_table,
+    write_records,
 )
 from concept_specificity import blocks_of_pairs, fit  # noqa: E402
 
@@ -139,13 +140,9 @@ def task_one(record: dict[str, Any], library: str, tasks_dir: str,
 
 def tasks(args: argparse.Namespace) -> int:
     records = list(_records(args.records))
-    with ProcessPoolExecutor(args.jobs) as pool, open(args.out, "w", encoding="utf-8") as out:
-        futures = [pool.submit(task_one, r, args.library, args.tasks_dir, args.strengths) for r in records]
-        for done, future in enumerate(futures, start=1):
-            out.write(json.dumps(future.result()) + "\n")
-            out.flush()
-            if done % 20 == 0:
-                print(f"{done}/{len(records)}", file=sys.stderr)
+    with ProcessPoolExecutor(args.jobs) as pool:
+        write_records([pool.submit(task_one, r, args.library, args.tasks_dir, args.strengths)
+                       for r in records], args.out)
     return 0
 
 
