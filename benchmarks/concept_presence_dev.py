@@ -63,13 +63,27 @@ from tellapart.models import concepts as concept_models  # noqa: E402
 from tellapart.models.concept_library import load_library  # noqa: E402
 from tellapart.models.concepts import BLOCKS, laid_out_for, refit  # noqa: E402
 from tellapart.models.weights import load_default  # noqa: E402
-from tellapart.verify.concepts import presence_evidence  # noqa: E402
+from tellapart.verify.concepts import PresenceEvidence, presence_evidence  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.42, 0.45, 0.5, 0.6, 0.7)
 
 
 def _rows(raw: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
     return {k: v[mask] for k, v in raw.items()}
+
+
+def closest(concept: concept_models.Concept, named: dict[str, np.ndarray],
+            other: dict[str, np.ndarray], strengths: list[float]) -> PresenceEvidence:
+    """The presence check at each of ``strengths``; the one with the smallest ratio (the first
+    of equals)."""
+    best: PresenceEvidence | None = None
+    for strength in strengths:
+        evidence = presence_evidence(concept, named, other, strength)
+        if best is None or evidence.distance_ratio < best.distance_ratio:
+            best = evidence
+    if best is None:
+        raise ValueError("no strength to try")
+    return best
 
 
 def pairs(args: argparse.Namespace) -> int:
@@ -82,8 +96,8 @@ def pairs(args: argparse.Namespace) -> int:
         for j, concept in enumerate(library):
             scores = concept.scores(raw)
             auroc[i, j] = stats.auroc(scores[is_a], scores[~is_a])
-            ratio[i, j] = presence_evidence(concept, _rows(raw, is_a), _rows(raw, ~is_a),
-                                            args.strengths).distance_ratio
+            ratio[i, j] = closest(concept, _rows(raw, is_a), _rows(raw, ~is_a),
+                                  args.strengths).distance_ratio
     own = np.diag(ratio)
     others = np.where(np.eye(n, dtype=bool), np.inf, ratio)
     print("pair: own ratio | lowest other ratio (concept) | own AUROC")
@@ -131,7 +145,7 @@ def task_one(record: dict[str, Any], library: str, tasks_dir: str,
         concept = concepts[str(_concept_id(row["concept"]))]
         own = laid_out_for(concept, raw, names)
         named = is_a if row["more_in"] == "A" else ~is_a
-        evidence = presence_evidence(concept, _rows(own, named), _rows(own, ~named), strengths)
+        evidence = closest(concept, _rows(own, named), _rows(own, ~named), strengths)
         row["presence_ratio"] = round(evidence.distance_ratio, 4)
         row["presence_prevalence"] = round(evidence.prevalence, 4)
         row["presence_strength"] = evidence.strength

@@ -106,17 +106,17 @@ class PresenceEvidence:
     Attributes
     ----------
     strength : float
-        The multiple of the concept's learned shift that brought the other set closest.
+        The multiple of the concept's learned shift that was added.
     prevalence : float
         The share of the other set's images given that shift that makes their concept scores
         match the named set's (AUROC 0.5; 1 when even all fall short).
-    shift_toward : float
-        How far that mixture's mean concept score moved from the other set's toward the named
-        set's, as a share of the way (1 = all of it).
     distance_ratio : float
         Energy distance from that mixture to the named set over the other set's own, in the
         concept's scaled features: 0 when the shift makes the other set indistinguishable
         from the named one, 1 when it brings it no closer.
+    shift_toward : float
+        How far that mixture's mean concept score moved from the other set's toward the named
+        set's, as a share of the way (1 = all of it).
     """
 
     strength: float
@@ -125,20 +125,13 @@ class PresenceEvidence:
     shift_toward: float
 
 
-PRESENCE_STRENGTHS = (1.0,)
-"""Multiples of a concept's learned shift the presence check tries (the closest one counts)."""
-
-
 def presence_evidence(concept: Concept, named: dict[str, np.ndarray],
-                      other: dict[str, np.ndarray],
-                      strengths: Sequence[float] = PRESENCE_STRENGTHS) -> PresenceEvidence:
+                      other: dict[str, np.ndarray], strength: float = 1.0) -> PresenceEvidence:
     """The counterfactual check of a concept claim, in feature space: the concept's learned
-    shift (:meth:`~tellapart.models.concepts.Concept.learned_shift`), times each of
-    ``strengths``, is added to the other set's scaled features, the share of shifted images
-    matched on the concept's score, and the mixture's energy distance to the named set
-    compared with the other set's
-    (:func:`~tellapart.verify.counterfactual.mixture_distance_ratio`); the strength with the
-    smallest ratio is kept.
+    shift (:meth:`~tellapart.models.concepts.Concept.learned_shift`), times ``strength``, is
+    added to the other set's scaled features, the share of shifted images matched on the
+    concept's score, and the mixture's energy distance to the named set compared with the
+    other set's (:func:`~tellapart.verify.counterfactual.mixture_distance_ratio`).
 
     A concept whose images are in the named set moves the other set onto it. A concept whose
     detector merely responds to another difference (a "polka dots" detector to brightened
@@ -152,26 +145,21 @@ def presence_evidence(concept: Concept, named: dict[str, np.ndarray],
     named, other : dict
         Raw blocks of the named set's and the other set's images, laid out for the concept
         (:func:`~tellapart.models.concepts.laid_out_for`).
-    strengths : sequence of float
+    strength : float
+        The multiple of the learned shift to add (the check uses 1: trying smaller and larger
+        multiples too cost development tasks, ``benchmarks/concept_presence_dev.py``).
     """
     x_named, x_other = concept.features(named), concept.features(other)
-    shift, weights = concept.learned_shift(), concept.coefficients()
+    shift, weights = float(strength) * concept.learned_shift(), concept.coefficients()
     named_scores, other_scores = x_named @ weights, x_other @ weights
-    named_vs_other = stats.auroc(named_scores, other_scores)
+    shifted = x_other + shift[None, :]
+    prevalence = matching_prevalence(stats.auroc(named_scores, other_scores),
+                                     stats.auroc(named_scores, shifted @ weights))
+    ratio = mixture_distance_ratio(shifted, x_other, x_named, prevalence, MeanDistances())
     gap = float(named_scores.mean() - other_scores.mean())
-    distance = MeanDistances()
-    best: PresenceEvidence | None = None
-    for strength in strengths:
-        shifted = x_other + float(strength) * shift[None, :]
-        prevalence = matching_prevalence(named_vs_other, stats.auroc(named_scores, shifted @ weights))
-        ratio = mixture_distance_ratio(shifted, x_other, x_named, prevalence, distance)
-        moved = prevalence * float(strength) * float(shift @ weights)
-        if best is None or ratio < best.distance_ratio:
-            best = PresenceEvidence(float(strength), prevalence, ratio,
-                                    moved / gap if gap != 0 else float("nan"))
-    if best is None:
-        raise ValueError("no strength to try")
-    return best
+    moved = prevalence * float(shift @ weights)
+    return PresenceEvidence(float(strength), prevalence, ratio,
+                            moved / gap if gap != 0 else float("nan"))
 
 
 MAX_PRESENCE_RATIO = 0.42
