@@ -17,7 +17,8 @@ Both are the generator's business, so they live in synth; training imports them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,25 @@ class Level:
     strength: tuple[float, float]  # range of the knob s
     prevalence: tuple[float, float]  # fraction of the target set's images that get it
     n_distractors: tuple[int, int] = (0, 0)  # differences shared equally by both sets
+    p_graded: float = 0.0  # chance a gradable true difference is graded (both sets, target more)
+    graded_strength: tuple[float, float] = (0.5, 0.9)  # range of the target set's s when graded
+    graded_other: tuple[float, float] = (0.1, 0.5)  # other set's s: from lo to hi x target's s
+    p_lookalike: float = 0.0  # chance the other set gets a look-alike of a true difference
+
+    def to_dict(self) -> dict[str, Any]:
+        """The level as plain values (a recipe file's ``[[joint.levels]]`` table)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Level:
+        """A level from :meth:`to_dict`'s values; an unknown key is an error."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown level setting(s) {', '.join(sorted(unknown))}; known: "
+                             f"{', '.join(f.name for f in fields(cls))}")
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items()}
+        return cls(**values)
 
 
 LEVELS: tuple[Level, ...] = (

@@ -18,8 +18,9 @@ sets, which teach the comparator that what both sets share is no difference.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -126,6 +127,47 @@ def draw_pool(base_sampler: object, pool_size: int,
     return pool, kinds
 
 
+@dataclass(frozen=True)
+class SamplerOptions:
+    """How training tasks are drawn besides their level: :class:`TaskSampler`'s ``base``,
+    ``domains``, ``p_medical``, ``type_weights`` and ``lookalikes`` (a recipe's
+    ``[joint.sampler]`` table). The defaults are the general types on the mixed bases."""
+
+    base: str = "mixed"
+    domains: tuple[str, ...] = ("general",)
+    p_medical: float = 0.0
+    type_weights: tuple[tuple[str, float], ...] = ()
+    lookalikes: tuple[tuple[str, ...], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "domains": list(self.domains), "p_medical": self.p_medical,
+                "type_weights": dict(self.type_weights),
+                "lookalikes": [list(g) for g in self.lookalikes]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SamplerOptions:
+        """Options from :meth:`to_dict`'s values; an unknown key is an error."""
+        known = {"base", "domains", "p_medical", "type_weights", "lookalikes"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown sampler setting(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(known))}")
+        return cls(base=str(data.get("base", "mixed")),
+                   domains=tuple(str(d) for d in data.get("domains", ("general",))),
+                   p_medical=float(data.get("p_medical", 0.0)),
+                   type_weights=tuple(sorted((str(t), float(w)) for t, w in
+                                             dict(data.get("type_weights", {})).items())),
+                   lookalikes=tuple(tuple(str(t) for t in g) for g in data.get("lookalikes", ())))
+
+    def sampler(self, image_size: int, seed: int, pool_size: int,
+                holdout_paraphrase: bool = True) -> TaskSampler:
+        """A :class:`TaskSampler` drawing tasks this way."""
+        return TaskSampler(image_size, seed=seed, pool_size=pool_size,
+                           holdout_paraphrase=holdout_paraphrase, base=self.base,
+                           domains=self.domains, p_medical=self.p_medical,
+                           type_weights=dict(self.type_weights), lookalikes=self.lookalikes)
+
+
 @dataclass
 class TaskBatch:
     images: np.ndarray  # (T, 2n, S, S, 3) uint8
@@ -151,8 +193,20 @@ class TaskSampler:
     holdout_paraphrase : bool
         Keep each type's last paraphrase out of the scorer's training phrases.
     domains : tuple of str
-        Difference domains to train (``Difference.domain``); the medical types need medical
-        bases (``base="medical"``).
+        Difference domains to train (``Difference.domain``). A medical type is applied only
+        to the medical base kinds it names (``Difference.base_kinds``), so it needs medical
+        kinds in ``base`` (e.g. ``"mixed:photos,faces,chest,brain"``); general types apply
+        to every kind.
+    p_medical : float
+        Share of tasks (and of single labelled images) drawn on a medical base kind when the
+        pool holds both medical and other kinds; 0 draws every kind of the pool equally often.
+    type_weights : mapping of str to float, optional
+        Relative chance of each difference type being drawn (1 for a type not named): a
+        recipe gives more weight to the types its development draws miss.
+    lookalikes : sequence of sequences of str
+        Groups of types that are easily mistaken for each other (small marks, fine
+        strokes, ...). A level's ``p_lookalike`` gives a true difference's other set a
+        look-alike of it, so telling them apart is what separates the sets.
     """
 
     def __init__(
@@ -163,11 +217,20 @@ class TaskSampler:
         holdout_paraphrase: bool = True,
         base: str = "mixed",
         domains: tuple[str, ...] = ("general",),
+        p_medical: float = 0.0,
+        type_weights: Mapping[str, float] | None = None,
+        lookalikes: Sequence[Sequence[str]] = (),
     ) -> None:
         self.differences, bases, self.split = load_synth()
         reg = self.differences.DIFFERENCES  # type: ignore[attr-defined]
         self.type_ids: list[str] = [t for t in reg.list() if reg.get(t).domain in domains]
         self.diffs = {t: reg.create(t) for t in self.type_ids}
+        self.medical_kinds = frozenset(bases.MEDICAL_KINDS)  # type: ignore[attr-defined]
+        if not 0.0 <= p_medical <= 1.0:
+            raise ValueError(f"p_medical must be in [0, 1], got {p_medical}")
+        self.p_medical = float(p_medical)
+        self.type_weights = self._checked_weights(type_weights or {})
+        self.lookalike_of = self._lookalike_index(lookalikes)
         self.types: list[TypeInfo] = [self._type_info(t, holdout_paraphrase) for t in self.type_ids]
         families = list(self.differences.FAMILIES)  # type: ignore[attr-defined]
         self.family_rank = {t: families.index(d.family) for t, d in self.diffs.items()}
@@ -182,6 +245,30 @@ class TaskSampler:
     # -- vocabulary of sentences ------------------------------------------------------------------
     def _type_info(self, type_id: str, holdout_paraphrase: bool) -> TypeInfo:
         return type_info(self.diffs[type_id], holdout_paraphrase)
+
+    def _checked_weights(self, weights: Mapping[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(self.type_ids))
+        if unknown:
+            raise ValueError(f"type_weights names unknown or untrained types: {', '.join(unknown)}")
+        bad = {t: w for t, w in weights.items() if not (np.isfinite(w) and w > 0)}
+        if bad:
+            raise ValueError(f"type weights must be positive numbers, got {bad}")
+        return {t: float(w) for t, w in weights.items()}
+
+    def _lookalike_index(self, groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+        """Type id -> the other members of its look-alike group."""
+        index: dict[str, tuple[str, ...]] = {}
+        for group in groups:
+            members = tuple(str(t) for t in group)
+            unknown = sorted(set(members) - set(self.type_ids))
+            if unknown:
+                raise ValueError(f"look-alike group {list(members)} names unknown or untrained "
+                                 f"types: {', '.join(unknown)}")
+            for t in members:
+                if t in index:
+                    raise ValueError(f"type {t!r} is in more than one look-alike group")
+                index[t] = tuple(m for m in members if m != t)
+        return index
 
     def all_sentences(self) -> list[str]:
         """Every sentence the decoder may be trained to write (both directions)."""
@@ -249,15 +336,32 @@ class TaskSampler:
         self._pool, self._pool_kind = list(images), [str(k) for k in kinds]
 
     def _allowed_types(self, kind: str) -> list[str]:
-        """The difference types that may be applied to a base image of ``kind`` in training."""
+        """The difference types that may be applied to a base image of ``kind`` in training:
+        not a held-out combination, and a medical type only on the kinds it names."""
         return [t for t in self.type_ids
-                if not self.split.is_heldout_combo(t, kind)]  # type: ignore[attr-defined]
+                if not self.split.is_heldout_combo(t, kind)  # type: ignore[attr-defined]
+                and (self.diffs[t].domain != "medical" or kind in self.diffs[t].base_kinds)]
+
+    def _random_order(self, allowed: list[str], rng: np.random.Generator) -> list[str]:
+        """``allowed`` in random order; with type weights, heavier types tend to come first
+        (drawn one after another without replacement)."""
+        if not self.type_weights:
+            return [str(t) for t in rng.permutation(allowed)]
+        w = np.asarray([self.type_weights.get(t, 1.0) for t in allowed], dtype=np.float64)
+        order = rng.choice(len(allowed), size=len(allowed), replace=False, p=w / w.sum())
+        return [allowed[int(i)] for i in order]
+
+    def _one_type(self, allowed: list[str], rng: np.random.Generator) -> str:
+        """One of ``allowed`` at random (by type weight, when given)."""
+        if not self.type_weights:
+            return str(allowed[int(rng.integers(len(allowed)))])
+        return self._random_order(allowed, rng)[0]
 
     def _distinct_types(self, allowed: list[str], k: int, rng: np.random.Generator) -> list[str]:
         """Up to ``k`` of ``allowed`` in random order, at most one per concept (one permutation)."""
         chosen: list[str] = []
         concepts: set[str] = set()
-        for t in rng.permutation(allowed):
+        for t in self._random_order(allowed, rng):
             if len(chosen) == k:
                 break
             c = self.diffs[str(t)].concept_key()
@@ -267,9 +371,24 @@ class TaskSampler:
         return chosen
 
     def _random_base(self, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-        """A random pool image and its base kind."""
-        j = int(rng.integers(len(self.pool)))
+        """A random pool image and its base kind (a medical one with chance ``p_medical``)."""
+        if self.p_medical > 0:
+            kind = self._random_kind(rng)
+            slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
+            j = slots[int(rng.integers(len(slots)))]
+        else:
+            j = int(rng.integers(len(self.pool)))
         return self.pool[j], self.pool_kind[j]
+
+    def _random_kind(self, rng: np.random.Generator) -> str:
+        """The base kind of a task: each kind of the pool equally often, or, with
+        ``p_medical``, a medical kind with that chance and another kind otherwise."""
+        kinds = sorted(set(self.pool_kind))
+        medical = [k for k in kinds if k in self.medical_kinds]
+        if self.p_medical > 0 and medical and len(medical) < len(kinds):
+            kinds = medical if rng.random() < self.p_medical else [k for k in kinds
+                                                                   if k not in medical]
+        return str(rng.choice(kinds))
 
     def _empty_batch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(n, S, S, 3) uint8 images and (n, n_types) zero labels to fill."""
@@ -287,8 +406,7 @@ class TaskSampler:
         self, level: Level, n_per_side: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
         """One task: (2n, S, S, 3) images (A then B), (2n, n_types) labels, true differences."""
-        kinds = sorted(set(self.pool_kind))
-        kind = str(rng.choice(kinds))
+        kind = self._random_kind(rng)
         slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
         allowed = self._allowed_types(kind)
         n_true = int(rng.integers(level.n_diffs[0], level.n_diffs[1] + 1))
@@ -299,15 +417,17 @@ class TaskSampler:
         # plan[i] = list of (type, s) for image i; images 0..n-1 are set A, n..2n-1 set B
         plan: list[list[tuple[str, float]]] = [[] for _ in range(2 * n)]
         truths: list[tuple[str, str]] = []
+        taken = {self.diffs[t].concept_key() for t in chosen}
         for t in true_types:
             target = "A" if rng.random() < 0.5 else "B"
-            s = self._draw_s(rng, *level.strength)
-            prevalence = float(rng.uniform(*level.prevalence))
-            k = max(1, int(round(prevalence * n)))
-            offset = 0 if target == "A" else n
-            for i in rng.choice(n, size=k, replace=False):
-                plan[offset + int(i)].append((t, s))
+            self._plan_true(plan, t, target, level, n, rng)
             truths.append((t, target))
+            if level.p_lookalike > 0 and t in self.lookalike_of and rng.random() < level.p_lookalike:
+                twin = self._lookalike(t, allowed, taken, rng)
+                if twin is not None:
+                    other = "B" if target == "A" else "A"
+                    self._plan_true(plan, twin, other, level, n, rng)
+                    truths.append((twin, other))
         for t in distractors:
             s = self._draw_s(rng, *level.strength)
             k = int(rng.integers(1, n + 1))
@@ -323,6 +443,38 @@ class TaskSampler:
             images[i] = img
         return images, labels, truths
 
+    def _plan_true(self, plan: list[list[tuple[str, float]]], t: str, target: str, level: Level,
+                   n: int, rng: np.random.Generator) -> None:
+        """Add true difference ``t`` of set ``target`` to ``plan``: a share of the target
+        set's images at the level's strength, or, when graded (chance ``level.p_graded`` for
+        a gradable type), as many images of each set, the target's at a greater strength."""
+        diff = self.diffs[t]
+        graded = (level.p_graded > 0 and diff.gradable and not diff.binary
+                  and rng.random() < level.p_graded)
+        s = self._draw_s(rng, *(level.graded_strength if graded else level.strength))
+        prevalence = float(rng.uniform(*level.prevalence))
+        k = max(1, int(round(prevalence * n)))
+        target_offset = 0 if target == "A" else n
+        for i in rng.choice(n, size=k, replace=False):
+            plan[target_offset + int(i)].append((t, s))
+        if graded:
+            lo, hi = level.graded_other
+            s_other = self._draw_s(rng, lo, max(lo, hi * s))
+            for i in rng.choice(n, size=k, replace=False):
+                plan[n - target_offset + int(i)].append((t, s_other))
+
+    def _lookalike(self, t: str, allowed: list[str], taken: set[str],
+                   rng: np.random.Generator) -> str | None:
+        """A member of ``t``'s look-alike group allowed here whose concept is not yet in the
+        task (and then is), or None."""
+        options = [m for m in self.lookalike_of[t]
+                   if m in allowed and self.diffs[m].concept_key() not in taken]
+        if not options:
+            return None
+        twin = str(options[int(rng.integers(len(options)))])
+        taken.add(self.diffs[twin].concept_key())
+        return twin
+
     def labelled_images(
         self, n: int, level: Level, rng: np.random.Generator, p_none: float = 0.1
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -337,8 +489,7 @@ class TaskSampler:
         for i in range(n):
             img, kind = self._random_base(rng)
             if rng.random() >= p_none:
-                allowed = self._allowed_types(kind)
-                t = str(allowed[int(rng.integers(len(allowed)))])
+                t = self._one_type(self._allowed_types(kind), rng)
                 img = self.diffs[t].apply(img, self._draw_s(rng, *level.strength), rng)
                 labels[i, self.type_ids.index(t)] = 1.0
             images[i] = img

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .curriculum import LEVELS
+from .curriculum import LEVELS, Level
 
 if TYPE_CHECKING:
     from ..models.describer import Describer
@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 
 def calibrate_type_floor(model: Describer, sampler: TaskSampler, n_images: int = 2000,
-                         quantile: float = 0.95, seed: int = 0) -> list[float]:
+                         quantile: float = 0.95, seed: int = 0,
+                         level: Level = LEVELS[-1]) -> list[float]:
     """Per type, the ``quantile`` of its type-head logit over images that lack that type.
 
-    The images are ``sampler.labelled_images`` at the hardest level: each has one random
+    The images are ``sampler.labelled_images`` at ``level`` (the hardest): each has one random
     other difference or none, so a floor says how far the detector strays on everything
     else. Types never absent in the draw keep -inf (no floor).
 
@@ -40,6 +41,8 @@ def calibrate_type_floor(model: Describer, sampler: TaskSampler, n_images: int =
         Quantile of the negatives' logits taken as the floor.
     seed : int
         Seeds the draw (with a fixed tag, so floors do not share draws with training).
+    level : Level
+        The strengths the images are drawn at: the curriculum's last level.
 
     Returns
     -------
@@ -47,7 +50,7 @@ def calibrate_type_floor(model: Describer, sampler: TaskSampler, n_images: int =
         One floor per type, in ``model``'s type order.
     """
     rng = np.random.default_rng([seed, 5151])
-    images, labels = sampler.labelled_images(n_images, LEVELS[-1], rng)
+    images, labels = sampler.labelled_images(n_images, level, rng)
     logits = model.type_logits(model.embed(images))  # (N, T)
     floors = []
     for k in range(logits.shape[1]):

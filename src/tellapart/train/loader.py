@@ -37,8 +37,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .curriculum import Curriculum
-from .data import TaskSampler, draw_pool, pool_rng
+from .curriculum import LEVELS, Curriculum, Level
+from .data import SamplerOptions, TaskSampler, draw_pool, pool_rng
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
@@ -57,6 +57,13 @@ class StepSpec:
     n_per_side: int
     p_canonical: float
     aux_images: int = 0  # single labelled images per step (dense per-image supervision)
+    levels: tuple[Level, ...] = LEVELS  # the curriculum's levels
+    sampler: SamplerOptions = SamplerOptions()  # what tasks are drawn from
+
+    def task_sampler(self) -> TaskSampler:
+        """The sampler that makes this run's steps (its pool drawn on first use)."""
+        return self.sampler.sampler(self.image_size, self.seed, self.pool_size,
+                                    self.holdout_paraphrase)
 
 
 @dataclass
@@ -86,7 +93,8 @@ def prepare_step(sampler: TaskSampler, spec: StepSpec, step: int, level: int) ->
     ``sampler`` must hold the pool of epoch ``step // spec.pool_every``.
     """
     rng = np.random.default_rng([spec.seed, step])
-    levels = Curriculum(level=level).levels_for_batch(spec.n_tasks, rng)
+    curriculum = Curriculum(level=level, levels=spec.levels)
+    levels = curriculum.levels_for_batch(spec.n_tasks, rng)
     batch = sampler.batch(levels, spec.n_per_side, rng)
     # one random wording per difference type this step
     words = [info.image_phrases[int(rng.integers(len(info.image_phrases)))]
@@ -100,7 +108,7 @@ def prepare_step(sampler: TaskSampler, spec: StepSpec, step: int, level: int) ->
     aux_images = aux_labels = None
     if spec.aux_images > 0:
         aux_images, aux_labels = sampler.labelled_images(
-            spec.aux_images, Curriculum(level=level).current, rng)
+            spec.aux_images, curriculum.current, rng)
     return StepData(step, level, batch.images, batch.labels, batch.n_per_side, words,
                     sentences, owners, aux_images=aux_images, aux_labels=aux_labels)
 
@@ -132,8 +140,7 @@ def _open_buffers(folder: Path, spec: StepSpec, n_slots: int,
 def _worker_main(spec: StepSpec, folder: str, n_slots: int, tasks: Any, results: Any) -> None:
     """A data worker: draws pools and makes steps on request until it gets None."""
     pools, slots = _open_buffers(Path(folder), spec, n_slots, "r+")
-    sampler = TaskSampler(spec.image_size, seed=spec.seed, pool_size=spec.pool_size,
-                          holdout_paraphrase=spec.holdout_paraphrase)
+    sampler = spec.task_sampler()
     pool_epoch: int | None = None
     while True:
         msg = tasks.get()

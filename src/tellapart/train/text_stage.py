@@ -18,7 +18,7 @@ out, as in full training, so ``heldout_auroc`` measures unseen wordings.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 
 from ..models import text as text_side
-from .curriculum import Curriculum
-from .data import TaskSampler
+from .curriculum import LEVELS, Level
+from .data import SamplerOptions, TaskSampler
 
 if TYPE_CHECKING:
     from ..models.describer import Describer
@@ -45,6 +45,8 @@ class TextStageConfig:
     pos_weight: float = 4.0  # as full training: positives are rare among all phrases
     seed: int = 4242
     val_images: int = 1000  # images drawn with another seed to measure the held-out phrases
+    curriculum: tuple[Level, ...] = LEVELS  # what the level indices in `levels` refer to
+    sampler: SamplerOptions = SamplerOptions()  # the types and bases drawn (weights unused)
 
 
 def stage_phrases(sampler: TaskSampler) -> tuple[list[str], list[int]]:
@@ -53,12 +55,12 @@ def stage_phrases(sampler: TaskSampler) -> tuple[list[str], list[int]]:
     return [p for p, _ in pairs], [k for _, k in pairs]
 
 
-def _labelled(model: Describer, sampler: TaskSampler, n: int, levels: tuple[int, ...],
+def _labelled(model: Describer, sampler: TaskSampler, n: int, levels: tuple[Level, ...],
               rng: np.random.Generator) -> tuple[torch.Tensor, np.ndarray]:
     parts, labels = [], []
     for i, level in enumerate(levels):
         count = n // len(levels) + (1 if i < n % len(levels) else 0)
-        images, lab = sampler.labelled_images(count, Curriculum(level=level).current, rng)
+        images, lab = sampler.labelled_images(count, level, rng)
         parts.append(model.embed(images))  # (count, D)
         labels.append(lab)
     return torch.from_numpy(np.concatenate(parts)), np.concatenate(labels)
@@ -102,17 +104,17 @@ def tune_text_adapter(model: Describer, cfg: TextStageConfig | None = None,
     cfg = cfg or TextStageConfig()
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
-    sampler = TaskSampler(model.config.image_size, seed=cfg.seed, pool_size=512,
-                          holdout_paraphrase=True)
+    options = replace(cfg.sampler, type_weights=())
+    levels = tuple(cfg.curriculum[i] for i in cfg.levels)
+    sampler = options.sampler(model.config.image_size, cfg.seed, 512)
     if sampler.type_ids != model.type_ids:
         raise ValueError("the describer's difference types are not the synth registry's: "
                          "the text stage needs a model trained on this version of the suite")
     model.eval()
     rng = np.random.default_rng([cfg.seed, 1])
-    emb, labels = _labelled(model, sampler, cfg.n_images, cfg.levels, rng)
-    val_sampler = TaskSampler(model.config.image_size, seed=cfg.seed + 1, pool_size=256,
-                              holdout_paraphrase=True)
-    val_emb, val_labels = _labelled(model, val_sampler, cfg.val_images, cfg.levels,
+    emb, labels = _labelled(model, sampler, cfg.n_images, levels, rng)
+    val_sampler = options.sampler(model.config.image_size, cfg.seed + 1, 256)
+    val_emb, val_labels = _labelled(model, val_sampler, cfg.val_images, levels,
                                     np.random.default_rng([cfg.seed, 2]))
     phrases, owners = stage_phrases(sampler)
     txt = torch.from_numpy(text_side.encode(phrases))  # (P, 384)

@@ -37,7 +37,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,8 @@ from ..models.weights import save_describer
 from ..stats import auroc
 from ..types import swap_sets
 from . import rloo
-from .curriculum import LEVELS, Curriculum
-from .data import Level, TaskSampler, pool_rng, type_words
+from .curriculum import LEVELS, PROMOTE_AT, Curriculum
+from .data import Level, SamplerOptions, pool_rng, type_words
 from .floors import calibrate_type_floor
 from .loader import ParallelSteps, StepData, StepSpec, prepare_step
 
@@ -85,9 +85,32 @@ class TrainConfig:
     log_every: int = 20
     p_canonical: float = 0.5  # share of targets in the canonical wording (rest: paraphrases)
     holdout_paraphrase: bool = True
+    levels: list[dict[str, Any]] | None = None  # the curriculum's levels (None: LEVELS)
+    promote_at: list[float] | None = None  # validation recall to leave each level but the last
+    start_level: int = 0  # the curriculum level a new run starts at (a warm start may skip some)
+    sampler: dict[str, Any] = field(default_factory=dict)  # SamplerOptions (default: general types)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def curriculum_levels(self) -> tuple[Level, ...]:
+        """The curriculum's levels: :data:`LEVELS` unless the run names its own."""
+        return LEVELS if self.levels is None else tuple(Level.from_dict(d) for d in self.levels)
+
+    def new_curriculum(self) -> Curriculum:
+        """The curriculum of a new run, at ``start_level``."""
+        levels = self.curriculum_levels()
+        thresholds = PROMOTE_AT if self.promote_at is None else tuple(self.promote_at)
+        if len(thresholds) != len(levels) - 1:
+            raise ValueError(f"{len(levels)} curriculum levels need {len(levels) - 1} promotion "
+                             f"thresholds (promote_at), got {len(thresholds)}")
+        if not 0 <= self.start_level < len(levels):
+            raise ValueError(f"start_level {self.start_level} is not a level index "
+                             f"(0..{len(levels) - 1})")
+        return Curriculum(level=self.start_level, levels=levels, thresholds=thresholds)
+
+    def sampler_options(self) -> SamplerOptions:
+        return SamplerOptions.from_dict(self.sampler)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainConfig:
@@ -148,11 +171,14 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         torch.set_flush_denormal(True)  # denormal Adam moments slow CPU steps several-fold
         probe = DescriberConfig.named(cfg.model, vocab_size=5)
-        self.sampler = TaskSampler(probe.image_size, seed=cfg.seed, pool_size=cfg.pool_size,
-                                   holdout_paraphrase=cfg.holdout_paraphrase)
-        self.val_sampler = TaskSampler(probe.image_size, seed=cfg.seed + 10_007,
-                                       pool_size=max(64, cfg.pool_size // 4),
-                                       holdout_paraphrase=cfg.holdout_paraphrase)
+        self.curriculum = cfg.new_curriculum()
+        options = cfg.sampler_options()
+        self.sampler = options.sampler(probe.image_size, cfg.seed, cfg.pool_size,
+                                       cfg.holdout_paraphrase)
+        # validation measures the task distribution itself, not the weighted training draw
+        self.val_sampler = replace(options, type_weights=()).sampler(
+            probe.image_size, cfg.seed + 10_007, max(64, cfg.pool_size // 4),
+            cfg.holdout_paraphrase)
         self.tokenizer = WordTokenizer.build(self.sampler.all_sentences())
         mcfg = DescriberConfig.named(cfg.model, vocab_size=len(self.tokenizer))
         if cfg.type_head_weight > 0:
@@ -168,7 +194,6 @@ class Trainer:
         # fused AdamW: one kernel per step instead of ~10 passes over every tensor
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, fused=True,
                                      weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
-        self.curriculum = Curriculum()
         self.step = 0
         self.elapsed = 0.0
         self.pool_epoch = 0
@@ -234,7 +259,8 @@ class Trainer:
                         pool_size=cfg.pool_size, pool_every=cfg.pool_every,
                         holdout_paraphrase=cfg.holdout_paraphrase, n_tasks=cfg.n_tasks,
                         n_per_side=cfg.n_per_side, p_canonical=cfg.p_canonical,
-                        aux_images=cfg.aux_images)
+                        aux_images=cfg.aux_images, levels=self.curriculum.levels,
+                        sampler=self.cfg.sampler_options())
 
     def _step_data(self) -> StepData:
         if self.workers == 0:
@@ -314,7 +340,7 @@ class Trainer:
     def _val_tasks(self, level_index: int) -> list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]]:
         if level_index not in self._val_cache:
             rng = np.random.default_rng([self.cfg.seed, 424242, level_index])
-            level: Level = LEVELS[level_index]
+            level: Level = self.curriculum.levels[level_index]
             self._val_cache[level_index] = [
                 self.val_sampler.task(level, self.cfg.val_per_side, rng) for _ in range(self.cfg.val_tasks)
             ]
@@ -437,7 +463,7 @@ class Trainer:
             record["promoted_to"] = self.curriculum.current.name
         self.log(record)
         if self.progress:
-            print(f"\nstep {self.step}: level {LEVELS[int(val['level'])].name} recall "
+            print(f"\nstep {self.step}: level {self.curriculum.levels[int(val['level'])].name} recall "
                   f"{val['recall']:.2f} top1 {val['top1']:.2f} type recall {val['type_recall']:.2f} "
                   f"type top1 {val['type_top1']:.2f} scorer AUROC {val['scorer_auroc']:.3f} "
                   f"(unseen wording {val['scorer_auroc_unseen_wording']:.3f}); easy recall "
@@ -446,20 +472,61 @@ class Trainer:
         return {**val, "step": float(self.step), "easy_recall": easy["recall"], "easy_top1": easy["top1"]}
 
     def init_from(self, path: str | Path) -> list[str]:
-        """Warm start: copy every parameter of checkpoint ``path`` whose name and shape match.
+        """Warm start: copy every parameter of ``path`` whose name and shape match.
 
-        For continuing a run after the architecture grew (optimizer, step and curriculum
-        start fresh). Returns the names of the parameters that kept their fresh values.
+        ``path`` is a checkpoint (``OUT/ckpt.pt``: same vocabulary required) or a folder of
+        exported weights, such as the shipped describer's (``"shipped"``). Exported weights
+        carry their vocabulary and type ids, so a run that adds difference types (and their
+        words) keeps every row it shares with them: a word's embedding and output row, a
+        type's head and classifier row. The optimizer, step and curriculum start fresh.
+        Returns the names of the parameters that kept their fresh values (in whole or in part).
         """
-        state = torch.load(path, map_location=self.device, weights_only=False)
-        if state["tokenizer"] != self.tokenizer.to_json():
-            raise RuntimeError(f"checkpoint {path} was trained with a different vocabulary")
+        source, vocab, type_ids = self._warm_start_source(path)
         own = self.model.state_dict()
-        fresh = [k for k, v in own.items()
-                 if k not in state["model"] or state["model"][k].shape != v.shape]
-        own.update({k: v for k, v in state["model"].items() if k in own and k not in fresh})
+        rows = {"decoder.wte.weight": self._row_map(vocab, self.tokenizer.vocab),
+                "decoder.lm_head.weight": self._row_map(vocab, self.tokenizer.vocab)}
+        for name in ("type_head.weight", "type_head.bias", "type_classifier.out.weight",
+                     "type_classifier.out.bias"):
+            rows[name] = self._row_map(type_ids, self.model.type_ids)
+        fresh = []
+        for name, value in own.items():
+            old = source.get(name)
+            if old is not None and old.shape == value.shape and (
+                    name not in rows or all(i == j for j, i in enumerate(rows[name]))):
+                own[name] = old.to(value.dtype)
+            elif old is not None and name in rows and old.shape[1:] == value.shape[1:]:
+                grown = value.clone()
+                for new_row, old_row in enumerate(rows[name]):
+                    if old_row is not None:
+                        grown[new_row] = old[old_row].to(value.dtype)
+                own[name] = grown
+                fresh.append(name)
+            else:
+                fresh.append(name)
         self.model.load_state_dict(own)
         return fresh
+
+    def _warm_start_source(self, path: str | Path) -> tuple[dict[str, torch.Tensor], list[str],
+                                                            list[str]]:
+        """(state dict, vocabulary, type ids) of a checkpoint or an exported weights folder."""
+        from ..models.weights import DEFAULT_DIR, load_describer
+
+        folder = Path(DEFAULT_DIR) if str(path) == "shipped" else Path(path)
+        if folder.is_dir():
+            model = load_describer(folder)
+            state = {k: v.float() if v.is_floating_point() else v
+                     for k, v in model.state_dict().items()}
+            return state, list(model.tokenizer.vocab), list(model.type_ids)
+        saved = torch.load(path, map_location=self.device, weights_only=False)
+        if saved["tokenizer"] != self.tokenizer.to_json():
+            raise RuntimeError(f"checkpoint {path} was trained with a different vocabulary")
+        return saved["model"], list(self.tokenizer.vocab), list(self.model.type_ids)
+
+    @staticmethod
+    def _row_map(old: list[str], new: list[str]) -> list[int | None]:
+        """For each item of ``new``, its row in ``old`` (None when ``old`` lacks it)."""
+        where = {item: i for i, item in enumerate(old)}
+        return [where.get(item) for item in new]
 
     def export(self, folder: str | Path | None = None, extra: dict[str, Any] | None = None,
                dtype: str = "float32") -> Path:

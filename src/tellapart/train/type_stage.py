@@ -21,15 +21,15 @@ type head it was trained with), the decoder and the image-text scorer do not cha
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .curriculum import LEVELS
-from .data import TaskSampler
+from .curriculum import LEVELS, Level
+from .data import SamplerOptions, TaskSampler
 from .floors import calibrate_type_floor
 
 if TYPE_CHECKING:
@@ -55,22 +55,25 @@ class TypeStageConfig:
     seed: int = 1
     val_images: int = 2000  # per level, drawn with another seed, to measure the classifier
     floor_images: int = 2000  # validation-pool images the type floors are calibrated on
+    levels: tuple[Level, ...] = LEVELS  # the strengths of each block of images
+    sampler: SamplerOptions = SamplerOptions()  # the types and bases drawn (weights unused)
 
 
 def labelled_embeddings(model: Describer, sampler: TaskSampler, per_level: int, chunk: int,
-                        pool_every: int, seed: int, count_p: tuple[float, ...]
+                        pool_every: int, seed: int, count_p: tuple[float, ...],
+                        curriculum: tuple[Level, ...] = LEVELS,
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, D) embeddings, (N, T) labels and (N,) level index of labelled images.
 
     The images come from :meth:`TaskSampler.stacked_images` (``count_p``: the probabilities
-    of 0, 1, 2, ... differences per image) at each curriculum level's strengths.
+    of 0, 1, 2, ... differences per image) at the strengths of each level of ``curriculum``.
 
     Each level's images come in chunks; the sampler's pool of base images is redrawn every
     ``pool_every`` chunks so that many base images are seen. A pure function of ``seed``.
     """
     rng = np.random.default_rng([seed, 99])
     embs, labels, levels = [], [], []
-    for li, level in enumerate(LEVELS):
+    for li, level in enumerate(curriculum):
         done = 0
         for c in range(-(-per_level // chunk)):
             if c % pool_every == 0:
@@ -122,17 +125,18 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
     size = model.config.image_size
-    sampler = TaskSampler(size, seed=cfg.seed, pool_size=cfg.pool_size)
+    options = replace(cfg.sampler, type_weights=())
+    sampler = options.sampler(size, cfg.seed, cfg.pool_size)
     if sampler.type_ids != model.type_ids:
         raise ValueError("the describer's difference types are not the synth registry's: "
                          "the type stage needs a model trained on this version of the suite")
     model.eval()
     emb, labels, _ = labelled_embeddings(model, sampler, cfg.images_per_level, cfg.chunk,
-                                         cfg.pool_every, cfg.seed, cfg.count_p)
-    val_sampler = TaskSampler(size, seed=cfg.seed + 10_007, pool_size=max(1, cfg.pool_size // 4))
+                                         cfg.pool_every, cfg.seed, cfg.count_p, cfg.levels)
+    val_sampler = options.sampler(size, cfg.seed + 10_007, max(1, cfg.pool_size // 4))
     val_emb, val_labels, val_level = labelled_embeddings(
         model, val_sampler, cfg.val_images, cfg.chunk, cfg.pool_every, cfg.seed + 10_007,
-        cfg.count_p)
+        cfg.count_p, cfg.levels)
     if log is not None:
         log(f"type stage: {len(emb)} training and {len(val_emb)} validation images embedded "
             f"in {time.perf_counter() - t0:.0f} s")
@@ -145,9 +149,10 @@ def fit_type_classifier(model: Describer, cfg: TypeStageConfig | None = None,
     model.config.type_classifier_hidden = cfg.hidden  # saved weights then load with it
     model.eval()
 
-    by_level = _auroc_by_level(head_logits, model.type_logits(val_emb), val_labels, val_level)
+    by_level = _auroc_by_level(head_logits, model.type_logits(val_emb), val_labels, val_level,
+                               cfg.levels)
     model.type_floor = calibrate_type_floor(model, val_sampler, n_images=cfg.floor_images,
-                                            seed=cfg.seed)
+                                            seed=cfg.seed, level=cfg.levels[-1])
     return {
         "config": asdict(cfg),
         "n_images": int(len(emb)),
@@ -180,10 +185,11 @@ def _train_classifier(classifier: torch.nn.Module, emb: np.ndarray, labels: np.n
 
 
 def _auroc_by_level(head_logits: np.ndarray, new_logits: np.ndarray, labels: np.ndarray,
-                    level_of: np.ndarray) -> dict[str, dict[str, float]]:
-    """Per curriculum level, the mean type AUROC of the joint type head and of the classifier."""
+                    level_of: np.ndarray, levels: tuple[Level, ...] = LEVELS,
+                    ) -> dict[str, dict[str, float]]:
+    """Per level, the mean type AUROC of the joint type head and of the classifier."""
     by_level: dict[str, dict[str, float]] = {}
-    for li, level in enumerate(LEVELS):
+    for li, level in enumerate(levels):
         rows = level_of == li
         by_level[level.name] = {
             "type_head": round(mean_type_auroc(head_logits[rows], labels[rows]), 4),
