@@ -137,7 +137,7 @@ def test_auroc() -> None:
 
 def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
     out = tmp_path / "run"
-    code = main(["--out", str(out), "--config", "tiny", "--steps", "3", "--n-tasks", "1",
+    code = main(["--out", str(out), "--model", "tiny", "--steps", "3", "--n-tasks", "1",
                  "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"])
     assert code == 0
     assert (out / "ckpt.pt").is_file()
@@ -163,7 +163,7 @@ def test_cli_writes_checkpoint_metrics_and_weights(tmp_path, capsys) -> None:
 def _tiny_export(tmp_path: Path) -> Path:
     """A 2-step tiny training run's folder; its exported weights are in ``final``."""
     out = tmp_path / "run"
-    assert main(["--out", str(out), "--config", "tiny", "--steps", "2", "--n-tasks", "1",
+    assert main(["--out", str(out), "--model", "tiny", "--steps", "2", "--n-tasks", "1",
                  "--n-per-side", "3", "--pool-size", "12", "--val-tasks", "2", "--no-progress"]) == 0
     return out
 

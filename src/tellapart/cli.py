@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "bench":
         return _cmd_bench(argv[1:])
     if argv and argv[0] == "train":
-        from .train.trainer import main as train_main
+        from .train.cli import main as train_main
 
         return train_main(argv[1:])
     parser = build_parser()

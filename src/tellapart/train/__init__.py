@@ -9,12 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .trainer import TrainConfig, Trainer, main
+    from .cli import main
+    from .trainer import TrainConfig, Trainer
 
 __all__ = ["TrainConfig", "Trainer", "main"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "main":
+        from .cli import main
+
+        return main
     if name in __all__:
         from . import trainer
 

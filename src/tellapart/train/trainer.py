@@ -6,7 +6,8 @@ Usage::
     tellapart train --out runs/d1 --resume runs/d1/ckpt.pt --minutes 30
     tellapart train --out runs/g1 --device cuda --n-tasks 16 --workers 14 --minutes 18 \
         --text-cache text_cache.npz --export-dtype float16                   # on a GPU box
-    python -m tellapart.train --out out/t --config tiny --steps 20        # smoke run
+    python -m tellapart.train --out out/t --model tiny --steps 20         # smoke run
+    tellapart train --config configs/describer.toml [--resume]        # the whole recipe
     tellapart train --tune-types runs/d1/final --out runs/k1 --seed 1     # then the type stage
     tellapart train --from-concepts --library LIB --out runs/c1          # write learned concepts
 
@@ -569,7 +570,8 @@ class _Bar:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tellapart train", description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, help="output folder (checkpoints, metrics, final weights)")
+    p.add_argument("--out", help="output folder (checkpoints, metrics, final weights); with "
+                   "--config, default $XDG_CACHE_HOME/tellapart/train/<recipe name>")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="train for this many minutes in total")
     budget.add_argument("--steps", type=int, help="train until this many steps in total")
@@ -577,7 +579,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also stop this call after this many wall-clock minutes, validation "
                         "included (the learning-rate schedule ends by then too)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--resume", help="checkpoint to continue from (OUT/ckpt.pt)")
+    p.add_argument("--resume", nargs="?", const=RESUME_RECIPE,
+                   help="checkpoint to continue from (OUT/ckpt.pt); with --config, no value: "
+                        "go on with the recipe's run in OUT")
     p.add_argument("--export-from", metavar="CKPT",
                    help="train nothing: export checkpoint CKPT to OUT/final (type floors calibrated)")
     p.add_argument("--tune-text", metavar="DIR",
@@ -602,7 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warm start from a checkpoint of an older architecture: parameters whose "
                         "name and shape match are copied, the rest start fresh")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--config", default="small", choices=["tiny", "small"], help="model size")
+    p.add_argument("--config", metavar="FILE",
+                   help="a training recipe (TOML, e.g. configs/describer.toml): every stage and "
+                        "setting from the file (tellapart.train.recipe); other options but "
+                        "--out, --resume, --workers and --no-progress are refused with it")
+    p.add_argument("--model", default="small", choices=["tiny", "small"], help="model size")
     p.add_argument("--n-tasks", type=int, help="set pairs per step (default 4; more on a GPU)")
     p.add_argument("--n-per-side", type=int, help="images per set in training tasks (default 8)")
     p.add_argument("--aux-images", type=int,
@@ -683,7 +691,7 @@ def _tune_types(args: argparse.Namespace) -> int:
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     """The run's settings: the defaults, then every option given on the command line."""
-    cfg = TrainConfig(model=args.config, seed=args.seed, device=args.device)
+    cfg = TrainConfig(model=args.model, seed=args.seed, device=args.device)
     for name in ("n_tasks", "n_per_side", "aux_images", "lr", "val_every", "val_tasks", "val_per_side",
                  "pool_size", "pool_every", "ckpt_every", "log_every"):
         value = getattr(args, name)
@@ -714,9 +722,25 @@ def _weights_stage(args: argparse.Namespace) -> int | None:
     return None
 
 
+RESUME_RECIPE = "<recipe run>"
+"""``--resume`` given without a checkpoint: continue a recipe's run (``--config``)."""
+
+
+def check_run_without_recipe(args: argparse.Namespace) -> None:
+    """What a run without ``--config`` needs: an output folder and a checkpoint to resume."""
+    if args.config is not None:
+        raise SystemExit("tellapart train: a recipe (--config) is run by tellapart.train.cli.main")
+    if args.out is None:
+        raise SystemExit("tellapart train: --out is required (or --config FILE)")
+    if args.resume == RESUME_RECIPE:
+        raise SystemExit("tellapart train: --resume needs a checkpoint (OUT/ckpt.pt) unless "
+                         "--config gives a recipe")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tellapart train``; returns the exit code."""
     args = build_parser().parse_args(argv)
+    check_run_without_recipe(args)
     if args.steps is None and args.minutes is None and args.wall_minutes is None:
         args.minutes = 170.0
     if args.text_cache:
