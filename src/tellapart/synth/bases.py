@@ -23,7 +23,15 @@ from PIL import Image, ImageDraw
 from ..edits._draw import draw_shape
 from ..edits.differences import hsv_to_rgb_tuple, random_color, to_uint8
 from .medical import MEDICAL_GENERATORS
-from .split import HELDOUT_FACES, HELDOUT_KINDS, HELDOUT_PHOTOS, N_FACES, TRAIN_BASE_KINDS
+from .split import (
+    HELDOUT_FACES,
+    HELDOUT_KINDS,
+    HELDOUT_PHOTOS,
+    N_FACES,
+    TRAIN_BASE_KINDS,
+    TRAINING_EXCLUDED_FACES,
+    TRAINING_EXCLUDED_PHOTOS,
+)
 
 PROCEDURAL_KINDS: tuple[str, ...] = ("shapes", "textures", "smooth", "deadleaves", "mosaic")
 MEDICAL_KINDS: tuple[str, ...] = tuple(MEDICAL_GENERATORS)
@@ -68,7 +76,10 @@ SKIMAGE_PHOTOS: tuple[str, ...] = (
 )
 SKLEARN_PHOTOS: tuple[str, ...] = ("china.jpg", "flower.jpg")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
-SPLITS = ("all", "train", "heldout")
+SPLITS = ("all", "train", "training", "heldout")
+"""Base splits: everything; "train", what the benchmark suites draw from (never a held-out
+base); "training", what the describer trains on ("train" without near-duplicates of held-out
+bases); "heldout", only held-out bases. See :mod:`tellapart.synth.split`."""
 
 
 # -- sources -----------------------------------------------------------------------------------
@@ -108,14 +119,29 @@ def photo_sources() -> dict[str, Path]:
 
 
 def photo_names(split: str = "all") -> list[str]:
-    """Names of the bundled photographs in ``split`` ("all", "train" or "heldout")."""
+    """Names of the bundled photographs in ``split`` (one of :data:`SPLITS`)."""
     _check_split(split)
     names = sorted(photo_sources())
     if split == "train":
         return [n for n in names if n not in HELDOUT_PHOTOS]
+    if split == "training":
+        return [n for n in names if n not in HELDOUT_PHOTOS | TRAINING_EXCLUDED_PHOTOS]
     if split == "heldout":
         return [n for n in names if n in HELDOUT_PHOTOS]
     return names
+
+
+def face_indices(split: str = "all") -> list[int]:
+    """Indices of the lfw_subset faces in ``split`` (one of :data:`SPLITS`)."""
+    _check_split(split)
+    if split == "train":
+        return [i for i in range(N_FACES) if i not in HELDOUT_FACES]
+    if split == "training":
+        excluded = set(HELDOUT_FACES) | TRAINING_EXCLUDED_FACES
+        return [i for i in range(N_FACES) if i not in excluded]
+    if split == "heldout":
+        return list(HELDOUT_FACES)
+    return list(range(N_FACES))
 
 
 class _Pyramid:
@@ -500,7 +526,7 @@ def parse_base(base: str, split: str = "all") -> BaseSpec:
 
 
 def _split_kinds(split: str) -> set[str]:
-    if split == "train":
+    if split in ("train", "training"):
         return set(TRAIN_BASE_KINDS) | set(MEDICAL_KINDS)
     if split == "heldout":
         # heldout bases: held-out kinds plus the held-out photos and faces
@@ -518,7 +544,8 @@ class BaseSampler:
     size : int
         Output side in pixels (images are square).
     split : str
-        "all", "train" (never a held-out base) or "heldout" (only held-out bases).
+        "all", "train" (never a held-out base), "training" ("train" without the
+        near-duplicates of held-out bases) or "heldout" (only held-out bases).
     """
 
     def __init__(self, base: str = "mixed", size: int = 128, split: str = "all") -> None:
@@ -533,12 +560,7 @@ class BaseSampler:
         self._photos = photo_names(split) if "photos" in self.spec.kinds else []
         if "photos" in self.spec.kinds and not self._photos:
             raise ValueError(f"no bundled photographs available in split {split!r}")
-        if split == "train":
-            self._faces = [i for i in range(N_FACES) if i not in HELDOUT_FACES]
-        elif split == "heldout":
-            self._faces = list(HELDOUT_FACES)
-        else:
-            self._faces = list(range(N_FACES))
+        self._faces = face_indices(split)
 
     def kind_for(self, rng: np.random.Generator) -> str:
         """Draw which base kind the next image uses ("dir" for folders)."""
@@ -606,7 +628,7 @@ def make_base_images(
     seed : int or np.random.Generator
         Seed (or generator) of all random choices.
     split : str
-        "all", "train" or "heldout" (see :mod:`tellapart.synth.split`).
+        One of :data:`SPLITS` (see :mod:`tellapart.synth.split`).
     allow_flip : bool
         Allow random horizontal mirroring as augmentation.
     """

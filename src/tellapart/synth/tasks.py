@@ -154,7 +154,7 @@ def make_task(
     task_id : str, optional
         Defaults to ``"task-<seed>"``.
     split : str
-        Which base images may be used: "all", "train" or "heldout".
+        Which base images may be used: one of :data:`~tellapart.synth.bases.SPLITS`.
     suite, suite_version : str, optional
         Recorded in the truth.
 

@@ -8,8 +8,9 @@ Usage::
     batch.labels     # (n_tasks, 2 * n_per_side, n_types) float32: which difference each image got
     batch.truths     # per task: [(type_id, "A" or "B"), ...] the true set differences
 
-Only the train split is used: held-out base images, (difference, base) combinations and
-magnitude bands of :mod:`tellapart.synth.split` never appear. Each task draws one base kind
+Only the "training" split is used: held-out base images and their near-duplicates,
+(difference, base) combinations and magnitude bands of :mod:`tellapart.synth.split` never
+appear. Each task draws one base kind
 (a data set looks like itself), 1..k true differences (each applied to a fraction of one
 set), and optional *distractors*: differences applied to the same number of images in both
 sets, which teach the comparator that what both sets share is no difference.
@@ -177,7 +178,7 @@ class TaskBatch:
 
 
 class TaskSampler:
-    """Draws training tasks and per-image labels from the synth train split.
+    """Draws training tasks and per-image labels from the synth "training" split.
 
     Parameters
     ----------
@@ -235,7 +236,7 @@ class TaskSampler:
         families = list(self.differences.FAMILIES)  # type: ignore[attr-defined]
         self.family_rank = {t: families.index(d.family) for t, d in self.diffs.items()}
         self.image_size = image_size
-        self.base_sampler = bases.BaseSampler(base, image_size, "train")  # type: ignore[attr-defined]
+        self.base_sampler = bases.BaseSampler(base, image_size, "training")  # type: ignore[attr-defined]
         self.seed = seed
         self.pool_size = pool_size
         self._pool: list[np.ndarray] = []
