@@ -13,7 +13,7 @@ from .recipe import RecipeError, run_recipe
 from .trainer import RESUME_RECIPE, build_parser
 from .trainer import main as stage_main
 
-_RECIPE_OPTIONS = ("out", "resume", "workers", "no_progress", "config")
+_RECIPE_OPTIONS = ("out", "resume", "workers", "no_progress", "config", "sitting_minutes")
 """The options a recipe run takes besides the file itself."""
 
 
@@ -42,8 +42,9 @@ def _run_recipe(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
                          "recipe's run in --out is continued)")
     try:
         folder = run_recipe(args.config, args.out, resume=args.resume is not None,
-                            progress=not args.no_progress, workers=args.workers)
+                            progress=not args.no_progress, workers=args.workers,
+                            sitting_minutes=args.sitting_minutes)
     except RecipeError as exc:
         raise SystemExit(f"tellapart train: {exc}") from None
-    print(json.dumps({"final": str(folder)}), flush=True)
+    print(json.dumps({"final": None if folder is None else str(folder)}), flush=True)
     return 0

@@ -155,7 +155,7 @@ def load_recipe(path: str | Path) -> Recipe:
                                 {"levels", "sampler"})
     try:
         train.new_curriculum()  # thresholds and start level fit the levels
-        train.sampler_options()
+        train.sampler_options().sampler(16, seed, pool_size=1)  # types, groups, weights known
     except ValueError as exc:
         raise RecipeError(f"{path}: {exc}") from None
     threads = run.get("threads")
@@ -253,7 +253,11 @@ class RecipeRun:
                            for k, v in self.state["stages"].items()}}
 
 
-def _joint(run: RecipeRun, workers: int) -> dict[str, Any]:
+class SittingOver(Exception):
+    """The sitting's time ran out before a stage finished (its checkpoint is saved)."""
+
+
+def _joint(run: RecipeRun, workers: int, sitting_minutes: float | None) -> dict[str, Any]:
     recipe = run.recipe
     trainer = Trainer(recipe.train, run.out / "joint", progress=run.progress, workers=workers)
     ckpt = run.out / "joint" / "ckpt.pt"
@@ -264,7 +268,10 @@ def _joint(run: RecipeRun, workers: int) -> dict[str, Any]:
         fresh = trainer.init_from(recipe.init_from)
         run._log(f"joint stage: warm start from {recipe.init_from}; {len(fresh)} tensors "
                  f"start fresh in whole or part: {', '.join(fresh[:8])}")
-    val = trainer.run(steps=recipe.steps)
+    val = trainer.run(steps=recipe.steps, sitting_minutes=sitting_minutes)
+    if trainer.step < recipe.steps:
+        raise SittingOver(f"the joint stage stopped at step {trainer.step} of {recipe.steps} "
+                          f"(checkpoint {ckpt}); run again with --resume to go on")
     trainer.export(run.out / "joint" / "final", extra={"validation": val})
     return {"steps": trainer.step, "validation": val,
             "curriculum": trainer.curriculum.state_dict()}
@@ -284,8 +291,11 @@ def _weights_stage(run: RecipeRun, name: str, source: str,
 
 
 def run_recipe(path: str | Path, out: str | Path | None = None, resume: bool = False,
-               progress: bool = True, workers: int = 0) -> Path:
-    """Run (or resume) every stage of the recipe at ``path``; returns ``OUT/final``."""
+               progress: bool = True, workers: int = 0,
+               sitting_minutes: float | None = None) -> Path | None:
+    """Run (or resume) every stage of the recipe at ``path``; returns ``OUT/final``, or None
+    when ``sitting_minutes`` ran out first (the joint stage then keeps a checkpoint that
+    ``resume`` continues exactly; a later stage is run again from its start)."""
     from ..models.weights import load_describer, read_meta, save_describer
     from .text_stage import tune_text_adapter
     from .type_stage import fit_type_classifier
@@ -295,7 +305,11 @@ def run_recipe(path: str | Path, out: str | Path | None = None, resume: bool = F
     run.start(resume)
     if recipe.threads is not None:
         torch.set_num_threads(max(1, recipe.threads))
-    run.run_stage("joint", lambda: _joint(run, workers))
+    try:
+        run.run_stage("joint", lambda: _joint(run, workers, sitting_minutes))
+    except SittingOver as stop:
+        run._log(f"recipe {recipe.name}: {stop}")
+        return None
     run.run_stage("text", lambda: _weights_stage(
         run, "text", "joint", lambda m, log: tune_text_adapter(m, recipe.text_stage, log=log)))
     run.run_stage("types", lambda: _weights_stage(

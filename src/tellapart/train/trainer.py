@@ -400,7 +400,8 @@ class Trainer:
             fh.write(json.dumps(record) + "\n")
 
     def run(self, steps: int | None = None, minutes: float | None = None,
-            wall_minutes: float | None = None) -> dict[str, float]:
+            wall_minutes: float | None = None,
+            sitting_minutes: float | None = None) -> dict[str, float]:
         """Train until ``steps`` total steps or ``minutes`` total minutes; returns the last validation.
 
         Parameters
@@ -412,19 +413,24 @@ class Trainer:
         wall_minutes : float, optional
             Wall-clock limit of this call, validation and checkpoints included; the
             learning-rate schedule also completes by then. For a machine lent for a fixed time.
+        sitting_minutes : float, optional
+            Stop after the first step that ends this many minutes into the call, with a
+            checkpoint and no final validation (an empty dict is returned); the schedule is
+            that of ``steps``, so resuming the checkpoint goes on exactly as if uninterrupted.
         """
         if steps is None and minutes is None and wall_minutes is None:
             raise ValueError("give steps, minutes or wall_minutes")
         budget_s = minutes * 60.0 if minutes is not None else None
         wall_s = wall_minutes * 60.0 if wall_minutes is not None else None
         started = time.perf_counter()
+        sitting_s = sitting_minutes * 60.0 if sitting_minutes is not None else None
         try:
-            return self._run(steps, budget_s, wall_s, started)
+            return self._run(steps, budget_s, wall_s, started, sitting_s)
         finally:
             self.close()
 
     def _run(self, steps: int | None, budget_s: float | None, wall_s: float | None,
-             started: float) -> dict[str, float]:
+             started: float, sitting_s: float | None = None) -> dict[str, float]:
         bar = _Bar(self.progress, steps, budget_s or wall_s)
         last_val: dict[str, float] = {}
         window: list[dict[str, float]] = []
@@ -447,6 +453,10 @@ class Trainer:
                 last_val = self._validate_and_promote()
             if self.step % self.cfg.ckpt_every == 0:
                 self.save_checkpoint()
+            if sitting_s is not None and time.perf_counter() - started >= sitting_s:
+                bar.close()
+                self.save_checkpoint()
+                return {}
         bar.close()
         if not last_val or last_val.get("step") != self.step:
             last_val = self._validate_and_promote(promote=False)
@@ -611,6 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "setting from the file (tellapart.train.recipe); other options but "
                         "--out, --resume, --workers and --no-progress are refused with it")
     p.add_argument("--model", default="small", choices=["tiny", "small"], help="model size")
+    p.add_argument("--sitting-minutes", type=float,
+                   help="with --config: stop after this many minutes with a checkpoint; "
+                        "--resume then goes on exactly")
     p.add_argument("--n-tasks", type=int, help="set pairs per step (default 4; more on a GPU)")
     p.add_argument("--n-per-side", type=int, help="images per set in training tasks (default 8)")
     p.add_argument("--aux-images", type=int,
@@ -732,6 +745,8 @@ def check_run_without_recipe(args: argparse.Namespace) -> None:
         raise SystemExit("tellapart train: a recipe (--config) is run by tellapart.train.cli.main")
     if args.out is None:
         raise SystemExit("tellapart train: --out is required (or --config FILE)")
+    if args.sitting_minutes is not None:
+        raise SystemExit("tellapart train: --sitting-minutes goes with a recipe (--config)")
     if args.resume == RESUME_RECIPE:
         raise SystemExit("tellapart train: --resume needs a checkpoint (OUT/ckpt.pt) unless "
                          "--config gives a recipe")
