@@ -95,7 +95,8 @@ def test_a_recipe_cut_short_and_resumed_ends_as_one_run_in_a_sitting(tmp_path: P
     assert record["text"] == recipe.read_text(encoding="utf-8")
     assert record["commit"]
     assert set(record["stages"]) == {"joint", "text", "types"}
-    assert all(s["wall_s"] > 0 and s["cpu_s"] > 0 for s in record["stages"].values())
+    assert all(s["wall_s"] > 0 and s["cpu_s"] > 0 and s["commits"]
+               for s in record["stages"].values())
     assert len(meta_cut["type_ids"]) > 46  # the medical types were trained too
 
 

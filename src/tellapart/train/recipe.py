@@ -28,12 +28,14 @@ Stages, in order, each in its own folder under OUT (default
 3. ``types``: the type classifier and floors (``OUT/types/final``).
 
 ``OUT/final`` then holds the weights with the recipe's record under ``extra["recipe"]``:
-the file's text and SHA-256, the commit of the code, and each stage's wall and CPU seconds
-(summed over the sittings it took). ``OUT/recipe_state.json`` says which stages are done.
-``--resume`` skips them, continues the joint stage from its checkpoint (exact: a step's data
-and randomness are a function of the seed and the step), and runs an unfinished later
-stage again from its start (minutes, deterministic). A different recipe file in the same
-OUT is refused.
+the file's text and SHA-256, the commit of the code at the end, and per stage its wall and
+CPU seconds (summed over the sittings it took) and the commits its sittings ran at.
+``OUT/recipe_state.json`` says which stages are done. ``--sitting-minutes`` stops the joint
+stage with a checkpoint; ``--resume`` skips the stages done, continues the joint stage from
+its checkpoint (exact: a step's data and randomness are a function of the seed and the
+step), and runs an unfinished later stage again from its start (minutes, deterministic). A
+stage begun or done with other settings than the file's now (those of the stage and every
+stage before it, :meth:`Recipe.fingerprints`) is refused; a later stage's may change.
 """
 
 from __future__ import annotations
@@ -232,6 +234,9 @@ class RecipeRun:
         if record["done"]:
             self._log(f"recipe {self.recipe.name}: stage {name} already done")
             return
+        commits = record.setdefault("commits", [])
+        if code_commit() not in commits:  # a run that spans sittings may span commits
+            commits.append(code_commit())
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             summary = work()
@@ -249,7 +254,8 @@ class RecipeRun:
         return {"file": str(self.recipe.path), "name": self.recipe.name,
                 "sha256": self.recipe.sha256, "text": self.recipe.text,
                 "commit": code_commit(),
-                "stages": {k: {"wall_s": v["wall_s"], "cpu_s": v["cpu_s"]}
+                "stages": {k: {"wall_s": v["wall_s"], "cpu_s": v["cpu_s"],
+                               "commits": v.get("commits", [])}
                            for k, v in self.state["stages"].items()}}
 
 
