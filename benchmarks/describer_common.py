@@ -408,6 +408,159 @@ UNRELATED3: tuple[str, ...] = (
     "show lungs with a pleural effusion",
 )
 
+# FRESH4 and UNRELATED4 were written by a fourth writer that saw no file of this repository
+# (told only what each edit does, asked for three casual wordings each), as the test set of
+# the retrained describer's open vocabulary; added before any result on them was looked at.
+# Two of the writer's wordings are training texts ("look like photographic negatives" for
+# inverted, "are out of focus" for blur); the writer was asked for one more of each that
+# avoids those words.
+# Stored like FRESH3 (the per-image phrase parse_claim leaves of "Set A images <predicate>").
+FRESH4: dict[str, tuple[str, str, str]] = {
+    "tiny_rectangles": (
+        "have small solid boxes scattered across them",
+        "show a handful of little filled squares at random spots",
+        "contain tiny rectangular blocks stamped over the scene",
+    ),
+    "circles": (
+        "have small round dots sprinkled over them",
+        "show a few filled discs at random positions",
+        "contain little solid circles dotted across the picture",
+    ),
+    "frame": (
+        "have a solid colored border around the edges",
+        "enclosed in a thick uniform frame",
+        "show a plain band of color framing the picture",
+    ),
+    "grid": (
+        "have a lattice of thin lines overlaid on them",
+        "show a crosshatched grid pattern over the scene",
+        "to sit behind a mesh of straight lines",
+    ),
+    "lines": (
+        "have a few thin strokes slashed across them at angles",
+        "show stray straight lines cutting through the picture",
+        "contain random skinny line segments drawn over the content",
+    ),
+    "text_watermark": (
+        "have a word stamped across them as a watermark",
+        "show overlaid lettering on top of the scene",
+        "carry a text caption printed over the picture",
+    ),
+    "darker": (
+        "badly underexposed",
+        "dimmer overall",
+        "have a noticeably lower overall brightness",
+    ),
+    "lower_contrast": (
+        "flat and washed out",
+        "have muted, low-contrast tones",
+        "show a compressed tonal range with murky greys",
+    ),
+    "grayscale": (
+        "rendered in black and white",
+        "monochrome, shown entirely in grey tones",
+        "have been desaturated to grayscale",
+    ),
+    "sepia": (
+        "have a brownish vintage tint",
+        "like old sepia-toned photographs",
+        "show an antique warm brown cast",
+    ),
+    "inverted": (
+        "have flipped colours, with light areas turned dark",
+        "have their colours inverted",
+        "show reversed tones, with darks turned light",
+    ),
+    "warmer": (
+        "have a warm orange colour cast",
+        "golden, as if shot with warm white balance",
+        "show a yellowish tint across the whole frame",
+    ),
+    "blur": (
+        "have hazy, unsharp edges and details",
+        "soft and blurry",
+        "show smeared, fuzzy detail throughout",
+    ),
+    "noise": (
+        "grainy with speckled noise",
+        "show heavy pixel-level grain",
+        "have a layer of random static over them",
+    ),
+    "pixelated": (
+        "blocky and pixelated",
+        "as a coarse mosaic of squares",
+        "show chunky low-resolution pixels, as if upscaled",
+    ),
+    "shifted": (
+        "have their content offset, leaving an empty strip at one edge",
+        "show the scene displaced sideways with a blank band",
+        "translated so one border is a flat band",
+    ),
+    "rotated": (
+        "tilted at a noticeable angle",
+        "rotated by several tens of degrees",
+        "show the scene turned off-axis with a skewed horizon",
+    ),
+    "half_darkened": (
+        "have one half much darker than the other",
+        "show a shadowed left or top half",
+        "split into a dim half and a bright half",
+    ),
+    "vignette": (
+        "have darkened corners with a bright centre",
+        "show a heavy vignette around the edges",
+        "shaded toward the borders, like a tunnel effect",
+    ),
+    "occluding_patch": (
+        "have a large solid block covering part of the scene",
+        "show a big opaque patch hiding a region",
+        "partly obscured by a flat rectangular occluder",
+    ),
+}
+
+UNRELATED4: tuple[str, ...] = (
+    "show dogs playing in a park",
+    "contain cats lounging indoors",
+    "feature people riding bicycles",
+    "depict mountain landscapes with hikers",
+    "include birds perched on branches",
+    "show children at a birthday party",
+    "feature plated restaurant dishes",
+    "contain horses grazing in fields",
+    "show crowded city markets",
+    "depict beach scenes with swimmers",
+    "feature farm animals like cows and sheep",
+    "include people cooking in kitchens",
+    "show soccer matches in progress",
+    "depict hikers on forest trails",
+    "contain close-ups of insects on leaves",
+    "feature musicians performing on stage",
+    "show trains at railway stations",
+    "depict fishing boats in a harbour",
+    "include elderly people sitting on benches",
+    "show kids playing in a playground",
+    "contain wild elephants on the savanna",
+    "feature office workers at their desks",
+    "show families having picnics",
+    "depict surfers riding waves",
+    "include pet rabbits",
+    "show chefs preparing sushi",
+    "feature weddings and their guests",
+    "depict farmers harvesting crops",
+    "contain aeroplanes parked at an airport",
+    "show people walking their dogs",
+    "feature tropical fish in aquariums",
+    "depict medieval castles",
+    "include toddlers playing with toys",
+    "show runners competing in a marathon",
+    "contain bowls of fruit",
+    "feature street performers entertaining crowds",
+    "depict monkeys climbing trees",
+    "show students sitting in a classroom",
+    "include bakery shelves stocked with bread",
+    "feature camping tents in the woods",
+)
+
 
 # Wordings for tuning READ_AS_SIMILARITY / READ_AS_MARGIN (tellapart.models.reading), written
 # apart from FRESH (the open-vocabulary test never tunes anything): `describer_reading.py

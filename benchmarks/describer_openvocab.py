@@ -10,8 +10,8 @@ package), ``--threads N`` (torch threads; 0 = the library default) and ``--seed`
 
 ``openvocab``: for 20 difference types of ``tellapart.synth``, held-out images (``split=
 "heldout"``: base images no training stream draws) with the difference in set A only are
-embedded. The canonical sentence and three fresh paraphrases (``--set``: FRESH, FRESH2 or
-FRESH3 of ``describer_common``, asserted to be absent from every training template) are
+embedded. The canonical sentence and three fresh paraphrases (``--set``: FRESH, FRESH2,
+FRESH3 or FRESH4 of ``describer_common``, asserted to be absent from every training template) are
 typed as hypotheses about set A, read by the learned scorer (``LearnedScorer.interpret``: a
 trained sentence, or a wording read as a trained difference, is scored by the type head; any
 other wording by the image-text head) and scored per image; each score is turned into an
@@ -35,8 +35,10 @@ from describer_common import (
     FRESH,
     FRESH2,
     FRESH3,
+    FRESH4,
     UNRELATED2,
     UNRELATED3,
+    UNRELATED4,
     auroc,
     check_fresh,
     load_model,
@@ -46,6 +48,10 @@ from describer_common import (
     typed_aurocs,
     typed_sentence,
 )
+
+UNRELATED_OF = {"fresh3": UNRELATED3, "fresh4": UNRELATED4}
+"""The unrelated claims written with each test set (the development sets use UNRELATED2)."""
+UNRELATED_NAME = {"fresh3": "UNRELATED3", "fresh4": "UNRELATED4"}
 
 if TYPE_CHECKING:
     from tellapart.models.describer import Describer
@@ -189,7 +195,7 @@ def print_summary(rows: list[dict[str, Any]], s: dict[str, Any], unrelated_read:
           f"AUROC {np.mean([r['head_canonical_auroc'] for r in rows]):.3f}, mean fresh "
           f"{np.mean([a for r in rows for a in r['head_paraphrase_auroc']]):.3f}. Type head on "
           f"the canonical difference, mean AUROC by floor: " + floors + ". "
-          f"Unrelated claims ({'UNRELATED3' if args.set == 'fresh3' else 'UNRELATED2'}) read "
+          f"Unrelated claims ({UNRELATED_NAME.get(args.set, 'UNRELATED2')}) read "
           f"as a trained difference: {len(unrelated_read)}/{n_unrelated} {unrelated_read}. "
           f"Model: {model_name(args.model)}; wording set {args.set}; "
           f"{seconds:.0f} s.")
@@ -220,8 +226,8 @@ def cmd_openvocab(args: argparse.Namespace) -> None:
 
     set_threads(args.threads)
     model = load_model(args.model)
-    fresh = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3}[args.set]
-    unrelated = UNRELATED3 if args.set == "fresh3" else UNRELATED2
+    fresh = {"fresh": FRESH, "fresh2": FRESH2, "fresh3": FRESH3, "fresh4": FRESH4}[args.set]
+    unrelated = UNRELATED_OF.get(args.set, UNRELATED2)
     check_fresh(fresh, model)
     scorer = LearnedScorer(model)
     types = list(fresh)[:args.types]
@@ -256,7 +262,7 @@ def add_openvocab_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--base", default="mixed")
     p.add_argument("--json", default=None, help="write the results here")
-    p.add_argument("--set", choices=["fresh", "fresh2", "fresh3"], default="fresh",
+    p.add_argument("--set", choices=["fresh", "fresh2", "fresh3", "fresh4"], default="fresh",
                    help="test wordings: FRESH (the first set), FRESH2 (a second writer's) or "
                         "FRESH3 (a writer blind to the repository)")
 

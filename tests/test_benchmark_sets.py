@@ -46,7 +46,9 @@ def test_open_vocabulary_test_wordings_are_in_no_training_text_or_wording(experi
     experiments.check_fresh(experiments.FRESH)
     experiments.check_fresh(experiments.FRESH2)
     experiments.check_fresh(experiments.FRESH3)
-    assert set(experiments.FRESH) == set(experiments.FRESH2) == set(experiments.FRESH3)
+    experiments.check_fresh(experiments.FRESH4)
+    assert (set(experiments.FRESH) == set(experiments.FRESH2) == set(experiments.FRESH3)
+            == set(experiments.FRESH4))
 
 
 def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: Any) -> None:
@@ -54,7 +56,7 @@ def test_unrelated_claims_are_not_wordings_or_development_claims(experiments: An
 
     norm = experiments.norm
     wordings = {norm(w) for t in DIFFERENCES.list() for w in DIFFERENCES.create(t).wordings}
-    for claims in (experiments.UNRELATED2, experiments.UNRELATED3):
+    for claims in (experiments.UNRELATED2, experiments.UNRELATED3, experiments.UNRELATED4):
         unrelated = [norm(u) for u in claims]
         assert len(set(unrelated)) == len(unrelated) == 40
         assert not set(unrelated) & wordings
