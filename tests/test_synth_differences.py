@@ -249,6 +249,11 @@ CHECKS: dict[str, tuple[str, dict | None, Check]] = {
         None,
         lambda x, y: _ok(bool(np.array_equal(y, x[::-1])), "not flipped"),
     ),
+    "sideways": (
+        "photo",
+        {"quarter_turns": 1},
+        lambda x, y: _ok(bool(np.array_equal(y, np.rot90(x, 1))), "not a quarter turn"),
+    ),
     "rotated": (
         "bar",
         {"angle": 20.0, "sign": 1.0, "fill": "black", "resample": "bilinear"},

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tellapart.models.weights import load_describer
-from tellapart.train.curriculum import LEVELS, Curriculum
+from tellapart.train.curriculum import LEVELS, Curriculum, Level
 from tellapart.train.data import TaskSampler
 from tellapart.train.trainer import TrainConfig, Trainer, _auroc, main
 
@@ -45,7 +45,8 @@ def test_task_sampler_labels_and_truths() -> None:
 def test_labelled_images_carry_one_true_label_each() -> None:
     sampler = TaskSampler(image_size=32, seed=0, pool_size=16)
     rng = np.random.default_rng(0)
-    images, labels = sampler.labelled_images(40, LEVELS[0], rng)
+    full = Level("full", n_diffs=(1, 1), strength=(1.0, 1.0), prevalence=(1.0, 1.0))
+    images, labels = sampler.labelled_images(40, full, rng)  # s = 1: grayscale is all grey
     assert images.shape == (40, 32, 32, 3) and images.dtype == np.uint8
     assert labels.shape == (40, len(sampler.type_ids)) and set(labels.sum(axis=1)) <= {0.0, 1.0}
     assert labels.sum() >= 30  # p_none = 0.1: most images carry a difference

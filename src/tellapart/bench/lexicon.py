@@ -103,6 +103,11 @@ CUES: list[Cue] = [
         (1, r"\btop and bottom\b"),
     ),
     *_cues(
+        "quarter_turn",
+        (1, r"\b(?:turned|rotated|lying|displayed|shown|tipped) sideways\b|\bon (?:their|its) sides?\b"),
+        (1, r"\bquarter[- ]turns?\b|\b(?:90|ninety|270)[- ]degrees?\b|\bright angle\b"),
+    ),
+    *_cues(
         "mirror",
         (1, r"\bhorizontal flip\w*|\breflected horizontally\b|\bhorizontal(?:ly)? reflect\w*|\bmirror\w*|\bflipped horizontally\b|\bhorizontally (?:flipped|reversed)\b"),
         (1, r"\bleft (?:and|to) right\b|\bleft-right (?:flip\w*|revers\w*)"),
@@ -408,6 +413,7 @@ ACCEPTS: dict[str, dict[str, int]] = {
     "rotated": {"rotation": 1},
     "mirrored": {"mirror": 1},
     "upside_down": {"vertical_flip": 1},
+    "sideways": {"quarter_turn": 1, "rotation": 1},
     "zoomed": {"zoom": 1},
     "stretched_wide": {"aspect_wide": 1},
     "stretched_tall": {"aspect_tall": 1},
@@ -472,6 +478,7 @@ OPPOSITES: dict[str, tuple[str, ...]] = {
     "rotated": ("These images are upright", "These images are not rotated"),
     "mirrored": ("These images are not mirrored",),
     "upside_down": ("These images are the right way up",),
+    "sideways": ("These images are upright", "These images are the right way round"),
     "zoomed": ("These images are zoomed out", "These images are wider shots"),
     "stretched_wide": ("These images are not stretched horizontally",),
     "stretched_tall": ("These images are not stretched vertically",),

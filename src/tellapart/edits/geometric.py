@@ -216,6 +216,59 @@ class UpsideDown(_Geometric):
 
 
 @register_difference
+class Sideways(_Geometric):
+    name = "sideways"
+    concept = "quarter_turn"
+    # A quarter turn of a texture or a procedural scene looks like another one of its kind:
+    # only pictures with an up (photographs, faces, radiographs) show it, so suites do not
+    # draw it; training does, and the shipped weights from the recipe of configs/ know it.
+    sampled = False
+    binary = True
+    gradable = False
+    sentence = "Set A images are turned sideways"
+    paraphrases = (
+        "Set A images are rotated by 90 degrees",
+        "Set A images lie on their side",
+        "Set A pictures are rotated a quarter turn",
+        "Set A images are turned through a right angle",
+    )
+    phrase = "turned sideways"
+    wordings = (
+        "rotated 90 degrees",
+        "rotated ninety degrees",
+        "rotated by a quarter turn",
+        "rotated 270 degrees",
+        "turned on their side",
+        "lying on their side",
+        "tipped onto their side",
+        "turned 90 degrees clockwise",
+        "turned 90 degrees counterclockwise",
+        "displayed sideways",
+        "shown sideways",
+        "in sideways orientation",
+        "have portrait and landscape swapped",
+        "have the horizon running vertically",
+        "have the sky at one side",
+        "have their exif orientation ignored",
+        "have a 90-degree rotation",
+        "have a quarter-turn rotation",
+        "with up pointing sideways",
+        "like a phone photo with the wrong orientation",
+    )
+
+    def vary(self, image: np.ndarray, s: float, rng: np.random.Generator) -> dict[str, Any]:
+        return {"quarter_turns": int(rng.choice([1, 3]))}
+
+    def render(self, image: np.ndarray, p: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        h, w = image.shape[:2]
+        turned = np.rot90(image, k=int(p["quarter_turns"]))
+        if turned.shape[:2] != (h, w):  # a non-square image keeps its size: squeezed back
+            return np.asarray(Image.fromarray(np.ascontiguousarray(turned)).resize(
+                (w, h), Image.Resampling.BILINEAR)).copy()
+        return turned.copy()
+
+
+@register_difference
 class Zoomed(_Geometric):
     name = "zoomed"
     concept = "scale"
