@@ -67,6 +67,10 @@ from .loop import run_steps
 Log = Callable[[str], None] | None
 
 
+REPLAY_FORMAT = "tellapart-replay/2"
+"""Version of the replay cache: raised whenever the generator draws other tasks from the same
+settings (2: the "training" base split and the "sideways" difference)."""
+
 @dataclass
 class ConceptStageConfig:
     """Knobs of ``train --from-concepts`` (saved in the checkpoint and the exported weights)."""
@@ -338,8 +342,8 @@ class ConceptStage:
 
     def _replay_cache(self) -> ReplayCache:
         cfg = self.cfg
-        key = json.dumps([embedding_sha256(self.base_meta), cfg.seed, cfg.replay_cache,
-                          cfg.replay_per_side, cfg.replay_pool])
+        key = json.dumps([REPLAY_FORMAT, embedding_sha256(self.base_meta), cfg.seed,
+                          cfg.replay_cache, cfg.replay_per_side, cfg.replay_pool])
         path = self.out / "replay.npz"
         cache = ReplayCache.load(path, key)
         if cache is None:

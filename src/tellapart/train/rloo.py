@@ -59,7 +59,9 @@ from .curriculum import LEVELS, Level
 from .data import TaskSampler
 from .loop import run_steps
 
-CACHE_FORMAT = "tellapart-rloo-tasks/1"
+CACHE_FORMAT = "tellapart-rloo-tasks/2"
+"""Version of the cached tasks: raised whenever the generator draws other tasks from the same
+settings (2: the "training" base split and the "sideways" difference)."""
 NULL_LEVEL = Level("null", n_diffs=(0, 0), strength=(0.15, 1.0), prevalence=(0.25, 1.0),
                    n_distractors=(0, 2))
 """A task with no true difference: only distractors, applied alike to both sets."""
