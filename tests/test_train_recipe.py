@@ -137,3 +137,29 @@ def test_the_command_takes_the_recipe_and_refuses_other_settings(tmp_path: Path)
     assert main(["--config", str(recipe), "--out", str(tmp_path / "z"), "--no-progress",
                  "--sitting-minutes", "0"]) == 0
     assert (tmp_path / "z" / "joint" / "ckpt.pt").is_file()
+
+
+def test_sigterm_stops_the_joint_stage_at_a_step_with_its_time_recorded(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    recipe = _recipe(tmp_path, TINY.replace("steps = 3", "steps = 100000"))
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "tellapart.train", "--config", str(recipe),
+                             "--out", str(out), "--no-progress"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "joint" / "ckpt.pt").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert json.loads(stdout.strip().splitlines()[-1]) == {"final": None}
+    state = json.loads((out / "recipe_state.json").read_text(encoding="utf-8"))
+    joint = state["stages"]["joint"]
+    assert joint["done"] is False and joint["wall_s"] > 0 and joint["cpu_s"] > 0
+    assert "stopped at step" in stderr

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -274,7 +275,15 @@ def _joint(run: RecipeRun, workers: int, sitting_minutes: float | None) -> dict[
         fresh = trainer.init_from(recipe.init_from)
         run._log(f"joint stage: warm start from {recipe.init_from}; {len(fresh)} tensors "
                  f"start fresh in whole or part: {', '.join(fresh[:8])}")
-    val = trainer.run(steps=recipe.steps, sitting_minutes=sitting_minutes)
+    # SIGTERM (a machine taken back) or Ctrl-C stops at the next step boundary with a
+    # checkpoint, so the sitting's time is recorded and --resume goes on exactly
+    handlers = {sig: signal.signal(sig, lambda *_: trainer.request_stop())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        val = trainer.run(steps=recipe.steps, sitting_minutes=sitting_minutes)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     if trainer.step < recipe.steps:
         raise SittingOver(f"the joint stage stopped at step {trainer.step} of {recipe.steps} "
                           f"(checkpoint {ckpt}); run again with --resume to go on")
@@ -313,8 +322,8 @@ def run_recipe(path: str | Path, out: str | Path | None = None, resume: bool = F
         torch.set_num_threads(max(1, recipe.threads))
     try:
         run.run_stage("joint", lambda: _joint(run, workers, sitting_minutes))
-    except SittingOver as stop:
-        run._log(f"recipe {recipe.name}: {stop}")
+    except SittingOver as stop:  # the outcome, said even without progress lines
+        print(f"tellapart train: recipe {recipe.name}: {stop}", file=sys.stderr, flush=True)
         return None
     run.run_stage("text", lambda: _weights_stage(
         run, "text", "joint", lambda m, log: tune_text_adapter(m, recipe.text_stage, log=log)))

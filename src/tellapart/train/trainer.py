@@ -204,6 +204,12 @@ class Trainer:
         self.phrase_index = {p: i for i, p in enumerate(phrases)}
         self.phrase_emb = torch.from_numpy(text_side.encode(phrases)).to(self.device)  # (P, 384)
         self._val_cache: dict[int, list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]]] = {}
+        self._stop_requested = False
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop after the step in progress, as when the sitting's time is
+        up (a checkpoint, no final validation); safe to call from a signal handler."""
+        self._stop_requested = True
 
     # -- state ------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -414,9 +420,10 @@ class Trainer:
             Wall-clock limit of this call, validation and checkpoints included; the
             learning-rate schedule also completes by then. For a machine lent for a fixed time.
         sitting_minutes : float, optional
-            Stop after the first step that ends this many minutes into the call, with a
-            checkpoint and no final validation (an empty dict is returned); the schedule is
-            that of ``steps``, so resuming the checkpoint goes on exactly as if uninterrupted.
+            Stop after the first step that ends this many minutes into the call (or after
+            :meth:`request_stop`), with a checkpoint and no final validation (an empty dict
+            is returned); the schedule is that of ``steps``, so resuming the checkpoint goes
+            on exactly as if uninterrupted.
         """
         if steps is None and minutes is None and wall_minutes is None:
             raise ValueError("give steps, minutes or wall_minutes")
@@ -453,7 +460,8 @@ class Trainer:
                 last_val = self._validate_and_promote()
             if self.step % self.cfg.ckpt_every == 0:
                 self.save_checkpoint()
-            if sitting_s is not None and time.perf_counter() - started >= sitting_s:
+            if self._stop_requested or (sitting_s is not None
+                                        and time.perf_counter() - started >= sitting_s):
                 bar.close()
                 self.save_checkpoint()
                 return {}
