@@ -23,19 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
+from tellapart.models.describer import Describer
 from tellapart.models.weights import DEFAULT_DIR, load_describer
 from tellapart.stats import auroc
+from tellapart.train.curriculum import Level
 from tellapart.train.data import TaskSampler
 from tellapart.train.recipe import load_recipe
 
 MIN_WEIGHT, MAX_WEIGHT = 0.5, 3.0
 
 
-def type_aurocs(n: int, seed: int, level_name: str, config: str) -> dict[str, float]:
-    """Each general type's AUROC on ``n`` development images at the recipe level's strengths."""
-    recipe = load_recipe(config)
-    level = next(lv for lv in recipe.train.new_curriculum().levels if lv.name == level_name)
-    model = load_describer(DEFAULT_DIR)
+def type_aurocs(model: Describer, level: Level, n: int, seed: int) -> dict[str, float]:
+    """Each type of ``model``'s AUROC on ``n`` development images (one random general
+    difference or none each, at ``level``'s strengths; training bases, seed ``seed``)."""
     sampler = TaskSampler(model.config.image_size, seed=seed, pool_size=512)
     rng = np.random.default_rng([seed, 31])
     logits, labels = [], []
@@ -46,10 +46,18 @@ def type_aurocs(n: int, seed: int, level_name: str, config: str) -> dict[str, fl
     x, y = np.concatenate(logits), np.concatenate(labels)
     out = {}
     for k, type_id in enumerate(model.type_ids):
+        if type_id not in sampler.type_ids:
+            continue
         positive = y[:, sampler.type_ids.index(type_id)] > 0.5
         if positive.any() and (~positive).any():
             out[type_id] = float(auroc(x[positive, k], x[~positive, k]))
     return out
+
+
+def recipe_level(config: str, name: str) -> Level:
+    """The level called ``name`` in the recipe at ``config``."""
+    levels = load_recipe(config).train.new_curriculum().levels
+    return next(lv for lv in levels if lv.name == name)
 
 
 def weights_from(aurocs: dict[str, float]) -> dict[str, float]:
@@ -68,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", default="configs/describer.toml")
     parser.add_argument("--out", default="out/type_weights_dev.json")
     args = parser.parse_args(argv)
-    aurocs = type_aurocs(args.n, args.seed, args.level, args.config)
+    model = load_describer(DEFAULT_DIR)
+    aurocs = type_aurocs(model, recipe_level(args.config, args.level), args.n, args.seed)
     weights = weights_from(aurocs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"args": vars(args), "auroc": aurocs,
