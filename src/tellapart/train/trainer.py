@@ -551,7 +551,8 @@ class Trainer:
                dtype: str = "float32") -> Path:
         """Calibrate the type floors and save the model (safetensors + JSON, ``dtype`` storage)."""
         if self.model.type_head is not None:
-            self.model.type_floor = calibrate_type_floor(self.model, self.val_sampler, seed=self.cfg.seed)
+            self.model.type_floor = calibrate_type_floor(self.model, self.val_sampler, seed=self.cfg.seed,
+                                                         level=self.curriculum.levels[-1])
         info = {"train_config": self.cfg.to_json(), "steps": self.step,
                 "elapsed_s": round(self.elapsed, 1), "curriculum": self.curriculum.state_dict()}
         info.update(extra or {})
