@@ -10,7 +10,7 @@ import pytest
 
 from tellapart.models.weights import read_meta
 from tellapart.train.cli import main
-from tellapart.train.recipe import RecipeError, load_recipe, run_recipe
+from tellapart.train.recipe import RecipeError, RecipeRun, load_recipe, run_recipe
 
 TINY = """
 [run]
@@ -163,3 +163,21 @@ def test_sigterm_stops_the_joint_stage_at_a_step_with_its_time_recorded(tmp_path
     joint = state["stages"]["joint"]
     assert joint["done"] is False and joint["wall_s"] > 0 and joint["cpu_s"] > 0
     assert "stopped at step" in stderr
+
+
+def test_a_stage_is_on_record_while_it_runs(tmp_path: Path) -> None:
+    # a sitting killed outright leaves the stage's settings on record, so a changed recipe
+    # is still refused when the run is resumed
+    recipe = _recipe(tmp_path)
+    seen = []
+    run = RecipeRun(load_recipe(recipe), tmp_path / "run", progress=False)
+    run.start(resume=False)
+
+    def work() -> dict[str, object]:
+        state = json.loads(run.state_path.read_text(encoding="utf-8"))
+        seen.append(state["stages"]["joint"]["fingerprint"])
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run.run_stage("joint", work)
+    assert seen == [load_recipe(recipe).fingerprints()["joint"]]

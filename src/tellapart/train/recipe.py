@@ -238,6 +238,7 @@ class RecipeRun:
         commits = record.setdefault("commits", [])
         if code_commit() not in commits:  # a run that spans sittings may span commits
             commits.append(code_commit())
+        self._save()  # the stage's settings are on record before its first checkpoint
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             summary = work()
