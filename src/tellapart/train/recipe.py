@@ -61,7 +61,6 @@ from .text_stage import TextStageConfig
 from .trainer import TrainConfig, Trainer
 from .type_stage import TypeStageConfig
 
-STAGES: tuple[str, ...] = ("joint", "text", "types")
 STATE_FILE = "recipe_state.json"
 _RUN_KEYS = {"model", "seed", "init_from", "export_dtype", "threads"}
 _TRAIN_OWN = {"model", "seed", "device", "levels", "sampler"}  # set by [run], [[levels]], [sampler]
