@@ -10,10 +10,11 @@ Usage::
 
 Only the "training" split is used: held-out base images and their near-duplicates,
 (difference, base) combinations and magnitude bands of :mod:`tellapart.synth.split` never
-appear. Each task draws one base kind
-(a data set looks like itself), 1..k true differences (each applied to a fraction of one
-set), and optional *distractors*: differences applied to the same number of images in both
-sets, which teach the comparator that what both sets share is no difference.
+appear. Each task draws one base kind (a data set looks like itself), 1..k true differences
+(each applied to a fraction of one set, or graded: to both, one more strongly; a level may
+also give the other set a look-alike of one), and optional *distractors*: differences
+applied to the same number of images in both sets, which teach the comparator that what both
+sets share is no difference.
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def draw_pool(base_sampler: object, pool_size: int,
 @dataclass(frozen=True)
 class SamplerOptions:
     """How training tasks are drawn besides their level: :class:`TaskSampler`'s ``base``,
-    ``domains``, ``p_medical``, ``type_weights`` and ``lookalikes`` (a recipe's
-    ``[joint.sampler]`` table). The defaults are the general types on the mixed bases."""
+    ``domains``, ``p_medical``, ``type_weights`` and ``lookalikes`` (a recipe's ``[sampler]``
+    table, and ``[joint.type_weights]`` for the joint stage). The defaults are the general
+    types on the mixed bases."""
 
     base: str = "mixed"
     domains: tuple[str, ...] = ("general",)
