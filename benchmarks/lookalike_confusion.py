@@ -38,7 +38,7 @@ def first_named(model: object, sampler: TaskSampler, type_id: str, n_tasks: int,
     """The first type the model names (set A higher) on each of ``n_tasks`` pairs with ``type_id``."""
     named = []
     for _ in range(n_tasks):
-        kind = sampler._random_kind(rng)
+        kind = sampler.random_kind(rng)
         slots = [i for i, k in enumerate(sampler.pool_kind) if k == kind]
         diff = sampler.diffs[type_id]
         s = float(rng.uniform(*PAIR_LEVEL.strength))

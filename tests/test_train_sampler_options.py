@@ -97,7 +97,7 @@ def test_medical_types_only_on_their_own_bases_and_at_the_asked_share() -> None:
     rng = np.random.default_rng(4)
     kinds = Counter()
     for _ in range(60):
-        kind = sampler._random_kind(rng)
+        kind = sampler.random_kind(rng)
         kinds[kind in sampler.medical_kinds] += 1
         for t in sampler._allowed_types(kind):
             diff = sampler.diffs[t]

@@ -376,14 +376,14 @@ class TaskSampler:
     def _random_base(self, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         """A random pool image and its base kind (a medical one with chance ``p_medical``)."""
         if self.p_medical > 0:
-            kind = self._random_kind(rng)
+            kind = self.random_kind(rng)
             slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
             j = slots[int(rng.integers(len(slots)))]
         else:
             j = int(rng.integers(len(self.pool)))
         return self.pool[j], self.pool_kind[j]
 
-    def _random_kind(self, rng: np.random.Generator) -> str:
+    def random_kind(self, rng: np.random.Generator) -> str:
         """The base kind of a task: each kind of the pool equally often, or, with
         ``p_medical``, a medical kind with that chance and another kind otherwise."""
         kinds = sorted(set(self.pool_kind))
@@ -409,7 +409,7 @@ class TaskSampler:
         self, level: Level, n_per_side: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]:
         """One task: (2n, S, S, 3) images (A then B), (2n, n_types) labels, true differences."""
-        kind = self._random_kind(rng)
+        kind = self.random_kind(rng)
         slots = [i for i, k in enumerate(self.pool_kind) if k == kind]
         allowed = self._allowed_types(kind)
         n_true = int(rng.integers(level.n_diffs[0], level.n_diffs[1] + 1))

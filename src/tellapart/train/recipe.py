@@ -235,8 +235,9 @@ class RecipeRun:
             self._log(f"recipe {self.recipe.name}: stage {name} already done")
             return
         commits = record.setdefault("commits", [])
-        if code_commit() not in commits:  # a run that spans sittings may span commits
-            commits.append(code_commit())
+        commit = code_commit()
+        if commit not in commits:  # a run that spans sittings may span commits
+            commits.append(commit)
         self._save()  # the stage's settings are on record before its first checkpoint
         wall, cpu = time.perf_counter(), time.process_time()
         try:
